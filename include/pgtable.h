@@ -1,0 +1,779 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * libpgtable - build and edit AArch64 translation tables: a hypervisor's own
+ * EL2 stage-1 tables and its guests' stage-2 tables.
+ *
+ * Levels are numbered as in the Arm ARM (0 is the coarsest level without
+ * FEAT_LPA2).  Addresses are u64 byte addresses; every range is the half-open
+ * interval [addr, addr + size).  Functions return 0 or a negative errno.
+ */
+#ifndef PGTABLE_H
+#define PGTABLE_H
+
+#include "pgtable_port.h"
+
+/** typedef pgt_pte_t - one raw VMSAv8-64 translation table descriptor. */
+typedef u64 pgt_pte_t;
+
+/** PGT_MAX_LEVEL - the last lookup level: it holds page descriptors. */
+#define PGT_MAX_LEVEL		3
+/** PGT_MAX_ROOT_PAGES - the most tables concatenated at a stage-2 start level. */
+#define PGT_MAX_ROOT_PAGES	16
+/** PGT_MAX_PA_BITS - the largest output (and stage-2 input) address size supported. */
+#define PGT_MAX_PA_BITS		48
+/** PGT_NO_LEVEL - a TLB invalidation level hint that says "no hint". */
+#define PGT_NO_LEVEL		((pgt_s8)-128)
+
+/**
+ * enum pgt_granule - translation granule, named by its page shift.
+ * @PGT_GRANULE_4K: 4KiB pages, 512 entries a table.
+ * @PGT_GRANULE_16K: 16KiB pages, 2048 entries a table.
+ * @PGT_GRANULE_64K: 64KiB pages, 8192 entries a table.
+ */
+enum pgt_granule {
+	PGT_GRANULE_4K = 12,
+	PGT_GRANULE_16K = 14,
+	PGT_GRANULE_64K = 16,
+};
+
+/**
+ * enum pgt_stage - which translation regime a table belongs to.
+ * @PGT_STAGE_HYP: EL2 stage 1 (the single VA range of TTBR0_EL2).
+ * @PGT_STAGE_2: stage 2 of the EL1&0 regime (VTTBR_EL2).
+ */
+enum pgt_stage {
+	PGT_STAGE_HYP = 1,
+	PGT_STAGE_2 = 2,
+};
+
+/**
+ * struct pgt_geometry - the shape of one table tree.
+ * @granule_shift: log2 of the granule (12, 14 or 16).
+ * @ia_bits: input address size in bits.
+ * @start_level: level of the root (initial lookup level).
+ * @root_pages: number of concatenated tables at the start level (1..16).
+ * @root_entries: number of entries the root resolves, over all its pages.
+ */
+struct pgt_geometry {
+	u8 granule_shift;
+	u8 ia_bits;
+	pgt_s8 start_level;
+	u8 root_pages;
+	u32 root_entries;
+};
+
+/**
+ * enum pgt_prot - what a mapping allows, independent of the stage.
+ * @PGT_PROT_R: readable.  EL2 stage 1 cannot express a mapping without it.
+ * @PGT_PROT_W: writable.
+ * @PGT_PROT_X: executable.
+ * @PGT_PROT_DEVICE: Device-nGnRE memory instead of Normal write-back.
+ * @PGT_PROT_SW0: software bit 0 (descriptor bit 55), ignored by hardware.
+ * @PGT_PROT_SW1: software bit 1 (descriptor bit 56).
+ * @PGT_PROT_SW2: software bit 2 (descriptor bit 57).
+ * @PGT_PROT_SW3: software bit 3 (descriptor bit 58).
+ * @PGT_PROT_RW: read and write.
+ * @PGT_PROT_RX: read and execute.
+ * @PGT_PROT_RWX: read, write and execute (stage 2 only).
+ */
+enum pgt_prot {
+	PGT_PROT_R = 1u << 0,
+	PGT_PROT_W = 1u << 1,
+	PGT_PROT_X = 1u << 2,
+	PGT_PROT_DEVICE = 1u << 3,
+	PGT_PROT_SW0 = 1u << 8,
+	PGT_PROT_SW1 = 1u << 9,
+	PGT_PROT_SW2 = 1u << 10,
+	PGT_PROT_SW3 = 1u << 11,
+	PGT_PROT_RW = PGT_PROT_R | PGT_PROT_W,
+	PGT_PROT_RX = PGT_PROT_R | PGT_PROT_X,
+	PGT_PROT_RWX = PGT_PROT_R | PGT_PROT_W | PGT_PROT_X,
+};
+
+/** PGT_PROT_SW_MASK - every software bit of enum pgt_prot. */
+#define PGT_PROT_SW_MASK	(PGT_PROT_SW0 | PGT_PROT_SW1 | PGT_PROT_SW2 | PGT_PROT_SW3)
+
+/**
+ * struct pgt_mm_ops - everything the library asks of its home.
+ *
+ * The only seam between lib/ and the environment.  Every callback receives
+ * the ops structure itself, so a home can embed it in a larger context and
+ * reach its state with container_of().  Pages are granule-sized and aligned to
+ * their size; "virt" is the address the library dereferences, "phys" the one
+ * that goes into descriptors.
+ *
+ * @zalloc_page: a zeroed, naturally aligned table page of @size bytes with a
+ *	reference count of 1, or NULL.
+ * @zalloc_pages_exact: @size zeroed bytes aligned to @size (a power of two),
+ *	for concatenated root tables, or NULL.
+ * @free_pages_exact: release what @zalloc_pages_exact returned.
+ * @get_page: take a reference on the table page at @addr.
+ * @put_page: drop a reference; the page is freed when none remain.
+ * @page_count: the number of references held on the page at @addr.
+ * @phys_to_virt: the address the library uses to access @phys.
+ * @virt_to_phys: the physical address of @addr.
+ * @free_unlinked_table: free a subtree that was unlinked from a table that
+ *	concurrent (shared) walkers may still be reading: the home waits until
+ *	no walker can hold a reference (an RCU grace period, say), then calls
+ *	pgt_unlinked_free().  May be NULL for homes without shared walks.
+ * @dcache_clean_inval_poc: clean and invalidate [@addr, @addr + @size) to
+ *	the Point of Coherency.
+ * @icache_inval_pou: invalidate the instruction cache for the range to the
+ *	Point of Unification.
+ * @tlbi_va: invalidate the TLB entries of @cookie's regime for the input
+ *	address @addr.  @level is the level of the entry that was changed (a
+ *	TTL hint) or PGT_NO_LEVEL; @leaf says only last-level entries need
+ *	invalidating (VALE2IS rather than VAE2IS, IPAS2LE1IS rather than
+ *	IPAS2E1IS); a removed table entry is never @leaf.
+ * @tlbi_range: invalidate every entry for inputs in [@addr, @addr + @size)
+ *	of @cookie's regime; @level as for @tlbi_va.
+ * @tlbi_all: invalidate every entry of @cookie's regime (the VMID for
+ *	stage 2, all of EL2 for stage 1).
+ * @shared_walk_begin: enter a section in which tables unlinked by others
+ *	are not freed (rcu_read_lock()).  Optional.
+ * @shared_walk_end: leave that section.  Optional.
+ *
+ * The library issues the barriers around TLB maintenance itself (DSB ISHST
+ * before, DSB ISH after, through the port header); the tlbi hooks issue only
+ * the invalidation instructions.
+ */
+struct pgt_mm_ops {
+	void *(*zalloc_page)(struct pgt_mm_ops *mm, u32 size);
+	void *(*zalloc_pages_exact)(struct pgt_mm_ops *mm, u64 size);
+	void (*free_pages_exact)(struct pgt_mm_ops *mm, void *addr, u64 size);
+	void (*get_page)(struct pgt_mm_ops *mm, void *addr);
+	void (*put_page)(struct pgt_mm_ops *mm, void *addr);
+	int (*page_count)(struct pgt_mm_ops *mm, void *addr);
+	void *(*phys_to_virt)(struct pgt_mm_ops *mm, u64 phys);
+	u64 (*virt_to_phys)(struct pgt_mm_ops *mm, void *addr);
+	void (*free_unlinked_table)(struct pgt_mm_ops *mm, void *table,
+				    pgt_s8 level, u8 granule_shift);
+	void (*dcache_clean_inval_poc)(struct pgt_mm_ops *mm, void *addr, u64 size);
+	void (*icache_inval_pou)(struct pgt_mm_ops *mm, void *addr, u64 size);
+	void (*tlbi_va)(struct pgt_mm_ops *mm, void *cookie, u64 addr,
+			pgt_s8 level, bool leaf);
+	void (*tlbi_range)(struct pgt_mm_ops *mm, void *cookie, u64 addr,
+			   u64 size, pgt_s8 level);
+	void (*tlbi_all)(struct pgt_mm_ops *mm, void *cookie);
+	void (*shared_walk_begin)(struct pgt_mm_ops *mm);
+	void (*shared_walk_end)(struct pgt_mm_ops *mm);
+};
+
+/**
+ * enum pgt_config_flags - options of a table.
+ * @PGT_S2_FWB: stage 2 uses the FEAT_S2FWB MemAttr encoding (HCR_EL2.FWB=1).
+ * @PGT_S2_FORCE_PAGES: stage 2 maps only pages, never blocks.
+ * @PGT_S2_VMID16: VTCR_EL2.VS: 16-bit VMIDs.
+ */
+enum pgt_config_flags {
+	PGT_S2_FWB = 1u << 0,
+	PGT_S2_FORCE_PAGES = 1u << 1,
+	PGT_S2_VMID16 = 1u << 2,
+};
+
+/**
+ * struct pgt_config - what a new table is asked to be.
+ * @ia_bits: input (VA or IPA) address size.
+ * @granule_shift: an enum pgt_granule value.
+ * @pa_bits: output address size: 32, 36, 40, 42, 44 or 48.
+ * @flags: enum pgt_config_flags.
+ */
+struct pgt_config {
+	u32 ia_bits;
+	u32 granule_shift;
+	u32 pa_bits;
+	u32 flags;
+};
+
+/**
+ * struct pgt - one translation table tree.
+ * @geom: its shape.
+ * @stage: which regime's descriptor formats it uses.
+ * @pa_bits: output address size; no descriptor points above it.
+ * @flags: enum pgt_config_flags it was created with.
+ * @root: the start-level table(s), as the library accesses them.
+ * @root_phys: their physical address (TTBR0_EL2 or VTTBR_EL2.BADDR).
+ * @ctrl: TCR_EL2 (stage 1) or VTCR_EL2 (stage 2) for this tree.
+ * @mm_ops: the home.
+ * @tlb_cookie: passed to the TLB hooks (a VMID or MMU for stage 2).
+ * @unlinked: the tree is a detached subtree whose top table is an ordinary,
+ *	reference-counted table page rather than a root allocation.
+ */
+struct pgt {
+	struct pgt_geometry geom;
+	enum pgt_stage stage;
+	u32 pa_bits;
+	u32 flags;
+	pgt_pte_t *root;
+	u64 root_phys;
+	u64 ctrl;
+	struct pgt_mm_ops *mm_ops;
+	void *tlb_cookie;
+	bool unlinked;
+};
+
+/* ---- Geometry (lib/pgtable.c) ---- */
+
+/**
+ * pgt_geometry_hyp() - the shape of an EL2 stage-1 tree.
+ * @geom: filled in on success.
+ * @va_bits: 16 (4K granule) or 17 (16K, 64K) to 48; below 25 needs FEAT_TTST.
+ * @granule_shift: an enum pgt_granule value.
+ *
+ * Return: 0, or -EINVAL for an unknown granule or a VA size out of range.
+ */
+int pgt_geometry_hyp(struct pgt_geometry *geom, u32 va_bits, u32 granule_shift);
+
+/**
+ * pgt_geometry_stage2() - the shape of a stage-2 tree.
+ * @geom: filled in on success.
+ * @ia_bits: IPA size, 25 to 48.
+ * @granule_shift: an enum pgt_granule value.
+ *
+ * Policy: the fewest lookup levels whose root fits in at most 16 concatenated
+ * tables, never starting below the deepest level VTCR_EL2.SL0 can encode
+ * without FEAT_TTST (level 2 for 4K, level 3 for 16K and 64K).
+ * Documentation/design.rst explains why.
+ *
+ * Return: 0, or -EINVAL for an unknown granule or an IPA size out of range.
+ */
+int pgt_geometry_stage2(struct pgt_geometry *geom, u32 ia_bits, u32 granule_shift);
+
+/**
+ * pgt_level_shift() - log2 of the bytes one entry at @level maps.
+ * @geom: the tree's shape.
+ * @level: a lookup level.
+ * Return: the shift.
+ */
+static inline u32 pgt_level_shift(const struct pgt_geometry *geom, pgt_s8 level)
+{
+	return geom->granule_shift + (PGT_MAX_LEVEL - level) * (geom->granule_shift - 3);
+}
+
+/**
+ * pgt_level_size() - bytes mapped by one entry at @level.
+ * @geom: the tree's shape.
+ * @level: a lookup level.
+ * Return: the size.
+ */
+static inline u64 pgt_level_size(const struct pgt_geometry *geom, pgt_s8 level)
+{
+	return 1ULL << pgt_level_shift(geom, level);
+}
+
+/**
+ * pgt_table_entries() - entries in one (non-root) table page.
+ * @geom: the tree's shape.
+ * Return: 512, 2048 or 8192.
+ */
+static inline u32 pgt_table_entries(const struct pgt_geometry *geom)
+{
+	return 1u << (geom->granule_shift - 3);
+}
+
+/**
+ * pgt_page_size() - bytes in one page (and one table) of the granule.
+ * @geom: the tree's shape.
+ * Return: 4096, 16384 or 65536.
+ */
+static inline u32 pgt_page_size(const struct pgt_geometry *geom)
+{
+	return 1u << geom->granule_shift;
+}
+
+/**
+ * pgt_level_has_blocks() - can a block descriptor sit at @level?
+ * @geom: the tree's shape.
+ * @level: a lookup level.
+ *
+ * Without FEAT_LPA2: 4K at levels 1 and 2, 16K and 64K at level 2.  Level 3
+ * holds pages, which are not blocks.
+ * Return: true if a block is allowed.
+ */
+bool pgt_level_has_blocks(const struct pgt_geometry *geom, pgt_s8 level);
+
+/**
+ * pgt_level_has_leaves() - can a leaf (block or page) sit at @level?
+ * @geom: the tree's shape.
+ * @level: a lookup level.
+ * Return: true if a block or page descriptor is allowed there.
+ */
+bool pgt_level_has_leaves(const struct pgt_geometry *geom, pgt_s8 level);
+
+/**
+ * pgt_pa_range_encode() - the TCR_EL2.PS / VTCR_EL2.PS encoding of @pa_bits.
+ * @pa_bits: 32, 36, 40, 42, 44 or 48.
+ * Return: the 3-bit encoding, or -EINVAL for any other size.
+ */
+int pgt_pa_range_encode(u32 pa_bits);
+
+/* ---- Descriptors (lib/pgtable.c, lib/hyp.c, lib/stage2.c) ---- */
+
+/** PGT_PTE_VALID - bit 0: the descriptor is valid. */
+#define PGT_PTE_VALID		PGT_BIT(0)
+/** PGT_PTE_TYPE - bit 1: table (above level 3) or page (at level 3). */
+#define PGT_PTE_TYPE		PGT_BIT(1)
+/** PGT_PTE_AF - the access flag, bit 10, in both stages' leaves. */
+#define PGT_PTE_AF		PGT_BIT(10)
+/** PGT_PTE_SW_MASK - bits 58:55, reserved for software in every leaf. */
+#define PGT_PTE_SW_MASK		PGT_GENMASK(58, 55)
+
+/**
+ * pgt_pte_valid() - is @pte a valid descriptor?
+ * @pte: a descriptor.
+ * Return: bit 0.
+ */
+static inline bool pgt_pte_valid(pgt_pte_t pte)
+{
+	return pte & PGT_PTE_VALID;
+}
+
+/**
+ * pgt_pte_is_table() - is @pte a table descriptor at @level?
+ * @pte: a descriptor.
+ * @level: where it sits.
+ * Return: true for a valid table descriptor above level 3.
+ */
+static inline bool pgt_pte_is_table(pgt_pte_t pte, pgt_s8 level)
+{
+	return level < PGT_MAX_LEVEL && (pte & 3) == 3;
+}
+
+/**
+ * pgt_pte_is_leaf() - does @pte map memory (a block or a page)?
+ * @pte: a descriptor.
+ * @level: where it sits.
+ * Return: true for a valid block (levels 0-2) or page (level 3).
+ */
+static inline bool pgt_pte_is_leaf(pgt_pte_t pte, pgt_s8 level)
+{
+	return level < PGT_MAX_LEVEL ? (pte & 3) == 1 : (pte & 3) == 3;
+}
+
+/**
+ * pgt_pte_addr() - the output address in a table, block or page descriptor.
+ * @geom: the tree's shape (the granule decides the low bits).
+ * @pte: a valid descriptor.
+ * Return: bits 47:granule_shift of @pte.
+ */
+static inline u64 pgt_pte_addr(const struct pgt_geometry *geom, pgt_pte_t pte)
+{
+	return pte & PGT_GENMASK(PGT_MAX_PA_BITS - 1, geom->granule_shift);
+}
+
+/**
+ * pgt_table_pte() - a table descriptor pointing to the table at @table_pa.
+ * @geom: the tree's shape.
+ * @table_pa: granule-aligned physical address of the next-level table.
+ * Return: the descriptor (hierarchical attributes all zero: no limits).
+ */
+pgt_pte_t pgt_table_pte(const struct pgt_geometry *geom, u64 table_pa);
+
+/** PGT_HYP_MAIR - MAIR_EL2 value the EL2 stage-1 AttrIndx encodings assume. */
+#define PGT_HYP_MAIR		0x04ffULL
+/** PGT_HYP_ATTR_NORMAL - AttrIndx of Normal write-back (MAIR attr 0xff). */
+#define PGT_HYP_ATTR_NORMAL	0
+/** PGT_HYP_ATTR_DEVICE - AttrIndx of Device-nGnRE (MAIR attr 0x04). */
+#define PGT_HYP_ATTR_DEVICE	1
+
+/**
+ * pgt_hyp_prot_check() - may EL2 stage 1 map with @prot?
+ * @prot: enum pgt_prot bits.
+ * Return: 0, or -EINVAL if R is missing, or W and X, or DEVICE and X are
+ * both asked for, or an unknown bit is set.
+ */
+int pgt_hyp_prot_check(u32 prot);
+
+/**
+ * pgt_hyp_leaf_pte() - an EL2 stage-1 block or page descriptor.
+ * @geom: the tree's shape.
+ * @pa: output address, aligned to the leaf size of @level.
+ * @prot: permissions, checked by pgt_hyp_prot_check() first.
+ * @level: where the leaf goes (decides block or page format).
+ * Return: the descriptor, with AF set and inner-shareable (hardware treats
+ * device memory as outer-shareable whatever the field says).
+ */
+pgt_pte_t pgt_hyp_leaf_pte(const struct pgt_geometry *geom, u64 pa, u32 prot,
+			   pgt_s8 level);
+
+/**
+ * pgt_hyp_pte_prot() - decode the enum pgt_prot of an EL2 stage-1 leaf.
+ * @pte: a valid leaf descriptor.
+ * Return: its permissions, memory type and software bits.
+ */
+u32 pgt_hyp_pte_prot(pgt_pte_t pte);
+
+/**
+ * pgt_s2_prot_check() - may stage 2 map with @prot?
+ * @prot: enum pgt_prot bits.
+ * Return: 0, or -EINVAL for DEVICE and X together or an unknown bit.
+ */
+int pgt_s2_prot_check(u32 prot);
+
+/**
+ * pgt_s2_leaf_pte() - a stage-2 block or page descriptor.
+ * @geom: the tree's shape.
+ * @pa: output address, aligned to the leaf size of @level.
+ * @prot: permissions, checked by pgt_s2_prot_check() first.
+ * @level: where the leaf goes.
+ * @fwb: use the FEAT_S2FWB MemAttr encoding.
+ * Return: the descriptor, with AF set.
+ */
+pgt_pte_t pgt_s2_leaf_pte(const struct pgt_geometry *geom, u64 pa, u32 prot,
+			  pgt_s8 level, bool fwb);
+
+/**
+ * pgt_s2_pte_prot() - decode the enum pgt_prot of a stage-2 leaf.
+ * @pte: a valid leaf descriptor.
+ * @fwb: whether MemAttr uses the FEAT_S2FWB encoding.
+ * Return: its permissions, memory type and software bits.
+ */
+u32 pgt_s2_pte_prot(pgt_pte_t pte, bool fwb);
+
+/** PGT_S2_OWNER_MAX - the largest owner id an invalid stage-2 entry can carry. */
+#define PGT_S2_OWNER_MAX	0x3fffu
+
+/**
+ * pgt_s2_owner_pte() - an invalid stage-2 entry annotated with an owner.
+ * @owner: 1..PGT_S2_OWNER_MAX (0 is "no owner", the all-zero entry).
+ * Return: the annotation; bit 0 is clear, so hardware treats it as invalid.
+ */
+pgt_pte_t pgt_s2_owner_pte(u32 owner);
+
+/**
+ * pgt_s2_pte_owner() - the owner recorded in an invalid stage-2 entry.
+ * @pte: a descriptor.
+ * Return: the owner id, or 0 for a valid, empty or locked entry.
+ */
+u32 pgt_s2_pte_owner(pgt_pte_t pte);
+
+/**
+ * PGT_PTE_LOCKED - the marker a walker leaves in an entry during
+ * break-before-make: invalid to hardware, "busy, come back" to other walkers.
+ */
+#define PGT_PTE_LOCKED		PGT_BIT(1)
+
+/**
+ * pgt_pte_is_locked() - is @pte the break-before-make marker?
+ * @pte: a descriptor.
+ * Return: true if another walker owns this entry right now.
+ */
+static inline bool pgt_pte_is_locked(pgt_pte_t pte)
+{
+	return pte == PGT_PTE_LOCKED;
+}
+
+/**
+ * pgt_vtcr() - VTCR_EL2 for a stage-2 tree.
+ * @geom: the tree's shape (IPA size, granule, start level).
+ * @pa_bits: physical address size (VTCR_EL2.PS).
+ * @vmid16: set VTCR_EL2.VS for 16-bit VMIDs.
+ * Return: the register value (T0SZ, SL0, IRGN0/ORGN0 write-back,
+ * inner-shareable walks, TG0, PS, VS and the RES1 bit 31), or 0 if @pa_bits
+ * is not an architected size.
+ */
+u64 pgt_vtcr(const struct pgt_geometry *geom, u32 pa_bits, bool vmid16);
+
+/**
+ * pgt_hyp_tcr() - TCR_EL2 (single VA range, no VHE) for an EL2 stage-1 tree.
+ * @geom: the tree's shape.
+ * @pa_bits: physical address size (TCR_EL2.PS).
+ * Return: the register value, or 0 if @pa_bits is not an architected size.
+ */
+u64 pgt_hyp_tcr(const struct pgt_geometry *geom, u32 pa_bits);
+
+/* ---- The walker (lib/walker.c) ---- */
+
+/**
+ * enum pgt_walk_flags - what a walk visits and how it may race.
+ * @PGT_WALK_LEAF: call the visitor on every entry that is not a table
+ *	(leaves and invalid entries).
+ * @PGT_WALK_TABLE_PRE: call it on a table entry before descending.
+ * @PGT_WALK_TABLE_POST: call it on a table entry after descending.
+ * @PGT_WALK_SHARED: the walk runs concurrently with other shared walks (the
+ *	caller holds a read lock); entries change only by compare-and-swap.
+ *
+ * The three visit flags double as the @visit argument of the visitor.
+ */
+enum pgt_walk_flags {
+	PGT_WALK_LEAF = 1u << 0,
+	PGT_WALK_TABLE_PRE = 1u << 1,
+	PGT_WALK_TABLE_POST = 1u << 2,
+	PGT_WALK_SHARED = 1u << 3,
+};
+
+/**
+ * enum pgt_action_kind - what a visitor asks the walker to do next.
+ * @PGT_ACT_CONTINUE: the entry is done; go on with the walk.
+ * @PGT_ACT_RETRY: the entry changed under the visitor; read it again and
+ *	visit it again (bounded by PGT_WALK_RETRIES).
+ * @PGT_ACT_EXIT: stop the walk now and return the action's error.
+ *
+ * Documentation/walker.rst tabulates how shared and exclusive walks treat each.
+ */
+enum pgt_action_kind {
+	PGT_ACT_CONTINUE,
+	PGT_ACT_RETRY,
+	PGT_ACT_EXIT,
+};
+
+/**
+ * struct pgt_action - a visitor's answer.
+ * @kind: what to do next.
+ * @err: with PGT_ACT_EXIT, what the walk returns (0 stops successfully).
+ */
+struct pgt_action {
+	enum pgt_action_kind kind;
+	int err;
+};
+
+/** PGT_WALK_RETRIES - how many times one entry is re-visited before -EAGAIN. */
+#define PGT_WALK_RETRIES	64
+
+/**
+ * pgt_continue() - the visitor's answer "done, go on".
+ * Return: a PGT_ACT_CONTINUE action.
+ */
+static inline struct pgt_action pgt_continue(void)
+{
+	return (struct pgt_action){ .kind = PGT_ACT_CONTINUE, .err = 0 };
+}
+
+/**
+ * pgt_retry() - the visitor's answer "this entry changed, visit it again".
+ * Return: a PGT_ACT_RETRY action.
+ */
+static inline struct pgt_action pgt_retry(void)
+{
+	return (struct pgt_action){ .kind = PGT_ACT_RETRY, .err = 0 };
+}
+
+/**
+ * pgt_exit() - the visitor's answer "stop the walk and return @err".
+ * @err: 0 or a negative errno.
+ * Return: a PGT_ACT_EXIT action.
+ */
+static inline struct pgt_action pgt_exit(int err)
+{
+	return (struct pgt_action){ .kind = PGT_ACT_EXIT, .err = err };
+}
+
+/**
+ * struct pgt_visit_ctx - what a visitor sees of one entry.
+ * @pgt: the tree being walked.
+ * @ptep: the entry.
+ * @old: the entry's value when the walker read it (a snapshot: in a shared
+ *	walk the entry may have changed since; update it with pgt_pte_update()).
+ * @addr: the walk's current address: the larger of the entry's first address
+ *	and the start of the walk.
+ * @end: the end of the walk's range (exclusive).
+ * @level: the entry's level.
+ * @flags: the walk's enum pgt_walk_flags.
+ * @arg: the walker's argument.
+ * @mm_ops: the home.
+ */
+struct pgt_visit_ctx {
+	struct pgt *pgt;
+	pgt_pte_t *ptep;
+	pgt_pte_t old;
+	u64 addr;
+	u64 end;
+	pgt_s8 level;
+	u32 flags;
+	void *arg;
+	struct pgt_mm_ops *mm_ops;
+};
+
+/**
+ * typedef pgt_visitor_fn - a walk's callback.
+ * @ctx: the entry and the walk.
+ * @visit: PGT_WALK_LEAF, PGT_WALK_TABLE_PRE or PGT_WALK_TABLE_POST.
+ * Return: the action the walker takes next.
+ */
+typedef struct pgt_action (*pgt_visitor_fn)(const struct pgt_visit_ctx *ctx,
+					      enum pgt_walk_flags visit);
+
+/**
+ * struct pgt_walker - one walk: a visitor, its argument and flags.
+ * @cb: the visitor.
+ * @arg: passed to it in ctx->arg.
+ * @flags: enum pgt_walk_flags.
+ */
+struct pgt_walker {
+	pgt_visitor_fn cb;
+	void *arg;
+	u32 flags;
+};
+
+/**
+ * pgt_walk() - visit every entry of @pgt whose input range meets
+ * [@addr, @addr + @size).
+ * @pgt: the tree.
+ * @addr: first input address; need not be aligned.
+ * @size: bytes; 0 visits nothing.
+ * @walker: what to call, and when.
+ *
+ * Entries are visited in address order, depth first.  After each visitor
+ * returns, the walker reads the entry again: a table the visitor installed is
+ * descended into, a table it replaced by a leaf is not.
+ *
+ * Return: 0, the error of a PGT_ACT_EXIT, -EAGAIN when an entry's retries ran
+ * out, -EINVAL if the range wraps past 2^64, -ERANGE if it ends beyond the
+ * input address size.
+ */
+int pgt_walk(struct pgt *pgt, u64 addr, u64 size, const struct pgt_walker *walker);
+
+/**
+ * pgt_pte_update() - replace ctx->old in ctx->ptep by @new.
+ * @ctx: the visited entry.
+ * @new: its new value.
+ *
+ * A shared walk swaps with compare-and-swap and fails if the entry is no
+ * longer ctx->old; an exclusive walk stores.  The table page's reference count
+ * follows the entry from or to zero.
+ *
+ * Return: true if @new was written; false means "answer pgt_retry()".
+ */
+bool pgt_pte_update(const struct pgt_visit_ctx *ctx, pgt_pte_t new);
+
+/**
+ * pgt_ctx_entry_start() - the first input address the visited entry maps.
+ * @ctx: the visited entry.
+ * Return: ctx->addr aligned down to the entry's size.
+ */
+static inline u64 pgt_ctx_entry_start(const struct pgt_visit_ctx *ctx)
+{
+	return PGT_ALIGN_DOWN(ctx->addr, pgt_level_size(&ctx->pgt->geom, ctx->level));
+}
+
+/**
+ * pgt_ctx_entry_size() - bytes the visited entry maps.
+ * @ctx: the visited entry.
+ * Return: the size of one entry at ctx->level.
+ */
+static inline u64 pgt_ctx_entry_size(const struct pgt_visit_ctx *ctx)
+{
+	return pgt_level_size(&ctx->pgt->geom, ctx->level);
+}
+
+/**
+ * pgt_ctx_entry_inside() - does the walk's range cover the whole entry?
+ * @ctx: the visited entry.
+ * Return: true if [entry start, entry end) lies within [start, ctx->end).
+ */
+static inline bool pgt_ctx_entry_inside(const struct pgt_visit_ctx *ctx)
+{
+	u64 start = pgt_ctx_entry_start(ctx);
+
+	return start == ctx->addr && ctx->end - start >= pgt_ctx_entry_size(ctx);
+}
+
+/* ---- Common operations (lib/pgtable.c) ---- */
+
+/**
+ * pgt_get_leaf() - the entry that decides the translation of @addr.
+ * @pgt: the tree.
+ * @addr: an input address.
+ * @ptep: if not NULL, receives the entry's value (0 if nothing is mapped).
+ * @level: if not NULL, receives the entry's level.
+ *
+ * Return: 0, or -ERANGE for an address beyond the input address size.
+ */
+int pgt_get_leaf(struct pgt *pgt, u64 addr, pgt_pte_t *ptep, pgt_s8 *level);
+
+/**
+ * pgt_unlinked_free() - free a subtree no walker can reach any more.
+ * @mm_ops: the home.
+ * @table: the subtree's top table.
+ * @level: its level.
+ * @granule_shift: the granule of the tree it came from.
+ *
+ * Drops the reference held on every table page of the subtree; the pages go
+ * back to the home.  Called by the home from @free_unlinked_table once the
+ * grace period has passed.
+ */
+void pgt_unlinked_free(struct pgt_mm_ops *mm_ops, void *table, pgt_s8 level,
+		       u8 granule_shift);
+
+/* ---- EL2 stage 1 (lib/hyp.c) ---- */
+
+/**
+ * pgt_hyp_init() - an empty EL2 stage-1 tree.
+ * @pgt: filled in.
+ * @cfg: ia_bits is the VA size; pa_bits bounds output addresses; no flags.
+ * @mm_ops: the home.
+ *
+ * Return: 0, -EINVAL for a bad configuration, -ENOMEM.
+ */
+int pgt_hyp_init(struct pgt *pgt, const struct pgt_config *cfg,
+		 struct pgt_mm_ops *mm_ops);
+
+/**
+ * pgt_hyp_map() - map [@addr, @addr + @size) to @phys with @prot.
+ * @pgt: an EL2 stage-1 tree.
+ * @addr: page-aligned VA.
+ * @size: page-aligned size.
+ * @phys: page-aligned PA.
+ * @prot: see pgt_hyp_prot_check().
+ *
+ * Blocks are used wherever VA, PA and the remaining size allow.  Mapping over
+ * an identical live mapping succeeds and changes nothing; over a live mapping
+ * to another address or with other attributes, it fails.  All-or-nothing:
+ * on any error the tree translates exactly as before and holds no new pages.
+ * The caller holds the tree's lock; no TLB maintenance is needed, because
+ * only invalid entries change.
+ *
+ * Return: 0; -EINVAL for unaligned arguments, a wrapping range or a bad
+ * @prot; -ERANGE beyond the VA or PA size; -EEXIST over a different live
+ * mapping; -ENOMEM.
+ */
+int pgt_hyp_map(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot);
+
+/**
+ * pgt_hyp_unmap() - remove every mapping in [@addr, @addr + @size).
+ * @pgt: an EL2 stage-1 tree.
+ * @addr: page-aligned VA.
+ * @size: page-aligned size.
+ * @unmapped: if not NULL, receives the number of bytes unmapped.
+ *
+ * Each cleared entry is invalidated from the TLB with its level as the hint;
+ * a table left empty is unlinked, invalidated and freed.  A block that
+ * reaches beyond the range is split by break-before-make into next-level
+ * entries, and only the part inside the range is removed: while the split is
+ * in progress the rest of that block is briefly unmapped, so the caller must
+ * make sure no CPU accesses it (Documentation/hyp.rst).  Invalid entries in
+ * the range are passed over.  The pages a split needs are reserved before
+ * anything changes, so -ENOMEM leaves the tree untouched.
+ *
+ * Return: 0; -EINVAL for unaligned or wrapping arguments; -ERANGE beyond the
+ * VA size; -ENOMEM.
+ */
+int pgt_hyp_unmap(struct pgt *pgt, u64 addr, u64 size, u64 *unmapped);
+
+/**
+ * pgt_hyp_destroy() - free every table page of an EL2 stage-1 tree.
+ * @pgt: the tree; it must no longer be live on any CPU.
+ */
+void pgt_hyp_destroy(struct pgt *pgt);
+
+/* ---- Stage 2 (lib/stage2.c) ---- */
+
+/**
+ * pgt_stage2_init() - an empty stage-2 tree with concatenated root tables.
+ * @pgt: filled in, including @pgt->ctrl (VTCR_EL2).
+ * @cfg: IPA size, granule, PA size (at least the IPA size) and flags.
+ * @mm_ops: the home.
+ * @tlb_cookie: passed to the TLB hooks, naming the VMID.
+ *
+ * Return: 0, -EINVAL for a bad configuration, -ENOMEM.
+ */
+int pgt_stage2_init(struct pgt *pgt, const struct pgt_config *cfg,
+		    struct pgt_mm_ops *mm_ops, void *tlb_cookie);
+
+/**
+ * pgt_stage2_destroy() - free every table page of a stage-2 tree.
+ * @pgt: the tree; no VMID may still use it.
+ */
+void pgt_stage2_destroy(struct pgt *pgt);
+
+#endif /* PGTABLE_H */

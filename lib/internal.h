@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * internal.h - helpers shared by the lib/ files and no one else.
+ */
+#ifndef PGTABLE_INTERNAL_H
+#define PGTABLE_INTERNAL_H
+
+#include "pgtable.h"
+
+/* Descriptor bits that carry attributes rather than an address or a type. */
+#define PTE_ATTR_MASK		(PGT_GENMASK(63, 50) | PGT_GENMASK(11, 2))
+/* Bits 1:0 of a block, and of a page (level 3). */
+#define PTE_TYPE_BLOCK		1ULL
+#define PTE_TYPE_PAGE		3ULL
+/* Shareability field, bits 9:8: inner shareable. */
+#define PTE_SH_INNER		(3ULL << 8)
+/* Execute-never (stage 1 XN, stage 2 XN[1]). */
+#define PTE_XN			PGT_BIT(54)
+#define PTE_SW_SHIFT		55
+#define PROT_SW_SHIFT		8
+
+/* The type bits a leaf needs at @level. */
+static inline pgt_pte_t pte_leaf_type(pgt_s8 level)
+{
+	return level == PGT_MAX_LEVEL ? PTE_TYPE_PAGE : PTE_TYPE_BLOCK;
+}
+
+/* Software bits move between enum pgt_prot and descriptor bits 58:55. */
+static inline pgt_pte_t prot_to_sw_bits(u32 prot)
+{
+	return (pgt_pte_t)((prot & PGT_PROT_SW_MASK) >> PROT_SW_SHIFT) << PTE_SW_SHIFT;
+}
+
+static inline u32 sw_bits_to_prot(pgt_pte_t pte)
+{
+	return (u32)((pte & PGT_PTE_SW_MASK) >> PTE_SW_SHIFT) << PROT_SW_SHIFT;
+}
+
+/* The library's view of the table a table descriptor points to. */
+static inline pgt_pte_t *pte_table_virt(const struct pgt *pgt, pgt_pte_t pte)
+{
+	return pgt->mm_ops->phys_to_virt(pgt->mm_ops, pgt_pte_addr(&pgt->geom, pte));
+}
+
+/* Does an entry of @ptep's table hold a reference on its page? */
+static inline bool pte_counted(const struct pgt *pgt, pgt_s8 level)
+{
+	return level != pgt->geom.start_level || pgt->unlinked;
+}
+
+/* The table page holding @ptep, whose reference count tracks its entries. */
+static inline void *pte_table_page(const struct pgt *pgt, pgt_pte_t *ptep)
+{
+	return (void *)PGT_ALIGN_DOWN((uintptr_t)ptep, pgt_page_size(&pgt->geom));
+}
+
+int pgt_check_range(const struct pgt *pgt, u64 addr, u64 size);
+int pgt_check_aligned(const struct pgt *pgt, u64 addr, u64 size, u64 phys);
+void *pgt_alloc_table(const struct pgt *pgt);
+void pgt_table_set_refs(const struct pgt *pgt, void *table, u32 entries);
+void pgt_fill_split(const struct pgt *pgt, pgt_pte_t *table, pgt_pte_t block, pgt_s8 level);
+void pgt_tlbi_va(const struct pgt *pgt, u64 addr, pgt_s8 level, bool leaf);
+struct pgt_action pgt_free_visitor(const struct pgt_visit_ctx *ctx, enum pgt_walk_flags visit);
+int pgt_root_alloc(struct pgt *pgt);
+void pgt_root_free(struct pgt *pgt);
+
+#endif /* PGTABLE_INTERNAL_H */

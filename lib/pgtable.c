@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pgtable.c - geometry, the parts of descriptors both stages share, and the
+ * operations every tree has (lookup, freeing).
+ */
+#include "internal.h"
+
+static bool granule_valid(u32 granule_shift)
+{
+	return granule_shift == PGT_GRANULE_4K || granule_shift == PGT_GRANULE_16K ||
+	       granule_shift == PGT_GRANULE_64K;
+}
+
+static u32 div_round_up(u32 n, u32 d)
+{
+	return (n + d - 1) / d;
+}
+
+/* Fill in the root's size once the start level is known. */
+static void geometry_set_root(struct pgt_geometry *geom, pgt_s8 start_level)
+{
+	u32 root_bits, table_bits = geom->granule_shift - 3;
+
+	geom->start_level = start_level;
+	root_bits = geom->ia_bits - pgt_level_shift(geom, start_level);
+	geom->root_entries = 1u << root_bits;
+	geom->root_pages = root_bits > table_bits ? 1u << (root_bits - table_bits) : 1;
+}
+
+int pgt_geometry_hyp(struct pgt_geometry *geom, u32 va_bits, u32 granule_shift)
+{
+	u32 min_bits = granule_shift == PGT_GRANULE_4K ? 16 : 17;
+	u32 levels;
+
+	if (!granule_valid(granule_shift) || va_bits < min_bits || va_bits > PGT_MAX_PA_BITS)
+		return -EINVAL;
+
+	/* Stage 1 cannot concatenate: every level but the root is full. */
+	levels = div_round_up(va_bits - granule_shift, granule_shift - 3);
+	geom->granule_shift = granule_shift;
+	geom->ia_bits = va_bits;
+	geometry_set_root(geom, PGT_MAX_LEVEL + 1 - levels);
+	return 0;
+}
+
+/* The deepest start level VTCR_EL2.SL0 encodes without FEAT_TTST. */
+static pgt_s8 stage2_deepest_start(u32 granule_shift)
+{
+	return granule_shift == PGT_GRANULE_4K ? 2 : 3;
+}
+
+int pgt_geometry_stage2(struct pgt_geometry *geom, u32 ia_bits, u32 granule_shift)
+{
+	u32 levels, table_bits = granule_shift - 3;
+	pgt_s8 start;
+
+	if (!granule_valid(granule_shift) || ia_bits < 25 || ia_bits > PGT_MAX_PA_BITS)
+		return -EINVAL;
+
+	/*
+	 * Up to 16 concatenated tables resolve 4 more bits at the root, which
+	 * can save a whole level of every walk.
+	 */
+	levels = div_round_up(ia_bits - granule_shift - 4, table_bits);
+	start = PGT_MAX_LEVEL + 1 - levels;
+	if (start > stage2_deepest_start(granule_shift))
+		start = stage2_deepest_start(granule_shift);
+
+	geom->granule_shift = granule_shift;
+	geom->ia_bits = ia_bits;
+	geometry_set_root(geom, start);
+	return 0;
+}
+
+bool pgt_level_has_blocks(const struct pgt_geometry *geom, pgt_s8 level)
+{
+	pgt_s8 coarsest = geom->granule_shift == PGT_GRANULE_4K ? 1 : 2;
+
+	return level >= coarsest && level < PGT_MAX_LEVEL;
+}
+
+bool pgt_level_has_leaves(const struct pgt_geometry *geom, pgt_s8 level)
+{
+	return level == PGT_MAX_LEVEL || pgt_level_has_blocks(geom, level);
+}
+
+int pgt_pa_range_encode(u32 pa_bits)
+{
+	static const u8 sizes[] = { 32, 36, 40, 42, 44, 48 };
+	u32 i;
+
+	for (i = 0; i < sizeof(sizes); i++)
+		if (sizes[i] == pa_bits)
+			return i;
+	return -EINVAL;
+}
+
+pgt_pte_t pgt_table_pte(const struct pgt_geometry *geom, u64 table_pa)
+{
+	return pgt_pte_addr(geom, table_pa) | PGT_PTE_TYPE | PGT_PTE_VALID;
+}
+
+/* Range rules every operation and the walker share. */
+int pgt_check_range(const struct pgt *pgt, u64 addr, u64 size)
+{
+	u64 end = addr + size;
+
+	if (end < addr)
+		return -EINVAL;
+	if (end > (1ULL << pgt->geom.ia_bits))
+		return -ERANGE;
+	return 0;
+}
+
+/* Mapping operations take page-aligned input, size and output. */
+int pgt_check_aligned(const struct pgt *pgt, u64 addr, u64 size, u64 phys)
+{
+	u32 page = pgt_page_size(&pgt->geom);
+
+	if (!PGT_IS_ALIGNED(addr | size | phys, page))
+		return -EINVAL;
+	if (phys + size < phys)
+		return -EINVAL;
+	return 0;
+}
+
+void *pgt_alloc_table(const struct pgt *pgt)
+{
+	return pgt->mm_ops->zalloc_page(pgt->mm_ops, pgt_page_size(&pgt->geom));
+}
+
+/* A new table page starts with one reference; add one per live entry. */
+void pgt_table_set_refs(const struct pgt *pgt, void *table, u32 entries)
+{
+	struct pgt_mm_ops *mm = pgt->mm_ops;
+
+	while (entries--)
+		mm->get_page(mm, table);
+}
+
+/*
+ * Fill @table with next-level leaves that translate exactly as @block did, so
+ * that swapping one for the other changes no translation.
+ */
+void pgt_fill_split(const struct pgt *pgt, pgt_pte_t *table, pgt_pte_t block, pgt_s8 level)
+{
+	pgt_s8 child_level = level + 1;
+	u64 child_size = pgt_level_size(&pgt->geom, child_level);
+	u64 pa = pgt_pte_addr(&pgt->geom, block);
+	pgt_pte_t attrs = (block & PTE_ATTR_MASK) | pte_leaf_type(child_level);
+	u32 i, n = pgt_table_entries(&pgt->geom);
+
+	for (i = 0; i < n; i++)
+		table[i] = (pa + i * child_size) | attrs;
+	pgt_table_set_refs(pgt, table, n);
+}
+
+/*
+ * Make a cleared entry's removal visible to every walker: the store must
+ * reach the point where table walks observe it before the invalidation, and
+ * the invalidation must complete before anything relies on it.
+ */
+void pgt_tlbi_va(const struct pgt *pgt, u64 addr, pgt_s8 level, bool leaf)
+{
+	struct pgt_mm_ops *mm = pgt->mm_ops;
+
+	pgt_dsb_ishst();
+	mm->tlbi_va(mm, pgt->tlb_cookie, addr, level, leaf);
+	pgt_dsb_ish();
+	pgt_isb();
+}
+
+bool pgt_pte_update(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+{
+	struct pgt *pgt = ctx->pgt;
+
+	if (ctx->flags & PGT_WALK_SHARED) {
+		if (!pgt_cmpxchg(ctx->ptep, ctx->old, new))
+			return false;
+	} else {
+		pgt_write_once(ctx->ptep, new);
+	}
+
+	if (!pte_counted(pgt, ctx->level) || !ctx->old == !new)
+		return true;
+	if (new)
+		ctx->mm_ops->get_page(ctx->mm_ops, pte_table_page(pgt, ctx->ptep));
+	else
+		ctx->mm_ops->put_page(ctx->mm_ops, pte_table_page(pgt, ctx->ptep));
+	return true;
+}
+
+struct leaf_lookup {
+	pgt_pte_t pte;
+	pgt_s8 level;
+};
+
+static struct pgt_action leaf_lookup_visitor(const struct pgt_visit_ctx *ctx,
+					     enum pgt_walk_flags visit)
+{
+	struct leaf_lookup *found = ctx->arg;
+
+	(void)visit;
+	found->pte = ctx->old;
+	found->level = ctx->level;
+	return pgt_continue();
+}
+
+int pgt_get_leaf(struct pgt *pgt, u64 addr, pgt_pte_t *ptep, pgt_s8 *level)
+{
+	struct leaf_lookup found = { 0 };
+	struct pgt_walker walker = {
+		.cb = leaf_lookup_visitor,
+		.arg = &found,
+		.flags = PGT_WALK_LEAF,
+	};
+	int ret = pgt_walk(pgt, addr, 1, &walker);
+
+	if (ret)
+		return ret;
+	if (ptep)
+		*ptep = found.pte;
+	if (level)
+		*level = found.level;
+	return 0;
+}
+
+/*
+ * Free everything below the walked range: each non-zero entry gives back the
+ * reference it holds on its table page, and a table entry, once its children
+ * have, gives back the last reference of the table it points to.
+ */
+struct pgt_action pgt_free_visitor(const struct pgt_visit_ctx *ctx, enum pgt_walk_flags visit)
+{
+	struct pgt_mm_ops *mm = ctx->mm_ops;
+
+	if (!ctx->old)
+		return pgt_continue();
+	if (pte_counted(ctx->pgt, ctx->level))
+		mm->put_page(mm, pte_table_page(ctx->pgt, ctx->ptep));
+	if (visit == PGT_WALK_TABLE_POST)
+		mm->put_page(mm, pte_table_virt(ctx->pgt, ctx->old));
+	return pgt_continue();
+}
+
+/* A stand-in tree whose root is one detached, reference-counted table. */
+static void unlinked_tree(struct pgt *tree, struct pgt_mm_ops *mm_ops, void *table,
+			  pgt_s8 level, u8 granule_shift)
+{
+	*tree = (struct pgt){
+		.geom = {
+			.granule_shift = granule_shift,
+			.start_level = level,
+			.root_pages = 1,
+			.root_entries = 1u << (granule_shift - 3),
+		},
+		.root = table,
+		.mm_ops = mm_ops,
+		.unlinked = true,
+	};
+	tree->geom.ia_bits = pgt_level_shift(&tree->geom, level) + granule_shift - 3;
+}
+
+void pgt_unlinked_free(struct pgt_mm_ops *mm_ops, void *table, pgt_s8 level, u8 granule_shift)
+{
+	struct pgt tree;
+	struct pgt_walker walker = {
+		.cb = pgt_free_visitor,
+		.flags = PGT_WALK_LEAF | PGT_WALK_TABLE_POST,
+	};
+
+	unlinked_tree(&tree, mm_ops, table, level, granule_shift);
+	pgt_walk(&tree, 0, 1ULL << tree.geom.ia_bits, &walker);
+	mm_ops->put_page(mm_ops, table);
+}
+
+int pgt_root_alloc(struct pgt *pgt)
+{
+	u64 size = (u64)pgt->geom.root_pages * pgt_page_size(&pgt->geom);
+	struct pgt_mm_ops *mm = pgt->mm_ops;
+
+	pgt->root = mm->zalloc_pages_exact(mm, size);
+	if (!pgt->root)
+		return -ENOMEM;
+	pgt->root_phys = mm->virt_to_phys(mm, pgt->root);
+	return 0;
+}
+
+/* Free every table below the root, then the root itself. */
+void pgt_root_free(struct pgt *pgt)
+{
+	u64 size = (u64)pgt->geom.root_pages * pgt_page_size(&pgt->geom);
+	struct pgt_walker walker = {
+		.cb = pgt_free_visitor,
+		.flags = PGT_WALK_LEAF | PGT_WALK_TABLE_POST,
+	};
+
+	pgt_walk(pgt, 0, 1ULL << pgt->geom.ia_bits, &walker);
+	pgt->mm_ops->free_pages_exact(pgt->mm_ops, pgt->root, size);
+	pgt->root = NULL;
+	pgt->root_phys = 0;
+}

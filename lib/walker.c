@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * walker.c - the one table walker every operation is built on.
+ *
+ * A visitor answers each visit with an action; what the walker does with
+ * it, for shared and exclusive walks alike, is decided here and nowhere
+ * else (Documentation/walker.rst has the table):
+ *
+ *   CONTINUE  re-read the entry; descend if it is now a table, else move on.
+ *   RETRY     re-read the entry and visit it again, up to PGT_WALK_RETRIES
+ *             times; then the walk fails with -EAGAIN.
+ *   EXIT      stop at once and return the action's error.
+ *
+ * A shared walk never shows a visitor an entry locked by another walker's
+ * break-before-make: it treats the lock as an implicit RETRY.  An exclusive
+ * walk owns the whole tree, so a lock it finds is a bug: it warns and fails.
+ */
+#include "internal.h"
+
+struct walk_data {
+	struct pgt *pgt;
+	const struct pgt_walker *walker;
+	u64 addr;
+	u64 end;
+	bool stopped;
+};
+
+static int walk_table(struct walk_data *data, pgt_pte_t *table, pgt_s8 level);
+
+static bool walk_shared(const struct walk_data *data)
+{
+	return data->walker->flags & PGT_WALK_SHARED;
+}
+
+static u32 table_entries(const struct walk_data *data, pgt_s8 level)
+{
+	const struct pgt_geometry *geom = &data->pgt->geom;
+
+	return level == geom->start_level ? geom->root_entries : pgt_table_entries(geom);
+}
+
+static u32 table_index(const struct walk_data *data, pgt_s8 level)
+{
+	const struct pgt_geometry *geom = &data->pgt->geom;
+
+	return (data->addr >> pgt_level_shift(geom, level)) & (table_entries(data, level) - 1);
+}
+
+/* Which of PRE or LEAF an entry gets, from its current value. */
+static enum pgt_walk_flags first_visit(pgt_pte_t pte, pgt_s8 level)
+{
+	return pgt_pte_is_table(pte, level) ? PGT_WALK_TABLE_PRE : PGT_WALK_LEAF;
+}
+
+/* A locked entry stands for "another walker is mid-update": policy above. */
+static struct pgt_action locked_entry_action(const struct walk_data *data)
+{
+	if (walk_shared(data))
+		return pgt_retry();
+	PGT_WARN_ON(1);
+	return pgt_exit(-EBUSY);
+}
+
+static struct pgt_action call_visitor(const struct walk_data *data,
+				      const struct pgt_visit_ctx *ctx,
+				      enum pgt_walk_flags visit)
+{
+	if (pgt_pte_is_locked(ctx->old))
+		return locked_entry_action(data);
+	if (!(data->walker->flags & visit))
+		return pgt_continue();
+	return data->walker->cb(ctx, visit);
+}
+
+/*
+ * Visit one entry as TABLE_PRE or LEAF (@post false) or as TABLE_POST,
+ * applying RETRY until the visitor settles.  Returns 0 to go on, or the
+ * walk's result with data->stopped set.
+ */
+static int visit_settled(struct walk_data *data, struct pgt_visit_ctx *ctx, bool post)
+{
+	struct pgt_action act;
+	u32 tries = 0;
+
+	for (;;) {
+		ctx->old = pgt_read_once(ctx->ptep);
+		if (post && !pgt_pte_is_table(ctx->old, ctx->level))
+			return 0;
+		act = call_visitor(data, ctx, post ? PGT_WALK_TABLE_POST :
+						    first_visit(ctx->old, ctx->level));
+		if (act.kind != PGT_ACT_RETRY)
+			break;
+		if (++tries > PGT_WALK_RETRIES) {
+			act = pgt_exit(-EAGAIN);
+			break;
+		}
+	}
+	if (act.kind == PGT_ACT_CONTINUE)
+		return 0;
+	data->stopped = true;
+	return act.err;
+}
+
+static void skip_entry(struct walk_data *data, const struct pgt_visit_ctx *ctx)
+{
+	data->addr = pgt_ctx_entry_start(ctx) + pgt_ctx_entry_size(ctx);
+}
+
+static int visit_entry(struct walk_data *data, pgt_pte_t *ptep, pgt_s8 level)
+{
+	struct pgt_visit_ctx ctx = {
+		.pgt = data->pgt,
+		.ptep = ptep,
+		.addr = data->addr,
+		.end = data->end,
+		.level = level,
+		.flags = data->walker->flags,
+		.arg = data->walker->arg,
+		.mm_ops = data->pgt->mm_ops,
+	};
+	pgt_pte_t now;
+	int ret;
+
+	ret = visit_settled(data, &ctx, false);
+	if (data->stopped)
+		return ret;
+
+	/* Re-read: descend into whatever the visitor left behind. */
+	now = pgt_read_once(ptep);
+	if (!pgt_pte_is_table(now, level)) {
+		skip_entry(data, &ctx);
+		return 0;
+	}
+
+	ret = walk_table(data, pte_table_virt(data->pgt, now), level + 1);
+	if (data->stopped)
+		return ret;
+	return visit_settled(data, &ctx, true);
+}
+
+/* Each visit moves data->addr to the end of its entry: index and address advance together. */
+static int walk_table(struct walk_data *data, pgt_pte_t *table, pgt_s8 level)
+{
+	u32 idx, entries = table_entries(data, level);
+	int ret;
+
+	if (PGT_WARN_ON(level > PGT_MAX_LEVEL))
+		return -EINVAL;
+
+	for (idx = table_index(data, level); idx < entries && data->addr < data->end; idx++) {
+		ret = visit_entry(data, &table[idx], level);
+		if (data->stopped)
+			return ret;
+	}
+	return 0;
+}
+
+int pgt_walk(struct pgt *pgt, u64 addr, u64 size, const struct pgt_walker *walker)
+{
+	struct walk_data data = {
+		.pgt = pgt,
+		.walker = walker,
+		.addr = addr,
+		.end = addr + size,
+	};
+	struct pgt_mm_ops *mm = pgt->mm_ops;
+	bool shared = walker->flags & PGT_WALK_SHARED;
+	int ret = pgt_check_range(pgt, addr, size);
+
+	if (ret || !size)
+		return ret;
+
+	if (shared && mm->shared_walk_begin)
+		mm->shared_walk_begin(mm);
+	ret = walk_table(&data, pgt->root, pgt->geom.start_level);
+	if (shared && mm->shared_walk_end)
+		mm->shared_walk_end(mm);
+	return ret;
+}
