@@ -107,7 +107,9 @@ enum pgt_prot {
  * @zalloc_pages_exact: @size zeroed bytes aligned to @size (a power of two),
  *	for concatenated root tables, or NULL.
  * @free_pages_exact: release what @zalloc_pages_exact returned.
- * @get_page: take a reference on the table page at @addr.
+ * @get_page: take a reference on the table page starting at @addr (as
+ *	returned by @zalloc_page).  Root tables from @zalloc_pages_exact are
+ *	never reference-counted: only @free_pages_exact releases them.
  * @put_page: drop a reference; the page is freed when none remain.
  * @page_count: the number of references held on the page at @addr.
  * @phys_to_virt: the address the library uses to access @phys.
@@ -115,11 +117,15 @@ enum pgt_prot {
  * @free_unlinked_table: free a subtree that was unlinked from a table that
  *	concurrent (shared) walkers may still be reading: the home waits until
  *	no walker can hold a reference (an RCU grace period, say), then calls
- *	pgt_unlinked_free().  May be NULL for homes without shared walks.
- * @dcache_clean_inval_poc: clean and invalidate [@addr, @addr + @size) to
- *	the Point of Coherency.
- * @icache_inval_pou: invalidate the instruction cache for the range to the
- *	Point of Unification.
+ *	pgt_unlinked_free().  Called from inside shared walks, so it must not
+ *	block or fail: keep (@table, @level, @granule_shift) in the page itself
+ *	or in per-page metadata.  May be NULL for homes without shared walks.
+ * @dcache_clean_inval_poc: clean and invalidate the data cache for the
+ *	physical range [@phys, @phys + @size) to the Point of Coherency.
+ * @icache_inval_pou: invalidate the instruction cache for the physical
+ *	range to the Point of Unification.  Both take physical addresses
+ *	because the memory being mapped need not be mapped in the library's
+ *	own address space; the home knows how to reach it.
  * @tlbi_va: invalidate the TLB entries of @cookie's regime for the input
  *	address @addr.  @level is the level of the entry that was changed (a
  *	TTL hint) or PGT_NO_LEVEL; @leaf says only last-level entries need
@@ -148,8 +154,8 @@ struct pgt_mm_ops {
 	u64 (*virt_to_phys)(struct pgt_mm_ops *mm, void *addr);
 	void (*free_unlinked_table)(struct pgt_mm_ops *mm, void *table,
 				    pgt_s8 level, u8 granule_shift);
-	void (*dcache_clean_inval_poc)(struct pgt_mm_ops *mm, void *addr, u64 size);
-	void (*icache_inval_pou)(struct pgt_mm_ops *mm, void *addr, u64 size);
+	void (*dcache_clean_inval_poc)(struct pgt_mm_ops *mm, u64 phys, u64 size);
+	void (*icache_inval_pou)(struct pgt_mm_ops *mm, u64 phys, u64 size);
 	void (*tlbi_va)(struct pgt_mm_ops *mm, void *cookie, u64 addr,
 			pgt_s8 level, bool leaf);
 	void (*tlbi_range)(struct pgt_mm_ops *mm, void *cookie, u64 addr,

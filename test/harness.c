@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * harness.c - shared setup and translator-based assertions for lib tests.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+static void tenv_arena(struct tenv *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->hm = host_mm_create(ARENA_SIZE, ARENA_BASE);
+	assert_non_null(t->hm);
+	host_mm_set_unlinked_free(t->hm, pgt_unlinked_free);
+	t->warnings_at_start = host_mm_global_warnings();
+}
+
+static void tenv_regime(struct tenv *t)
+{
+	t->rg = (struct ref_regime){
+		.stage = t->pgt.stage == PGT_STAGE_HYP ? 1 : 2,
+		.ctrl = t->pgt.ctrl,
+		.ttbr = t->pgt.root_phys,
+		.mair = PGT_HYP_MAIR,
+		.fwb = t->pgt.flags & PGT_S2_FWB,
+		.read64 = host_mm_read64,
+		.ctx = t->hm,
+	};
+}
+
+void tenv_hyp(struct tenv *t, u32 va_bits, u32 granule_shift)
+{
+	struct pgt_config cfg = { .ia_bits = va_bits, .granule_shift = granule_shift,
+				  .pa_bits = 48 };
+
+	tenv_arena(t);
+	assert_int_equal(pgt_hyp_init(&t->pgt, &cfg, host_mm_ops(t->hm)), 0);
+	tenv_regime(t);
+}
+
+void tenv_stage2(struct tenv *t, u32 ia_bits, u32 granule_shift, u32 pa_bits, u32 flags)
+{
+	struct pgt_config cfg = { .ia_bits = ia_bits, .granule_shift = granule_shift,
+				  .pa_bits = pa_bits, .flags = flags };
+
+	tenv_arena(t);
+	assert_int_equal(pgt_stage2_init(&t->pgt, &cfg, host_mm_ops(t->hm), t), 0);
+	tenv_regime(t);
+}
+
+void tenv_fini(struct tenv *t)
+{
+	if (t->pgt.stage == PGT_STAGE_HYP)
+		pgt_hyp_destroy(&t->pgt);
+	else
+		pgt_stage2_destroy(&t->pgt);
+	host_mm_drain_deferred(t->hm);
+	assert_int_equal(host_mm_in_use_bytes(t->hm), 0);
+	assert_int_equal(host_mm_global_warnings(), t->warnings_at_start);
+	host_mm_destroy(t->hm);
+	t->hm = NULL;
+}
+
+struct pgt_mm_ops *tenv_mm(struct tenv *t)
+{
+	return host_mm_ops(t->hm);
+}
+
+u64 tenv_pages_in_use(struct tenv *t)
+{
+	return host_mm_in_use_bytes(t->hm) >> t->pgt.geom.granule_shift;
+}
+
+u32 tenv_page(const struct tenv *t)
+{
+	return pgt_page_size(&t->pgt.geom);
+}
+
+struct ref_result tenv_xlat(struct tenv *t, u64 ia)
+{
+	struct ref_result res;
+
+	assert_int_equal(ref_translate(&t->rg, ia, REF_ACC_NONE, &res), 0);
+	return res;
+}
+
+/* What the translator must report for a leaf mapped with @prot. */
+static void expect_prot(const struct tenv *t, const struct ref_result *res, u32 prot)
+{
+	bool device = prot & PGT_PROT_DEVICE;
+
+	assert_int_equal(res->r, t->pgt.stage == PGT_STAGE_HYP || (prot & PGT_PROT_R));
+	assert_int_equal(res->w, !!(prot & PGT_PROT_W));
+	assert_int_equal(res->x, !!(prot & PGT_PROT_X));
+	assert_int_equal(res->mt, device ? REF_MT_DEVICE_nGnRE : REF_MT_NORMAL_WB);
+	assert_int_equal(res->sw, (prot & PGT_PROT_SW_MASK) >> 8);
+	assert_true(res->af);
+	assert_int_equal(res->shareability, 3);
+}
+
+void expect_mapped(struct tenv *t, u64 ia, u64 pa, u32 prot)
+{
+	struct ref_result res = tenv_xlat(t, ia);
+
+	if (res.fault != REF_OK)
+		fail_msg("ia 0x%llx: %s at level %d, expected pa 0x%llx", (unsigned long long)ia,
+			 ref_fault_str(res.fault), res.level, (unsigned long long)pa);
+	assert_int_equal(res.pa, pa);
+	expect_prot(t, &res, prot);
+}
+
+void expect_unmapped(struct tenv *t, u64 ia)
+{
+	struct ref_result res = tenv_xlat(t, ia);
+
+	if (res.fault != REF_FAULT_TRANSLATION)
+		fail_msg("ia 0x%llx: %s (pa 0x%llx), expected a translation fault",
+			 (unsigned long long)ia, ref_fault_str(res.fault),
+			 (unsigned long long)res.pa);
+}
+
+struct exact_check {
+	struct tenv *t;
+	const struct extent *ext;
+	int n;
+	u64 covered;
+};
+
+static const struct extent *extent_at(const struct exact_check *c, u64 ia)
+{
+	int i;
+
+	for (i = 0; i < c->n; i++)
+		if (ia >= c->ext[i].va && ia - c->ext[i].va < c->ext[i].size)
+			return &c->ext[i];
+	return NULL;
+}
+
+/* Each leaf, cut at extent boundaries, must match the extent it falls in. */
+static int exact_leaf(void *arg, const struct ref_mapping *m)
+{
+	struct exact_check *c = arg;
+	u64 ia = m->ia, end = m->ia + m->size;
+
+	while (ia < end) {
+		const struct extent *e = extent_at(c, ia);
+		u64 piece_end;
+
+		if (!e)
+			fail_msg("unexpected mapping at 0x%llx (leaf 0x%llx+0x%llx level %d)",
+				 (unsigned long long)ia, (unsigned long long)m->ia,
+				 (unsigned long long)m->size, m->level);
+		piece_end = e->va + e->size < end ? e->va + e->size : end;
+		assert_int_equal(m->pa + (ia - m->ia), e->pa + (ia - e->va));
+		expect_mapped(c->t, ia, e->pa + (ia - e->va), e->prot);
+		c->covered += piece_end - ia;
+		ia = piece_end;
+	}
+	return 0;
+}
+
+void expect_exactly(struct tenv *t, const struct extent *ext, int n)
+{
+	struct exact_check c = { .t = t, .ext = ext, .n = n };
+	u64 want = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		want += ext[i].size;
+	assert_true(ref_for_each_leaf(&t->rg, exact_leaf, &c) >= 0);
+	assert_int_equal(c.covered, want);
+}
+
+void expect_well_formed(struct tenv *t, long tables)
+{
+	assert_int_equal(ref_for_each_bad_entry(&t->rg, NULL, NULL), 0);
+	assert_int_equal(ref_count_tables(&t->rg), tables);
+}
+
+u64 test_seed(const char *name)
+{
+	const char *env = getenv("PGT_TEST_SEED");
+	u64 seed = env ? strtoull(env, NULL, 0) : 0x5eed1234abcdULL;
+
+	printf("# %s: seed 0x%llx (set PGT_TEST_SEED to replay)\n", name,
+	       (unsigned long long)seed);
+	return seed;
+}
+
+/* xorshift64*: small, fast and reproducible everywhere. */
+u64 rng_next(u64 *state)
+{
+	u64 x = *state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*state = x;
+	return x * 0x2545f4914f6cdd1dULL;
+}
+
+struct install {
+	pgt_pte_t leaf;
+	pgt_s8 level;
+};
+
+/* Build tables down to the target level, then write the leaf there. */
+static struct pgt_action install_visitor(const struct pgt_visit_ctx *ctx,
+					 enum pgt_walk_flags visit)
+{
+	const struct install *in = ctx->arg;
+	struct pgt_mm_ops *mm = ctx->mm_ops;
+	void *table;
+
+	(void)visit;
+	if (ctx->level == in->level) {
+		assert_true(pgt_pte_update(ctx, in->leaf));
+		return pgt_continue();
+	}
+	assert_int_equal(ctx->old, 0);
+	table = mm->zalloc_page(mm, pgt_page_size(&ctx->pgt->geom));
+	assert_non_null(table);
+	assert_true(pgt_pte_update(ctx, pgt_table_pte(&ctx->pgt->geom,
+						      mm->virt_to_phys(mm, table))));
+	return pgt_continue();
+}
+
+void test_install(struct tenv *t, u64 ia, pgt_pte_t entry, pgt_s8 level)
+{
+	struct install in = { .leaf = entry, .level = level };
+	struct pgt_walker walker = { .cb = install_visitor, .arg = &in, .flags = PGT_WALK_LEAF };
+
+	assert_int_equal(pgt_walk(&t->pgt, ia, 1, &walker), 0);
+}
+
+static struct pgt_action ptep_visitor(const struct pgt_visit_ctx *ctx, enum pgt_walk_flags visit)
+{
+	(void)visit;
+	*(pgt_pte_t **)ctx->arg = ctx->ptep;
+	return pgt_continue();
+}
+
+pgt_pte_t *test_ptep(struct tenv *t, u64 ia)
+{
+	pgt_pte_t *ptep = NULL;
+	struct pgt_walker walker = { .cb = ptep_visitor, .arg = &ptep, .flags = PGT_WALK_LEAF };
+
+	assert_int_equal(pgt_walk(&t->pgt, ia, 1, &walker), 0);
+	assert_non_null(ptep);
+	return ptep;
+}

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * host_mm.h - the hosted home of libpgtable: struct pgt_mm_ops backed by a
+ * simulated physical memory arena, for unit tests, tools and benchmarks.
+ *
+ * The arena is one 1 MiB-aligned heap buffer standing for the physical range
+ * [phys_base, phys_base + size).  A buddy allocator over 4 KiB frames hands
+ * out table pages (4, 16 or 64 KiB) and exact allocations (4 KiB to 1 MiB),
+ * each aligned to its size both as a pointer and as a physical address.
+ *
+ * Every mm_ops callback is thread-safe, so concurrent shared walkers may use
+ * one arena.  The rest of the API (configuration, logs, draining) is meant to
+ * be called from the test's controlling thread; the exceptions are noted.
+ *
+ * Misuse that the library could commit at run time (a put_page on a free page,
+ * a reference count underflow, a bad size) prints to stderr and counts in
+ * stats.warnings instead of crashing, so that a test can assert on it.  Only a
+ * phys_to_virt()/virt_to_phys() outside the arena aborts: it has no answer.
+ */
+#ifndef HOST_MM_H
+#define HOST_MM_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pgtable.h"
+
+/** HOST_MM_FRAME_SHIFT - log2 of the arena's bookkeeping unit, one 4 KiB frame. */
+#define HOST_MM_FRAME_SHIFT	12
+/** HOST_MM_FRAME_SIZE - bytes in one frame. */
+#define HOST_MM_FRAME_SIZE	(1u << HOST_MM_FRAME_SHIFT)
+/** HOST_MM_MAX_ORDER - log2 of the frames in the largest allocation (1 MiB). */
+#define HOST_MM_MAX_ORDER	8
+/** HOST_MM_MAX_ALLOC - bytes in the largest allocation; arena size and base unit. */
+#define HOST_MM_MAX_ALLOC	(HOST_MM_FRAME_SIZE << HOST_MM_MAX_ORDER)
+
+/**
+ * struct host_mm_stats - what the arena has seen.  All updated atomically.
+ * @pages_in_use: 4 KiB frames currently allocated (a 64 KiB page counts 16).
+ * @peak_in_use: the highest @pages_in_use since creation or the last reset.
+ * @allocs: successful allocations (zalloc_page and zalloc_pages_exact).
+ * @frees: allocations returned (last put_page, or free_pages_exact).
+ * @alloc_calls: allocation attempts with a valid size, failed ones included.
+ * @failed_allocs: attempts that returned NULL (arena full or injected).
+ * @injected_failures: the part of @failed_allocs that was injected.
+ * @tlbi_va_leaf: tlbi_va calls with leaf == true.
+ * @tlbi_va_table: tlbi_va calls with leaf == false.
+ * @tlbi_range: tlbi_range calls.
+ * @tlbi_all: tlbi_all calls.
+ * @dcache_ops: dcache_clean_inval_poc calls.
+ * @icache_ops: icache_inval_pou calls.
+ * @dcache_bytes: bytes passed to dcache_clean_inval_poc.
+ * @icache_bytes: bytes passed to icache_inval_pou.
+ * @deferred_frees: free_unlinked_table calls (queued or immediate).
+ * @warnings: misuse of this arena reported to stderr.
+ */
+struct host_mm_stats {
+	u64 pages_in_use;
+	u64 peak_in_use;
+	u64 allocs;
+	u64 frees;
+	u64 alloc_calls;
+	u64 failed_allocs;
+	u64 injected_failures;
+	u64 tlbi_va_leaf;
+	u64 tlbi_va_table;
+	u64 tlbi_range;
+	u64 tlbi_all;
+	u64 dcache_ops;
+	u64 icache_ops;
+	u64 dcache_bytes;
+	u64 icache_bytes;
+	u64 deferred_frees;
+	u64 warnings;
+};
+
+/**
+ * enum host_tlbi_kind - which TLB hook a log entry records.
+ * @HOST_TLBI_VA: tlbi_va (size is 0).
+ * @HOST_TLBI_RANGE: tlbi_range.
+ * @HOST_TLBI_ALL: tlbi_all (addr and size are 0, level is PGT_NO_LEVEL).
+ */
+enum host_tlbi_kind {
+	HOST_TLBI_VA,
+	HOST_TLBI_RANGE,
+	HOST_TLBI_ALL,
+};
+
+/**
+ * struct host_tlbi_entry - one logged TLB invalidation.
+ * @kind: the hook called.
+ * @addr: input address (tlbi_va, tlbi_range).
+ * @size: bytes (tlbi_range).
+ * @level: the level hint, or PGT_NO_LEVEL.
+ * @leaf: tlbi_va's leaf argument; false for the other kinds.
+ * @cookie: the regime's cookie.
+ */
+struct host_tlbi_entry {
+	enum host_tlbi_kind kind;
+	u64 addr;
+	u64 size;
+	pgt_s8 level;
+	bool leaf;
+	void *cookie;
+};
+
+/** typedef host_mm_unlinked_free_fn - what frees an unlinked subtree (pgt_unlinked_free). */
+typedef void (*host_mm_unlinked_free_fn)(struct pgt_mm_ops *mm, void *table,
+					 pgt_s8 level, u8 granule_shift);
+
+struct host_frame;
+struct host_deferred;
+
+/**
+ * struct host_mm - one arena.  Only @ops and @stats are for users to touch;
+ * read @stats directly only when no other thread uses the arena, otherwise
+ * through host_mm_stats_get().
+ */
+struct host_mm {
+	struct pgt_mm_ops ops;	/* first member: container_of from the ops pointer */
+	struct host_mm_stats stats;
+
+	/* private */
+	u8 *base;
+	u64 size;
+	u64 phys_base;
+	u32 nframes;
+	struct host_frame *frames;
+	pthread_mutex_t lock;			/* the buddy free lists and frame states */
+	u32 free_head[HOST_MM_MAX_ORDER + 1];
+
+	u64 fail_nth_at;			/* alloc_calls value that fails; 0: off */
+	u64 fail_after_limit;			/* alloc_calls beyond this fail */
+	bool quiet;
+
+	host_mm_unlinked_free_fn unlinked_free;
+	bool defer;
+	pthread_mutex_t defer_lock;
+	struct host_deferred *deferred;
+	size_t n_deferred, cap_deferred;
+
+	bool tlbi_log_on;
+	pthread_mutex_t log_lock;
+	struct host_tlbi_entry *tlbi_log;
+	size_t n_log, cap_log;
+};
+
+/**
+ * host_mm_create() - a new arena with every frame free.
+ * @size: bytes of simulated memory, a non-zero multiple of 1 MiB.
+ * @phys_base: the physical address of its first byte, 1 MiB aligned.
+ * Return: the arena, or NULL for bad arguments or no host memory.
+ */
+struct host_mm *host_mm_create(u64 size, u64 phys_base);
+
+/**
+ * host_mm_destroy() - release the arena and everything still allocated in it.
+ * @hm: the arena, or NULL.  Deferred frees still queued are dropped.
+ */
+void host_mm_destroy(struct host_mm *hm);
+
+/** host_mm_ops() - the mm_ops to hand to the library. @hm: the arena. Return: &hm->ops. */
+struct pgt_mm_ops *host_mm_ops(struct host_mm *hm);
+
+/** host_mm_from_ops() - the arena embedding @ops. @ops: from host_mm_ops(). Return: it. */
+struct host_mm *host_mm_from_ops(struct pgt_mm_ops *ops);
+
+/** host_mm_phys_base() - the physical address of the arena's first byte. @hm: the arena. */
+u64 host_mm_phys_base(const struct host_mm *hm);
+
+/** host_mm_size() - bytes of simulated memory. @hm: the arena. */
+u64 host_mm_size(const struct host_mm *hm);
+
+/**
+ * host_mm_in_use_bytes() - bytes currently allocated (thread-safe).
+ * @hm: the arena.
+ * Return: stats.pages_in_use * 4096.
+ */
+u64 host_mm_in_use_bytes(struct host_mm *hm);
+
+/**
+ * host_mm_alloc_calls() - allocation attempts so far (thread-safe).
+ * @hm: the arena.
+ *
+ * Run an operation once to learn how many allocations it makes (N), then
+ * host_mm_fail_nth_alloc(hm, k) for each k in 1..N to exercise every -ENOMEM.
+ * Return: stats.alloc_calls.
+ */
+u64 host_mm_alloc_calls(struct host_mm *hm);
+
+/**
+ * host_mm_fail_nth_alloc() - make one future allocation return NULL.
+ * @hm: the arena.
+ * @k: 1 fails the very next allocation attempt, 2 the one after, and so on,
+ *	once; 0 cancels a pending injection.
+ */
+void host_mm_fail_nth_alloc(struct host_mm *hm, u64 k);
+
+/**
+ * host_mm_fail_after() - run the arena dry: after @k more successful-or-not
+ *	attempts, every allocation returns NULL until host_mm_fail_reset().
+ * @hm: the arena.
+ * @k: attempts still allowed (0: all fail from now on).
+ */
+void host_mm_fail_after(struct host_mm *hm, u64 k);
+
+/** host_mm_fail_reset() - cancel every failure injection. @hm: the arena. */
+void host_mm_fail_reset(struct host_mm *hm);
+
+/**
+ * host_mm_set_quiet() - stop printing arena warnings (they are still counted),
+ *	for tests that provoke them on purpose.
+ * @hm: the arena.
+ * @quiet: true to silence.
+ */
+void host_mm_set_quiet(struct host_mm *hm, bool quiet);
+
+/**
+ * host_mm_set_unlinked_free() - what free_unlinked_table ends up calling.
+ * @hm: the arena.
+ * @fn: pgt_unlinked_free in real use, a double in tests.  Until set, an
+ *	unlinked table is reported as a warning and leaked.
+ */
+void host_mm_set_unlinked_free(struct host_mm *hm, host_mm_unlinked_free_fn fn);
+
+/**
+ * host_mm_set_defer() - simulate a grace period for free_unlinked_table.
+ * @hm: the arena.
+ * @defer: false (default): free at once; true: queue until
+ *	host_mm_drain_deferred().
+ */
+void host_mm_set_defer(struct host_mm *hm, bool defer);
+
+/**
+ * host_mm_drain_deferred() - end the simulated grace period: free everything
+ *	queued, including what those frees queue in turn.
+ * @hm: the arena.  Call it while no shared walker runs.
+ * Return: how many subtrees were freed.
+ */
+u64 host_mm_drain_deferred(struct host_mm *hm);
+
+/** host_mm_deferred_pending() - subtrees queued, not yet freed. @hm: the arena. */
+u64 host_mm_deferred_pending(struct host_mm *hm);
+
+/** host_mm_tlbi_log_enable() - start or stop logging TLB hooks. @hm: the arena. @on: whether. */
+void host_mm_tlbi_log_enable(struct host_mm *hm, bool on);
+
+/**
+ * host_mm_tlbi_log_get() - the logged invalidations, oldest first.
+ * @hm: the arena.
+ * @n: receives the number of entries.
+ * Return: the log, valid until the next TLB hook, clear or destroy; NULL if
+ * empty.  Not to be called while TLB hooks may run.
+ */
+const struct host_tlbi_entry *host_mm_tlbi_log_get(struct host_mm *hm, size_t *n);
+
+/** host_mm_tlbi_log_clear() - empty the log. @hm: the arena. */
+void host_mm_tlbi_log_clear(struct host_mm *hm);
+
+/**
+ * host_mm_read64() - read one descriptor for the reference translator.
+ * @ctx: the struct host_mm.
+ * @pa: physical address, 8-byte aligned.
+ * @val: receives the value (a relaxed atomic load).
+ * Return: false if @pa is unaligned, outside the arena or in a free frame.
+ */
+bool host_mm_read64(void *ctx, u64 pa, uint64_t *val);
+
+/** host_mm_stats_get() - a snapshot of the counters (thread-safe). @hm: arena. @out: filled. */
+void host_mm_stats_get(struct host_mm *hm, struct host_mm_stats *out);
+
+/**
+ * host_mm_stats_reset() - zero every counter except pages_in_use; the peak
+ *	restarts from the current use.
+ * @hm: the arena.
+ */
+void host_mm_stats_reset(struct host_mm *hm);
+
+/** host_mm_stats_print() - the counters, one per line, for tools. @hm: arena. @f: output. */
+void host_mm_stats_print(struct host_mm *hm, FILE *f);
+
+/**
+ * pgt_host_warn() - the library's PGT_WARN_ON() report in the hosted home
+ *	(build lib/ with -DPGT_PORT_WARN=pgt_host_warn).
+ * @file: source file of the warning.
+ * @line: its line.
+ * @cond: the condition's text.
+ */
+void pgt_host_warn(const char *file, int line, const char *cond);
+
+/** host_mm_global_warnings() - how many times pgt_host_warn() was called. */
+u64 host_mm_global_warnings(void);
+
+#endif /* HOST_MM_H */
