@@ -22,9 +22,15 @@
 #define CTRL_PS(c)		((unsigned int)(((c) >> 16) & 7))
 #define TCR_EL2_TBI		BIT64(20)
 
-/* Without FEAT_LVA/FEAT_TTST the input size is 25..48 bits. */
+/*
+ * Without FEAT_LVA the input size is at most 48 bits.  It is at least 25
+ * bits, except that FEAT_TTST lets stage 1 go down to 16 bits (4K granule)
+ * or 17 bits (16K, 64K); this translator models a CPU with FEAT_TTST.
+ */
 #define T0SZ_MIN		16
 #define T0SZ_MAX		39
+#define S1_TTST_T0SZ_MAX_4K	48
+#define S1_TTST_T0SZ_MAX	47
 #define OA_MAX_BITS		48
 
 #define DESC_VALID		BIT64(0)
@@ -118,13 +124,20 @@ static int s2_start_level(const struct xcfg *c)
 	return (c->gshift == 12 ? 2 : 3) - (int)sl0;
 }
 
+static unsigned int t0sz_max(const struct ref_regime *rg, int gshift)
+{
+	if (rg->stage != 1)
+		return T0SZ_MAX;
+	return gshift == 12 ? S1_TTST_T0SZ_MAX_4K : S1_TTST_T0SZ_MAX;
+}
+
 static int cfg_init(const struct ref_regime *rg, struct xcfg *c)
 {
 	int g = granule_shift(rg->ctrl);
 	unsigned int t0sz = CTRL_T0SZ(rg->ctrl);
 	unsigned int max_root_bits;
 
-	if (g < 0 || t0sz < T0SZ_MIN || t0sz > T0SZ_MAX || !rg->read64 ||
+	if (g < 0 || t0sz < T0SZ_MIN || t0sz > t0sz_max(rg, g) || !rg->read64 ||
 	    (rg->stage != 1 && rg->stage != 2))
 		return -1;
 	c->rg = rg;
@@ -308,11 +321,9 @@ static void fill_leaf(const struct xcfg *c, uint64_t ia, uint64_t desc, const st
 		res->x = false;
 }
 
-static void hier_add(const struct xcfg *c, uint64_t desc, struct hier *h)
+/* Only stage 1 consults these: stage 2 table descriptors carry no such attributes. */
+static void hier_add(uint64_t desc, struct hier *h)
 {
-	/* Stage 2 table descriptors carry no hierarchical attributes. */
-	if (c->rg->stage != 1)
-		return;
 	h->ro |= !!(desc & DESC_APTABLE_RO);
 	h->xn |= !!(desc & DESC_XNTABLE);
 }
@@ -335,13 +346,14 @@ static void walk_one(const struct xcfg *c, uint64_t ia, struct ref_result *res)
 		uint64_t idx = (ia >> level_shift(c, res->level)) & (BIT64(nbits) - 1);
 
 		if (!read_desc(c, table, idx, &res->desc)) {
+			res->desc = 0;	/* whatever the callback left there is not a descriptor */
 			res->fault = REF_FAULT_EXTERNAL;
 			return;
 		}
 		kind = classify(c, res->level, res->desc);
 		if (kind != DK_TABLE)
 			break;
-		hier_add(c, res->desc, &h);
+		hier_add(res->desc, &h);
 		table = table_addr(c, res->desc);
 		nbits = c->stride;
 	}
