@@ -223,7 +223,7 @@ struct pgt {
 /**
  * pgt_geometry_hyp() - the shape of an EL2 stage-1 tree.
  * @geom: filled in on success.
- * @va_bits: 16 (4K granule) or 17 (16K, 64K) to 48; below 25 needs FEAT_TTST.
+ * @va_bits: 16 (4K, 16K granules) or 17 (64K) to 48; below 25 needs FEAT_TTST.
  * @granule_shift: an enum pgt_granule value.
  *
  * Return: 0, or -EINVAL for an unknown granule or a VA size out of range.

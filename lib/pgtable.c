@@ -29,7 +29,7 @@ static void geometry_set_root(struct pgt_geometry *geom, pgt_s8 start_level)
 
 int pgt_geometry_hyp(struct pgt_geometry *geom, u32 va_bits, u32 granule_shift)
 {
-	u32 min_bits = granule_shift == PGT_GRANULE_4K ? 16 : 17;
+	u32 min_bits = granule_shift == PGT_GRANULE_64K ? 17 : 16;
 	u32 levels;
 
 	if (!granule_valid(granule_shift) || va_bits < min_bits || va_bits > PGT_MAX_PA_BITS)

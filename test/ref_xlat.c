@@ -24,13 +24,13 @@
 
 /*
  * Without FEAT_LVA the input size is at most 48 bits.  It is at least 25
- * bits, except that FEAT_TTST lets stage 1 go down to 16 bits (4K granule)
- * or 17 bits (16K, 64K); this translator models a CPU with FEAT_TTST.
+ * bits, except that FEAT_TTST lets stage 1 go down to 16 bits (4K, 16K)
+ * or 17 bits (64K); this translator models a CPU with FEAT_TTST.
  */
 #define T0SZ_MIN		16
 #define T0SZ_MAX		39
-#define S1_TTST_T0SZ_MAX_4K	48
-#define S1_TTST_T0SZ_MAX	47
+#define S1_TTST_T0SZ_MAX	48
+#define S1_TTST_T0SZ_MAX_64K	47
 #define OA_MAX_BITS		48
 
 #define DESC_VALID		BIT64(0)
@@ -128,7 +128,7 @@ static unsigned int t0sz_max(const struct ref_regime *rg, int gshift)
 {
 	if (rg->stage != 1)
 		return T0SZ_MAX;
-	return gshift == 12 ? S1_TTST_T0SZ_MAX_4K : S1_TTST_T0SZ_MAX;
+	return gshift == 16 ? S1_TTST_T0SZ_MAX_64K : S1_TTST_T0SZ_MAX;
 }
 
 static int cfg_init(const struct ref_regime *rg, struct xcfg *c)

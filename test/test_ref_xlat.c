@@ -863,7 +863,7 @@ static void test_misconfig(void **state)
 	expect_misconfig(&rg);
 	rg = s1(m, CTRL(49, TG_4K, PS_48), root);	/* 15 bits: below even FEAT_TTST */
 	expect_misconfig(&rg);
-	rg = s1(m, CTRL(48, TG_16K, PS_48), root);	/* 16 bits: 4K only with FEAT_TTST */
+	rg = s1(m, CTRL(48, TG_64K, PS_48), root);	/* 16 bits: not with 64K pages */
 	expect_misconfig(&rg);
 	rg = s2(m, VCTRL(40, 0, TG_4K, PS_48), root, false);	/* 24 bits: no TTST at stage 2 */
 	expect_misconfig(&rg);
