@@ -7,10 +7,14 @@
 
 #include "harness.h"
 
-static void tenv_arena(struct tenv *t)
+u32 test_granule_4k = PGT_GRANULE_4K;
+u32 test_granule_16k = PGT_GRANULE_16K;
+u32 test_granule_64k = PGT_GRANULE_64K;
+
+static void tenv_arena(struct tenv *t, u64 arena_size)
 {
 	memset(t, 0, sizeof(*t));
-	t->hm = host_mm_create(ARENA_SIZE, ARENA_BASE);
+	t->hm = host_mm_create(arena_size, ARENA_BASE);
 	assert_non_null(t->hm);
 	host_mm_set_unlinked_free(t->hm, pgt_unlinked_free);
 	t->warnings_at_start = host_mm_global_warnings();
@@ -29,14 +33,26 @@ static void tenv_regime(struct tenv *t)
 	};
 }
 
+void tenv_hyp_cfg(struct tenv *t, const struct pgt_config *cfg, u64 arena_size)
+{
+	tenv_arena(t, arena_size);
+	assert_int_equal(pgt_hyp_init(&t->pgt, cfg, host_mm_ops(t->hm)), 0);
+	tenv_regime(t);
+}
+
+void tenv_stage2_cfg(struct tenv *t, const struct pgt_config *cfg, u64 arena_size)
+{
+	tenv_arena(t, arena_size);
+	assert_int_equal(pgt_stage2_init(&t->pgt, cfg, host_mm_ops(t->hm), t), 0);
+	tenv_regime(t);
+}
+
 void tenv_hyp(struct tenv *t, u32 va_bits, u32 granule_shift)
 {
 	struct pgt_config cfg = { .ia_bits = va_bits, .granule_shift = granule_shift,
 				  .pa_bits = 48 };
 
-	tenv_arena(t);
-	assert_int_equal(pgt_hyp_init(&t->pgt, &cfg, host_mm_ops(t->hm)), 0);
-	tenv_regime(t);
+	tenv_hyp_cfg(t, &cfg, ARENA_SIZE);
 }
 
 void tenv_stage2(struct tenv *t, u32 ia_bits, u32 granule_shift, u32 pa_bits, u32 flags)
@@ -44,9 +60,7 @@ void tenv_stage2(struct tenv *t, u32 ia_bits, u32 granule_shift, u32 pa_bits, u3
 	struct pgt_config cfg = { .ia_bits = ia_bits, .granule_shift = granule_shift,
 				  .pa_bits = pa_bits, .flags = flags };
 
-	tenv_arena(t);
-	assert_int_equal(pgt_stage2_init(&t->pgt, &cfg, host_mm_ops(t->hm), t), 0);
-	tenv_regime(t);
+	tenv_stage2_cfg(t, &cfg, ARENA_SIZE);
 }
 
 void tenv_fini(struct tenv *t)

@@ -44,6 +44,9 @@ struct extent {
 };
 
 void tenv_hyp(struct tenv *t, u32 va_bits, u32 granule_shift);
+/* The same with a whole configuration and an arena of @arena_size bytes. */
+void tenv_hyp_cfg(struct tenv *t, const struct pgt_config *cfg, u64 arena_size);
+void tenv_stage2_cfg(struct tenv *t, const struct pgt_config *cfg, u64 arena_size);
 void tenv_stage2(struct tenv *t, u32 ia_bits, u32 granule_shift, u32 pa_bits, u32 flags);
 /* Destroy the tree and assert the arena is empty and nothing warned. */
 void tenv_fini(struct tenv *t);
@@ -67,6 +70,18 @@ void test_install(struct tenv *t, u64 ia, pgt_pte_t entry, pgt_s8 level);
 
 /* The entry that decides @ia's translation, for tests that poke raw values. */
 pgt_pte_t *test_ptep(struct tenv *t, u64 ia);
+
+/* Run a test once per granule; the test reads it with test_granule(state). */
+extern u32 test_granule_4k, test_granule_16k, test_granule_64k;
+#define FOR_GRANULES(fn)						\
+	cmocka_unit_test_prestate(fn, &test_granule_4k),		\
+	cmocka_unit_test_prestate(fn, &test_granule_16k),		\
+	cmocka_unit_test_prestate(fn, &test_granule_64k)
+
+static inline u32 test_granule(void **state)
+{
+	return *(u32 *)*state;
+}
 
 /* A fixed seed unless PGT_TEST_SEED says otherwise; printed either way. */
 u64 test_seed(const char *name);

@@ -32,11 +32,6 @@
 #define D_OA(d)			((d) & 0x0000fffffffff000ULL)
 #define D_HI_RES0		(0x1fULL << 59)	/* table attributes / PBHA / ignored in leaves */
 
-static u32 granule_of(void **state)
-{
-	return *(u32 *)*state;
-}
-
 static struct pgt_geometry geom_of(u32 granule)
 {
 	struct pgt_geometry geom;
@@ -160,7 +155,7 @@ static pgt_pte_t hyp_leaf_expected(u64 pa, u32 prot, int level)
 
 static void hyp_leaf_bits(void **state)
 {
-	u32 granule = granule_of(state);
+	u32 granule = test_granule(state);
 	struct pgt_geometry geom = geom_of(granule);
 	u32 prots[256];
 	int n = accepted_prots(prots, false), i, level, which;
@@ -206,7 +201,7 @@ static void hyp_leaf_bits(void **state)
 /* Each accepted prot, mapped by pgt_hyp_map at every leaf level, read back by the translator. */
 static void hyp_map_every_prot(void **state)
 {
-	u32 granule = granule_of(state);
+	u32 granule = test_granule(state);
 	u32 prots[256];
 	int n = accepted_prots(prots, false), i, level;
 	struct tenv t;
@@ -255,7 +250,7 @@ static void hyp_map_rejects_bad_prot(void **state)
 	int i, n = all_prots(all);
 	struct tenv t;
 
-	tenv_hyp(&t, VA_BITS, granule_of(state));
+	tenv_hyp(&t, VA_BITS, test_granule(state));
 	for (i = 0; i < n; i++) {
 		if (hyp_prot_ok(all[i]))
 			continue;
@@ -272,7 +267,7 @@ static void hyp_map_rejects_bad_prot(void **state)
 /* A leaf without AF is a valid descriptor the hardware faults on. */
 static void hyp_access_flag_clear(void **state)
 {
-	u32 granule = granule_of(state);
+	u32 granule = test_granule(state);
 	struct tenv t;
 	int level;
 
@@ -350,7 +345,7 @@ static pgt_pte_t s2_leaf_expected(u64 pa, u32 prot, int level, bool fwb)
 
 static void s2_leaf_bits(void **state)
 {
-	u32 granule = granule_of(state);
+	u32 granule = test_granule(state);
 	struct pgt_geometry geom = geom_of(granule);
 	u32 prots[256];
 	int n = accepted_prots(prots, true), i, level, which, fwb;
@@ -396,7 +391,7 @@ static void s2_leaf_bits(void **state)
 /* Decoding reads XN[1:0] (FEAT_XNX) and MemAttr as the hardware would. */
 static void s2_decode_fields(void **state)
 {
-	u32 granule = granule_of(state);
+	u32 granule = test_granule(state);
 	struct pgt_geometry geom = geom_of(granule);
 	pgt_pte_t rwx = pgt_s2_leaf_pte(&geom, 0x80000000ULL, PGT_PROT_RWX, 3, false);
 	pgt_pte_t dev = pgt_s2_leaf_pte(&geom, 0x80000000ULL, PGT_PROT_RW | PGT_PROT_DEVICE, 3,
@@ -441,7 +436,7 @@ static void s2_decode_fields(void **state)
  */
 static void s2_translate_every_prot(void **state, u32 flags)
 {
-	u32 granule = granule_of(state);
+	u32 granule = test_granule(state);
 	bool fwb = flags & PGT_S2_FWB;
 	u32 prots[256];
 	int n = accepted_prots(prots, true), i, level;
@@ -496,7 +491,7 @@ static void s2_translate_every_prot_fwb(void **state)
 
 static void s2_access_flag_clear(void **state)
 {
-	u32 granule = granule_of(state);
+	u32 granule = test_granule(state);
 	struct tenv t;
 	int level, fwb;
 
@@ -588,7 +583,7 @@ static int log_invalid(void *arg, uint64_t ia, int level, uint64_t desc)
 /* Annotations in a tree: the hardware faults on them, the translator lists them. */
 static void s2_owner_in_tree(void **state)
 {
-	u32 granule = granule_of(state);
+	u32 granule = test_granule(state);
 	struct invalid_log log = { 0 };
 	struct tenv t;
 	u64 page, blk;
@@ -640,7 +635,7 @@ static void s2_owner_in_tree(void **state)
 
 static void table_descriptors(void **state)
 {
-	u32 granule = granule_of(state);
+	u32 granule = test_granule(state);
 	struct pgt_geometry geom = geom_of(granule);
 	u64 page = 1ULL << granule;
 	const u64 pas[] = { 0, page, 0x40000000ULL, PGT_ALIGN_DOWN(0x0000a5a5a5a5a5a5ULL, page),
@@ -711,7 +706,7 @@ static void pte_predicates(void **state)
 /* A 0b01 at level 3 is reserved: the translator faults on it and calls it malformed. */
 static void level3_block_is_reserved(void **state)
 {
-	u32 granule = granule_of(state);
+	u32 granule = test_granule(state);
 	struct tenv t;
 	pgt_pte_t d;
 	struct ref_result res;
@@ -738,7 +733,7 @@ static const u32 pa_sizes[] = { 32, 36, 40, 42, 44, 48 };
 
 static void hyp_tcr_fields(void **state)
 {
-	u32 granule = granule_of(state);
+	u32 granule = test_granule(state);
 	u32 tg0 = granule == PGT_GRANULE_4K ? 0 : granule == PGT_GRANULE_64K ? 1 : 2;
 	u32 va, min = granule == PGT_GRANULE_4K ? 16 : 17;
 	size_t i;
@@ -773,7 +768,7 @@ static void hyp_tcr_fields(void **state)
 
 static void tcr_vtcr_bad_pa(void **state)
 {
-	u32 granule = granule_of(state);
+	u32 granule = test_granule(state);
 	static const u32 bad[] = { 0, 31, 33, 35, 41, 46, 47, 49, 52, 64, ~0u };
 	struct pgt_geometry hyp, s2;
 	size_t i;
@@ -790,13 +785,6 @@ static void tcr_vtcr_bad_pa(void **state)
 		assert_int_not_equal(pgt_vtcr(&s2, pa_sizes[i], false), 0);
 	}
 }
-
-static u32 g4k = PGT_GRANULE_4K, g16k = PGT_GRANULE_16K, g64k = PGT_GRANULE_64K;
-
-#define FOR_GRANULES(fn)						\
-	cmocka_unit_test_prestate(fn, &g4k),				\
-	cmocka_unit_test_prestate(fn, &g16k),				\
-	cmocka_unit_test_prestate(fn, &g64k)
 
 int main(void)
 {

@@ -69,11 +69,6 @@ static const struct gran *gran_of(u32 shift)
 	return NULL;
 }
 
-static u32 granule_of(void **state)
-{
-	return *(u32 *)*state;
-}
-
 /* Stage 1 cannot concatenate: the deepest level whose one table resolves the rest. */
 static int s1_start_expected(const struct gran *g, u32 va)
 {
@@ -134,36 +129,12 @@ static u32 ps_expected(u32 pa_bits)
 
 /* ---- trees in a small arena (see SWEEP_ARENA_SIZE) ---- */
 
-static void small_arena(struct tenv *t)
-{
-	memset(t, 0, sizeof(*t));
-	t->hm = host_mm_create(SWEEP_ARENA_SIZE, ARENA_BASE);
-	assert_non_null(t->hm);
-	t->warnings_at_start = host_mm_global_warnings();
-}
-
-/* The same regime harness.c builds: everything from pgt->ctrl and root_phys. */
-static void small_regime(struct tenv *t)
-{
-	t->rg = (struct ref_regime){
-		.stage = t->pgt.stage == PGT_STAGE_HYP ? 1 : 2,
-		.ctrl = t->pgt.ctrl,
-		.ttbr = t->pgt.root_phys,
-		.mair = PGT_HYP_MAIR,
-		.fwb = t->pgt.flags & PGT_S2_FWB,
-		.read64 = host_mm_read64,
-		.ctx = t->hm,
-	};
-}
-
 static void small_hyp(struct tenv *t, u32 va_bits, u32 granule, u32 pa_bits)
 {
 	struct pgt_config cfg = { .ia_bits = va_bits, .granule_shift = granule,
 				  .pa_bits = pa_bits };
 
-	small_arena(t);
-	assert_int_equal(pgt_hyp_init(&t->pgt, &cfg, host_mm_ops(t->hm)), 0);
-	small_regime(t);
+	tenv_hyp_cfg(t, &cfg, SWEEP_ARENA_SIZE);
 }
 
 static void small_stage2(struct tenv *t, u32 ia_bits, u32 granule, u32 pa_bits, u32 flags)
@@ -171,9 +142,7 @@ static void small_stage2(struct tenv *t, u32 ia_bits, u32 granule, u32 pa_bits, 
 	struct pgt_config cfg = { .ia_bits = ia_bits, .granule_shift = granule,
 				  .pa_bits = pa_bits, .flags = flags };
 
-	small_arena(t);
-	assert_int_equal(pgt_stage2_init(&t->pgt, &cfg, host_mm_ops(t->hm), t), 0);
-	small_regime(t);
+	tenv_stage2_cfg(t, &cfg, SWEEP_ARENA_SIZE);
 }
 
 /* The translator's view of the registers must be the library's geometry. */
@@ -196,7 +165,7 @@ static void expect_regime_info(struct tenv *t, u32 pa_bits)
 
 static void level_sizes(void **state)
 {
-	const struct gran *g = gran_of(granule_of(state));
+	const struct gran *g = gran_of(test_granule(state));
 	struct pgt_geometry geom = { .granule_shift = g->shift };
 	int level;
 
@@ -233,7 +202,7 @@ static void level_sizes(void **state)
 
 static void level_blocks_and_leaves(void **state)
 {
-	const struct gran *g = gran_of(granule_of(state));
+	const struct gran *g = gran_of(test_granule(state));
 	struct pgt_geometry geom = { .granule_shift = g->shift };
 	int level;
 
@@ -314,7 +283,7 @@ static void hyp_geometry_known(void **state)
 
 static void hyp_geometry_every_va(void **state)
 {
-	const struct gran *g = gran_of(granule_of(state));
+	const struct gran *g = gran_of(test_granule(state));
 	struct pgt_geometry geom;
 	u32 va;
 
@@ -350,7 +319,7 @@ static void hyp_geometry_every_va(void **state)
  */
 static void hyp_tree_every_va(void **state)
 {
-	const struct gran *g = gran_of(granule_of(state));
+	const struct gran *g = gran_of(test_granule(state));
 	u64 page = 1ULL << g->shift;
 	u32 va;
 
@@ -402,7 +371,7 @@ static void hyp_tree_every_va(void **state)
 /* PS bounds output addresses: the top page of each PA size maps, the next doesn't. */
 static void hyp_tree_every_pa(void **state)
 {
-	const struct gran *g = gran_of(granule_of(state));
+	const struct gran *g = gran_of(test_granule(state));
 	u64 page = 1ULL << g->shift;
 	size_t i;
 
@@ -516,7 +485,7 @@ static void expect_vtcr(u64 vtcr, const struct gran *g, const struct pgt_geometr
 
 static void stage2_geometry_every_ia(void **state)
 {
-	const struct gran *g = gran_of(granule_of(state));
+	const struct gran *g = gran_of(test_granule(state));
 	struct pgt_geometry geom;
 	u32 ia;
 	size_t i;
@@ -606,7 +575,7 @@ static void stage2_check_tree(struct tenv *t, const struct gran *g, u32 ia, u32 
 
 static void stage2_tree_every_ia_pa(void **state)
 {
-	const struct gran *g = gran_of(granule_of(state));
+	const struct gran *g = gran_of(test_granule(state));
 	u32 ia, trees = 0;
 	size_t i;
 
@@ -650,7 +619,7 @@ static void stage2_tree_concatenated(void **state)
 /* VS follows PGT_S2_VMID16 only; the other flags leave VTCR_EL2 alone. */
 static void stage2_vtcr_flags(void **state)
 {
-	const struct gran *g = gran_of(granule_of(state));
+	const struct gran *g = gran_of(test_granule(state));
 	static const u32 flags[] = {
 		0, PGT_S2_FWB, PGT_S2_FORCE_PAGES, PGT_S2_VMID16,
 		PGT_S2_FWB | PGT_S2_VMID16, PGT_S2_FWB | PGT_S2_FORCE_PAGES | PGT_S2_VMID16,
@@ -681,7 +650,7 @@ static void stage2_vtcr_flags(void **state)
 
 static void hyp_init_fields(void **state)
 {
-	const struct gran *g = gran_of(granule_of(state));
+	const struct gran *g = gran_of(test_granule(state));
 	struct tenv t;
 	u64 page = 1ULL << g->shift;
 
@@ -704,7 +673,7 @@ static void hyp_init_fields(void **state)
 
 static void stage2_init_fields(void **state)
 {
-	const struct gran *g = gran_of(granule_of(state));
+	const struct gran *g = gran_of(test_granule(state));
 	struct tenv t;
 	u64 page = 1ULL << g->shift;
 	u32 ia;
@@ -847,7 +816,7 @@ static void geometry_bad_granule(void **state)
 
 static void hyp_root_enomem(void **state)
 {
-	const struct gran *g = gran_of(granule_of(state));
+	const struct gran *g = gran_of(test_granule(state));
 	struct pgt_config cfg = { .ia_bits = 48, .granule_shift = g->shift, .pa_bits = 48 };
 	struct host_mm *hm = host_mm_create(SWEEP_ARENA_SIZE, ARENA_BASE);
 	u64 warnings = host_mm_global_warnings();
@@ -872,7 +841,7 @@ static void hyp_root_enomem(void **state)
 
 static void stage2_root_enomem(void **state)
 {
-	const struct gran *g = gran_of(granule_of(state));
+	const struct gran *g = gran_of(test_granule(state));
 	/* A single-page root and a 16-page concatenated one. */
 	u32 ias[2] = { 25, g->shift == 12 ? 34 : g->shift == 14 ? 40 : 46 };
 	u64 warnings = host_mm_global_warnings();
@@ -903,13 +872,6 @@ static void stage2_root_enomem(void **state)
 	}
 	assert_int_equal(host_mm_global_warnings(), warnings);
 }
-
-static u32 g4k = PGT_GRANULE_4K, g16k = PGT_GRANULE_16K, g64k = PGT_GRANULE_64K;
-
-#define FOR_GRANULES(fn)						\
-	cmocka_unit_test_prestate(fn, &g4k),				\
-	cmocka_unit_test_prestate(fn, &g16k),				\
-	cmocka_unit_test_prestate(fn, &g64k)
 
 int main(void)
 {

@@ -11,11 +11,6 @@
 #define VA_BITS		48
 #define PA_A		0x80000000ULL	/* aligned to every block size we use */
 
-static u32 granule_of(void **state)
-{
-	return *(u32 *)*state;
-}
-
 /* The level-2 block: 2M, 32M or 512M. */
 static u64 block_size(const struct tenv *t)
 {
@@ -24,7 +19,7 @@ static u64 block_size(const struct tenv *t)
 
 static void setup(struct tenv *t, void **state)
 {
-	tenv_hyp(t, VA_BITS, granule_of(state));
+	tenv_hyp(t, VA_BITS, test_granule(state));
 	host_mm_tlbi_log_enable(t->hm, true);
 }
 
@@ -512,13 +507,6 @@ static void random_map_unmap(void **state)
 	assert_int_equal(ref_for_each_bad_entry(&t.rg, NULL, NULL), 0);
 	tenv_fini(&t);
 }
-
-static u32 g4k = PGT_GRANULE_4K, g16k = PGT_GRANULE_16K, g64k = PGT_GRANULE_64K;
-
-#define FOR_GRANULES(fn)						\
-	cmocka_unit_test_prestate(fn, &g4k),				\
-	cmocka_unit_test_prestate(fn, &g16k),				\
-	cmocka_unit_test_prestate(fn, &g64k)
 
 int main(void)
 {
