@@ -498,6 +498,9 @@ u64 pgt_hyp_tcr(const struct pgt_geometry *geom, u32 pa_bits);
  * @PGT_WALK_TABLE_POST: call it on a table entry after descending.
  * @PGT_WALK_SHARED: the walk runs concurrently with other shared walks (the
  *	caller holds a read lock); entries change only by compare-and-swap.
+ * @PGT_WALK_SKIP_CMO: an operation flag the walker ignores: a stage-2 map
+ *	skips the cache maintenance it would do before mapping (the caller
+ *	knows the memory is clean, or does it itself).
  *
  * The three visit flags double as the @visit argument of the visitor.
  */
@@ -506,6 +509,7 @@ enum pgt_walk_flags {
 	PGT_WALK_TABLE_PRE = 1u << 1,
 	PGT_WALK_TABLE_POST = 1u << 2,
 	PGT_WALK_SHARED = 1u << 3,
+	PGT_WALK_SKIP_CMO = 1u << 4,
 };
 
 /**
@@ -762,6 +766,50 @@ int pgt_hyp_unmap(struct pgt *pgt, u64 addr, u64 size, u64 *unmapped);
  */
 void pgt_hyp_destroy(struct pgt *pgt);
 
+/* ---- Memory caches (lib/memcache.c) ---- */
+
+/**
+ * struct pgt_memcache - zeroed table pages set aside for an operation.
+ * @head: the first free page; each page's first word links to the next.
+ * @nr: how many pages are in the cache.
+ * @page_size: their size (the granule of the trees they are for).
+ *
+ * The caller tops the cache up before taking the lock an operation runs
+ * under, so that the operation itself never allocates.  Zero-initialise it.
+ */
+struct pgt_memcache {
+	void *head;
+	u32 nr;
+	u32 page_size;
+};
+
+/**
+ * pgt_memcache_topup() - fill @mc until it holds at least @min pages.
+ * @mc: the cache; its page size is fixed by the first top-up.
+ * @mm_ops: the home to allocate from.
+ * @page_size: the granule's page size.
+ * @min: the number of pages wanted.
+ *
+ * Return: 0; -ENOMEM if the home ran out (pages already added stay);
+ * -EINVAL if @page_size differs from the pages already cached.
+ */
+int pgt_memcache_topup(struct pgt_memcache *mc, struct pgt_mm_ops *mm_ops, u32 page_size,
+		       u32 min);
+
+/**
+ * pgt_memcache_free() - give every cached page back to the home.
+ * @mc: the cache, empty afterwards.
+ * @mm_ops: the home it was filled from.
+ */
+void pgt_memcache_free(struct pgt_memcache *mc, struct pgt_mm_ops *mm_ops);
+
+/**
+ * pgt_memcache_pop() - take one zeroed page out of @mc.
+ * @mc: the cache.
+ * Return: the page, or NULL if the cache is empty.
+ */
+void *pgt_memcache_pop(struct pgt_memcache *mc);
+
 /* ---- Stage 2 (lib/stage2.c) ---- */
 
 /**
@@ -777,9 +825,177 @@ int pgt_stage2_init(struct pgt *pgt, const struct pgt_config *cfg,
 		    struct pgt_mm_ops *mm_ops, void *tlb_cookie);
 
 /**
+ * pgt_stage2_destroy_range() - free every mapping and table in a range.
+ * @pgt: a stage-2 tree no VMID uses any more (no TLB maintenance is done).
+ * @addr: start of the range, aligned to the start level's entry size.
+ * @size: its size, likewise aligned.
+ *
+ * Lets a caller tear a large tree down in chunks and reschedule in between.
+ * Return: 0, -EINVAL for unaligned or wrapping arguments, -ERANGE.
+ */
+int pgt_stage2_destroy_range(struct pgt *pgt, u64 addr, u64 size);
+
+/**
  * pgt_stage2_destroy() - free every table page of a stage-2 tree.
  * @pgt: the tree; no VMID may still use it.
  */
 void pgt_stage2_destroy(struct pgt *pgt);
+
+/**
+ * pgt_stage2_tables_needed() - the most table pages mapping a range can take.
+ * @pgt: a stage-2 tree.
+ * @addr: IPA.
+ * @size: bytes.
+ * @phys: PA @addr maps to (it decides which blocks can be used).
+ *
+ * An upper bound computed without reading the tree, assuming nothing is
+ * mapped yet; a fault handler tops its cache up to this before mapping.
+ * Return: the number of pages.
+ */
+u64 pgt_stage2_tables_needed(const struct pgt *pgt, u64 addr, u64 size, u64 phys);
+
+/**
+ * pgt_stage2_map() - map [@addr, @addr + @size) to @phys with @prot.
+ * @pgt: a stage-2 tree.
+ * @addr: page-aligned IPA.
+ * @size: page-aligned size.
+ * @phys: page-aligned PA.
+ * @prot: see pgt_s2_prot_check().
+ * @mc: pages for new tables; NULL to allocate from the home directly.
+ * @flags: PGT_WALK_SHARED for a fault handler holding the lock for reading,
+ *	PGT_WALK_SKIP_CMO.
+ *
+ * Blocks are used wherever IPA, PA and size allow (never with
+ * PGT_S2_FORCE_PAGES).  Documentation/stage2.rst has the full semantics:
+ * replacing live leaves (break-before-make), collapsing tables into blocks,
+ * cache maintenance, and what a shared walk does when it races.
+ *
+ * Return: 0; -EINVAL, -ERANGE for bad arguments; -EPERM over an entry
+ * annotated with an owner; -EAGAIN in a shared walk when the range is
+ * already mapped (identically, or by a block it would have to split) or the
+ * walk lost too many races; -ENOMEM when @mc holds too few pages, in which
+ * case nothing changed.
+ */
+int pgt_stage2_map(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot,
+		   struct pgt_memcache *mc, u32 flags);
+
+/**
+ * pgt_stage2_set_owner() - annotate [@addr, @addr + @size) with an owner.
+ * @pgt: a stage-2 tree (exclusive walk).
+ * @addr: page-aligned IPA.
+ * @size: page-aligned size.
+ * @owner: 1..PGT_S2_OWNER_MAX, or 0 to remove annotations.
+ * @mc: pages for new tables; NULL to allocate from the home directly.
+ *
+ * Every translation in the range is removed (break-before-make, TLB
+ * invalidated) and replaced by invalid entries carrying @owner; parts of
+ * blocks or annotations outside the range keep what they had.
+ * Return: 0; -EINVAL for bad arguments or an owner out of range; -ERANGE;
+ * -ENOMEM with nothing changed.
+ */
+int pgt_stage2_set_owner(struct pgt *pgt, u64 addr, u64 size, u32 owner,
+			 struct pgt_memcache *mc);
+
+/**
+ * pgt_stage2_unmap() - remove every leaf and annotation meeting a range.
+ * @pgt: a stage-2 tree (exclusive walk).
+ * @addr: page-aligned IPA.
+ * @size: page-aligned size.
+ *
+ * A block only partly inside the range is removed whole (as KVM does: the
+ * guest refaults what it still needs).  Cacheable memory is cleaned to the
+ * PoC first unless the tree uses FWB.  Tables left empty are freed.  The TLB
+ * is invalidated once, by range, after the walk (per entry only if the home
+ * has no @tlbi_range).
+ * Return: 0, -EINVAL, -ERANGE.
+ */
+int pgt_stage2_unmap(struct pgt *pgt, u64 addr, u64 size);
+
+/**
+ * pgt_stage2_wrprotect() - remove write permission from every leaf meeting
+ * the range, then invalidate the TLB for it by range.
+ * @pgt: a stage-2 tree.
+ * @addr: page-aligned IPA.
+ * @size: page-aligned size.
+ * Return: 0, -EINVAL, -ERANGE, -EAGAIN.
+ */
+int pgt_stage2_wrprotect(struct pgt *pgt, u64 addr, u64 size);
+
+/**
+ * pgt_stage2_mkyoung() - set the access flag of the leaf mapping @addr.
+ * @pgt: a stage-2 tree.
+ * @addr: an IPA.
+ * @flags: PGT_WALK_SHARED from a fault handler.
+ * Return: 0; -ENOENT if nothing is mapped there; -ERANGE; -EAGAIN.
+ */
+int pgt_stage2_mkyoung(struct pgt *pgt, u64 addr, u32 flags);
+
+/**
+ * pgt_stage2_test_clear_young() - was any leaf meeting the range accessed?
+ * @pgt: a stage-2 tree.
+ * @addr: page-aligned IPA.
+ * @size: page-aligned size.
+ * @mkold: also clear the access flags (no TLB invalidation: a stale TLB
+ *	entry only makes aging less precise).
+ * @flags: PGT_WALK_SHARED.
+ * Return: 1 if any was young, 0 if none, or -EINVAL, -ERANGE, -EAGAIN.
+ */
+int pgt_stage2_test_clear_young(struct pgt *pgt, u64 addr, u64 size, bool mkold, u32 flags);
+
+/**
+ * pgt_stage2_relax_perms() - add permissions to the leaf mapping @addr.
+ * @pgt: a stage-2 tree.
+ * @addr: an IPA.
+ * @prot: any of PGT_PROT_R, W, X; never removes a permission.
+ * @flags: PGT_WALK_SHARED from a fault handler.
+ *
+ * The leaf's TLB entry is invalidated so that the faulting vCPU does not
+ * fault again on a stale, more restrictive entry.
+ * Return: 0; -EINVAL for other prot bits, or X on device memory; -ENOENT
+ * if nothing is mapped; -ERANGE; -EAGAIN.
+ */
+int pgt_stage2_relax_perms(struct pgt *pgt, u64 addr, u32 prot, u32 flags);
+
+/**
+ * pgt_stage2_flush() - clean and invalidate to the PoC the memory of every
+ * cacheable leaf meeting the range (whole leaves).  Nothing with FWB.
+ * @pgt: a stage-2 tree.
+ * @addr: page-aligned IPA.
+ * @size: page-aligned size.
+ * Return: 0, -EINVAL, -ERANGE.
+ */
+int pgt_stage2_flush(struct pgt *pgt, u64 addr, u64 size);
+
+/**
+ * pgt_stage2_split() - map every block meeting the range with pages.
+ * @pgt: a stage-2 tree (exclusive walk).
+ * @addr: page-aligned IPA.
+ * @size: page-aligned size.
+ * @mc: the pages the split tables come from; NULL to use the home.
+ *
+ * Each block is replaced, by break-before-make, with a subtree built off to
+ * the side (pgt_stage2_create_unlinked()) that translates identically.  The
+ * pages needed are counted first: if @mc holds too few, -ENOMEM and nothing
+ * changed.  Return: 0, -EINVAL, -ERANGE, -ENOMEM.
+ */
+int pgt_stage2_split(struct pgt *pgt, u64 addr, u64 size, struct pgt_memcache *mc);
+
+/**
+ * pgt_stage2_create_unlinked() - build a detached subtree mapping one
+ * block's worth of memory.
+ * @pgt: the tree the subtree is for (granule, attributes).
+ * @phys: PA of the block, aligned to the size of an entry at @level.
+ * @level: the level of the block the subtree stands for.
+ * @prot: the mapping's permissions.
+ * @mc: pages to build it from; NULL to use the home.
+ * @force_pages: map with pages only, rather than the largest blocks.
+ * @table: receives the subtree's top table (at @level + 1).
+ *
+ * Free it with pgt_unlinked_free() if it is not installed.
+ * Return: 0; -EINVAL for a bad level, alignment or prot; -ENOMEM with
+ * nothing allocated.
+ */
+int pgt_stage2_create_unlinked(struct pgt *pgt, u64 phys, pgt_s8 level, u32 prot,
+			       struct pgt_memcache *mc, bool force_pages, pgt_pte_t **table);
 
 #endif /* PGTABLE_H */

@@ -181,24 +181,11 @@ static struct pgt_action hyp_map_commit_visitor(const struct pgt_visit_ctx *ctx,
 	}
 }
 
-/* Unlink a table its walk left empty, and free it once no TLB can reach it. */
-static void hyp_free_empty_table(const struct pgt_visit_ctx *ctx)
-{
-	struct pgt_mm_ops *mm = ctx->mm_ops;
-	void *child = pte_table_virt(ctx->pgt, ctx->old);
-
-	if (mm->page_count(mm, child) != 1)
-		return;
-	pgt_pte_update(ctx, 0);
-	pgt_tlbi_va(ctx->pgt, pgt_ctx_entry_start(ctx), PGT_NO_LEVEL, false);
-	mm->put_page(mm, child);
-}
-
 static struct pgt_action hyp_empty_table_visitor(const struct pgt_visit_ctx *ctx,
 						 enum pgt_walk_flags visit)
 {
 	(void)visit;
-	hyp_free_empty_table(ctx);
+	pgt_free_empty_table(ctx);
 	return pgt_continue();
 }
 
@@ -326,7 +313,7 @@ static struct pgt_action hyp_unmap_visitor(const struct pgt_visit_ctx *ctx,
 	struct hyp_unmap_data *data = ctx->arg;
 
 	if (visit == PGT_WALK_TABLE_POST) {
-		hyp_free_empty_table(ctx);
+		pgt_free_empty_table(ctx);
 		return pgt_continue();
 	}
 	if (!pgt_pte_valid(ctx->old))

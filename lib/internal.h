@@ -60,8 +60,17 @@ void *pgt_alloc_table(const struct pgt *pgt);
 void pgt_table_set_refs(const struct pgt *pgt, void *table, u32 entries);
 void pgt_fill_split(const struct pgt *pgt, pgt_pte_t *table, pgt_pte_t block, pgt_s8 level);
 void pgt_tlbi_va(const struct pgt *pgt, u64 addr, pgt_s8 level, bool leaf);
+void pgt_tlbi_range(const struct pgt *pgt, u64 addr, u64 size, pgt_s8 level);
+void pgt_free_empty_table(const struct pgt_visit_ctx *ctx);
 struct pgt_action pgt_free_visitor(const struct pgt_visit_ctx *ctx, enum pgt_walk_flags visit);
 int pgt_root_alloc(struct pgt *pgt);
+void pgt_memcache_recycle(struct pgt_memcache *mc, void *table);
+void pgt_pte_make(const struct pgt_visit_ctx *ctx, pgt_pte_t new);
+void pgt_unlinked_tree(struct pgt *tree, struct pgt_mm_ops *mm_ops, void *table, pgt_s8 level,
+		       u8 granule_shift);
 void pgt_root_free(struct pgt *pgt);
+
+int pgt_stage2_unmap_filtered(struct pgt *pgt, u64 addr, u64 size, bool device_only,
+			      struct pgt_memcache *recycle);
 
 #endif /* PGTABLE_INTERNAL_H */

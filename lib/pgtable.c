@@ -170,6 +170,36 @@ void pgt_tlbi_va(const struct pgt *pgt, u64 addr, pgt_s8 level, bool leaf)
 	pgt_isb();
 }
 
+/*
+ * Invalidate everything cached for [@addr, @addr + @size), walk caches
+ * included: by range where the home can, else the whole regime.
+ */
+void pgt_tlbi_range(const struct pgt *pgt, u64 addr, u64 size, pgt_s8 level)
+{
+	struct pgt_mm_ops *mm = pgt->mm_ops;
+
+	pgt_dsb_ishst();
+	if (mm->tlbi_range)
+		mm->tlbi_range(mm, pgt->tlb_cookie, addr, size, level);
+	else
+		mm->tlbi_all(mm, pgt->tlb_cookie);
+	pgt_dsb_ish();
+	pgt_isb();
+}
+
+/* Unlink a table its walk left empty, and free it once no TLB can reach it. */
+void pgt_free_empty_table(const struct pgt_visit_ctx *ctx)
+{
+	struct pgt_mm_ops *mm = ctx->mm_ops;
+	void *child = pte_table_virt(ctx->pgt, ctx->old);
+
+	if (mm->page_count(mm, child) != 1)
+		return;
+	pgt_pte_update(ctx, 0);
+	pgt_tlbi_va(ctx->pgt, pgt_ctx_entry_start(ctx), PGT_NO_LEVEL, false);
+	mm->put_page(mm, child);
+}
+
 bool pgt_pte_update(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
 {
 	struct pgt *pgt = ctx->pgt;
@@ -188,6 +218,19 @@ bool pgt_pte_update(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
 	else
 		ctx->mm_ops->put_page(ctx->mm_ops, pte_table_page(pgt, ctx->ptep));
 	return true;
+}
+
+/*
+ * The "make" of break-before-make: ctx->ptep holds the lock marker (or 0),
+ * and becomes @new.  The release store orders everything written to a new
+ * table before the descriptor that publishes it.  The entry was non-zero
+ * before the break, so its table's count only changes if @new is zero.
+ */
+void pgt_pte_make(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+{
+	pgt_store_release(ctx->ptep, new);
+	if (!new && pte_counted(ctx->pgt, ctx->level))
+		ctx->mm_ops->put_page(ctx->mm_ops, pte_table_page(ctx->pgt, ctx->ptep));
 }
 
 struct leaf_lookup {
@@ -244,8 +287,8 @@ struct pgt_action pgt_free_visitor(const struct pgt_visit_ctx *ctx, enum pgt_wal
 }
 
 /* A stand-in tree whose root is one detached, reference-counted table. */
-static void unlinked_tree(struct pgt *tree, struct pgt_mm_ops *mm_ops, void *table,
-			  pgt_s8 level, u8 granule_shift)
+void pgt_unlinked_tree(struct pgt *tree, struct pgt_mm_ops *mm_ops, void *table, pgt_s8 level,
+		       u8 granule_shift)
 {
 	*tree = (struct pgt){
 		.geom = {
@@ -269,7 +312,7 @@ void pgt_unlinked_free(struct pgt_mm_ops *mm_ops, void *table, pgt_s8 level, u8 
 		.flags = PGT_WALK_LEAF | PGT_WALK_TABLE_POST,
 	};
 
-	unlinked_tree(&tree, mm_ops, table, level, granule_shift);
+	pgt_unlinked_tree(&tree, mm_ops, table, level, granule_shift);
 	pgt_walk(&tree, 0, 1ULL << tree.geom.ia_bits, &walker);
 	mm_ops->put_page(mm_ops, table);
 }

@@ -155,3 +155,829 @@ void pgt_stage2_destroy(struct pgt *pgt)
 {
 	pgt_root_free(pgt);
 }
+
+/* Free a whole subtree below each root entry, and empty the entry. */
+static struct pgt_action s2_destroy_visitor(const struct pgt_visit_ctx *ctx,
+					    enum pgt_walk_flags visit)
+{
+	pgt_free_visitor(ctx, visit);
+	if (ctx->level == ctx->pgt->geom.start_level)
+		pgt_write_once(ctx->ptep, 0);
+	return pgt_continue();
+}
+
+int pgt_stage2_destroy_range(struct pgt *pgt, u64 addr, u64 size)
+{
+	u64 root_entry = pgt_level_size(&pgt->geom, pgt->geom.start_level);
+	struct pgt_walker walker = {
+		.cb = s2_destroy_visitor,
+		.flags = PGT_WALK_LEAF | PGT_WALK_TABLE_POST,
+	};
+	int ret = pgt_check_range(pgt, addr, size);
+
+	if (!ret && !PGT_IS_ALIGNED(addr | size, root_entry))
+		ret = -EINVAL;
+	return ret ? ret : pgt_walk(pgt, addr, size, &walker);
+}
+
+/* ---- counting the tables a map needs ---- */
+
+/*
+ * What decides whether a leaf fits an entry: the leaf levels, alignment of
+ * the output (@delta = PA - IPA; annotations have no output), and whether
+ * only pages may be used.
+ */
+struct s2_shape {
+	const struct pgt_geometry *geom;
+	u64 delta;
+	bool any_output;
+	bool pages_only;
+};
+
+static bool shape_fits(const struct s2_shape *sh, pgt_s8 level, u64 start, u64 end)
+{
+	u64 size = pgt_level_size(sh->geom, level);
+
+	if (!pgt_level_has_leaves(sh->geom, level) || (sh->pages_only && level < PGT_MAX_LEVEL))
+		return false;
+	return PGT_IS_ALIGNED(start, size) && end - start == size &&
+	       (sh->any_output || PGT_IS_ALIGNED(sh->delta, size));
+}
+
+static u64 span_tables(const struct s2_shape *sh, pgt_s8 level, u64 start, u64 end);
+
+/* Tables needed to map [start, end), which lies inside one empty entry at @level. */
+static u64 entry_tables(const struct s2_shape *sh, pgt_s8 level, u64 start, u64 end)
+{
+	if (shape_fits(sh, level, start, end) || level == PGT_MAX_LEVEL)
+		return 0;
+	return 1 + span_tables(sh, level + 1, start, end);
+}
+
+/*
+ * Tables needed below the entries at @level that [start, end) meets.  Only
+ * the first and last entries can be partial; the full ones in between all
+ * need the same, so they are counted once and multiplied.
+ */
+static u64 span_tables(const struct s2_shape *sh, pgt_s8 level, u64 start, u64 end)
+{
+	u64 size = pgt_level_size(sh->geom, level);
+	u64 first_end = PGT_ALIGN_DOWN(start, size) + size;
+	u64 last_start = PGT_ALIGN_DOWN(end - 1, size);
+	u64 tables;
+
+	if (first_end >= end)
+		return entry_tables(sh, level, start, end);
+	tables = entry_tables(sh, level, start, first_end);
+	if (last_start > first_end)
+		tables += (last_start - first_end) / size *
+			  entry_tables(sh, level, first_end, first_end + size);
+	return tables + entry_tables(sh, level, last_start, end);
+}
+
+static struct s2_shape s2_map_shape(const struct pgt *pgt, u64 ipa, u64 pa, bool annotate)
+{
+	return (struct s2_shape){
+		.geom = &pgt->geom,
+		.delta = pa - ipa,
+		.any_output = annotate,
+		.pages_only = pgt->flags & PGT_S2_FORCE_PAGES,
+	};
+}
+
+u64 pgt_stage2_tables_needed(const struct pgt *pgt, u64 addr, u64 size, u64 phys)
+{
+	struct s2_shape sh = s2_map_shape(pgt, addr, phys, false);
+
+	if (!size)
+		return 0;
+	return span_tables(&sh, pgt->geom.start_level, addr, addr + size);
+}
+
+/* ---- map and set_owner ---- */
+
+struct s2_map_data {
+	u64 ipa;
+	u64 pa;
+	u32 prot;
+	bool annotate;		/* set_owner: write owner_pte, not leaves */
+	pgt_pte_t owner_pte;
+	struct s2_shape shape;
+	struct pgt_memcache *mc;
+	u64 tables;		/* the counting walk's result */
+};
+
+static bool s2_fwb(const struct pgt *pgt)
+{
+	return pgt->flags & PGT_S2_FWB;
+}
+
+static bool ctx_shared(const struct pgt_visit_ctx *ctx)
+{
+	return ctx->flags & PGT_WALK_SHARED;
+}
+
+static u64 s2_map_pa(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
+{
+	return d->pa + (ctx->addr - d->ipa);
+}
+
+/* Does the walk's part of this entry take a single leaf here? */
+static bool s2_leaf_fits(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
+{
+	u64 start = pgt_ctx_entry_start(ctx);
+
+	return pgt_ctx_entry_inside(ctx) &&
+	       shape_fits(&d->shape, ctx->level, start, start + pgt_ctx_entry_size(ctx));
+}
+
+static pgt_pte_t s2_new_entry(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
+{
+	if (d->annotate)
+		return d->owner_pte;
+	return pgt_s2_leaf_pte(&ctx->pgt->geom, s2_map_pa(ctx, d), d->prot, ctx->level,
+			       s2_fwb(ctx->pgt));
+}
+
+/* Does the live leaf in ctx->old already translate the walk's part as asked? */
+static bool s2_leaf_covers(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
+{
+	u64 pa = s2_map_pa(ctx, d) - (ctx->addr - pgt_ctx_entry_start(ctx));
+
+	return !d->annotate &&
+	       ctx->old == pgt_s2_leaf_pte(&ctx->pgt->geom, pa, d->prot, ctx->level,
+					   s2_fwb(ctx->pgt));
+}
+
+/* The count of tables one entry needs before its part of the range is mapped. */
+static u64 s2_entry_tables(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
+{
+	u64 start = pgt_ctx_entry_start(ctx), end = start + pgt_ctx_entry_size(ctx);
+
+	if (s2_leaf_fits(ctx, d) || s2_leaf_covers(ctx, d))
+		return 0;
+	return entry_tables(&d->shape, ctx->level, ctx->addr, end < ctx->end ? end : ctx->end);
+}
+
+/* Read-only: find conflicts and count tables before anything changes. */
+static struct pgt_action s2_count_visitor(const struct pgt_visit_ctx *ctx,
+					  enum pgt_walk_flags visit)
+{
+	struct s2_map_data *d = ctx->arg;
+
+	(void)visit;
+	if (!d->annotate && pgt_s2_pte_owner(ctx->old))
+		return pgt_exit(-EPERM);
+	d->tables += s2_entry_tables(ctx, d);
+	return pgt_continue();
+}
+
+/* Clean (and for code, invalidate) what a new leaf maps, unless told not to. */
+static void s2_map_cmo(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+{
+	struct pgt_mm_ops *mm = ctx->mm_ops;
+	u64 pa = pgt_pte_addr(&ctx->pgt->geom, new), size = pgt_ctx_entry_size(ctx);
+	u32 prot;
+
+	if (!pgt_pte_valid(new) || (ctx->flags & PGT_WALK_SKIP_CMO))
+		return;
+	prot = pgt_s2_pte_prot(new, s2_fwb(ctx->pgt));
+	if (!(prot & PGT_PROT_DEVICE) && !s2_fwb(ctx->pgt) && mm->dcache_clean_inval_poc)
+		mm->dcache_clean_inval_poc(mm, pa, size);
+	if ((prot & PGT_PROT_X) && mm->icache_inval_pou)
+		mm->icache_inval_pou(mm, pa, size);
+}
+
+/* The TLB maintenance an entry's break needs: its leaf, or all its subtree. */
+static void s2_tlbi_entry(const struct pgt_visit_ctx *ctx)
+{
+	u64 start = pgt_ctx_entry_start(ctx);
+
+	if (pgt_pte_is_table(ctx->old, ctx->level))
+		pgt_tlbi_range(ctx->pgt, start, pgt_ctx_entry_size(ctx), PGT_NO_LEVEL);
+	else if (pgt_pte_valid(ctx->old))
+		pgt_tlbi_va(ctx->pgt, start, ctx->level, true);
+}
+
+/*
+ * The "break" of break-before-make: own the entry through the lock marker
+ * (other shared walkers back off until the make), then flush what the TLB
+ * may hold of the old value.  False means the entry changed: retry.
+ */
+static bool s2_break(const struct pgt_visit_ctx *ctx)
+{
+	if (ctx_shared(ctx)) {
+		if (!pgt_cmpxchg(ctx->ptep, ctx->old, PGT_PTE_LOCKED))
+			return false;
+	} else {
+		pgt_write_once(ctx->ptep, PGT_PTE_LOCKED);
+	}
+	s2_tlbi_entry(ctx);
+	return true;
+}
+
+/* Replace ctx->old by @new, with break-before-make when the old one was live. */
+static struct pgt_action s2_replace(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+{
+	if (!pgt_pte_valid(ctx->old))
+		return pgt_pte_update(ctx, new) ? pgt_continue() : pgt_retry();
+	if (!s2_break(ctx))
+		return pgt_retry();
+	pgt_pte_make(ctx, new);
+	return pgt_continue();
+}
+
+/* A fault handler that finds its work done, or only permissions to add, backs off. */
+static bool s2_fault_backs_off(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+{
+	pgt_pte_t perms = PGT_GENMASK(7, 6) | PGT_GENMASK(54, 53);
+
+	return ctx_shared(ctx) && pgt_pte_valid(ctx->old) && !((ctx->old ^ new) & ~perms);
+}
+
+static struct pgt_action s2_map_install(const struct pgt_visit_ctx *ctx,
+					const struct s2_map_data *d)
+{
+	pgt_pte_t new = s2_new_entry(ctx, d);
+
+	if (!d->annotate && s2_fault_backs_off(ctx, new))
+		return pgt_exit(-EAGAIN);
+	if (ctx->old == new)
+		return pgt_continue();
+	s2_map_cmo(ctx, new);
+	return s2_replace(ctx, new);
+}
+
+/* A new table for the walk to descend into: empty, or equivalent to ctx->old. */
+static pgt_pte_t *s2_new_table(const struct pgt_visit_ctx *ctx, struct pgt_memcache *mc)
+{
+	pgt_pte_t *table = pgt_memcache_pop(mc);
+	u32 i, n = pgt_table_entries(&ctx->pgt->geom);
+
+	if (!table)
+		return NULL;
+	if (pgt_pte_valid(ctx->old)) {
+		pgt_fill_split(ctx->pgt, table, ctx->old, ctx->level);
+	} else if (ctx->old) {
+		/* An annotation covers every part of the entry. */
+		for (i = 0; i < n; i++)
+			table[i] = ctx->old;
+		pgt_table_set_refs(ctx->pgt, table, n);
+	}
+	return table;
+}
+
+static struct pgt_action s2_map_descend(const struct pgt_visit_ctx *ctx, struct s2_map_data *d)
+{
+	struct pgt_mm_ops *mm = ctx->mm_ops;
+	pgt_pte_t *table;
+	pgt_pte_t new;
+
+	/* A fault does not split a block another vCPU just mapped: it refaults. */
+	if (ctx_shared(ctx) && pgt_pte_valid(ctx->old))
+		return pgt_exit(-EAGAIN);
+	table = s2_new_table(ctx, d->mc);
+	if (PGT_WARN_ON(!table))
+		return pgt_exit(-ENOMEM);
+	new = pgt_table_pte(&ctx->pgt->geom, mm->virt_to_phys(mm, table));
+	pgt_dsb_ishst();
+	if (pgt_pte_valid(ctx->old))
+		return s2_replace(ctx, new);
+	if (pgt_pte_update(ctx, new))
+		return pgt_continue();
+	/* A racing walker won; only shared walks race, and they only add empty tables. */
+	pgt_memcache_recycle(d->mc, table);
+	return pgt_retry();
+}
+
+static struct pgt_action s2_map_leaf(const struct pgt_visit_ctx *ctx, struct s2_map_data *d)
+{
+	if (!d->annotate && pgt_s2_pte_owner(ctx->old))
+		return pgt_exit(-EPERM);
+	if (s2_leaf_fits(ctx, d))
+		return s2_map_install(ctx, d);
+	if (s2_leaf_covers(ctx, d))
+		return ctx_shared(ctx) ? pgt_exit(-EAGAIN) : pgt_continue();
+	return s2_map_descend(ctx, d);
+}
+
+/* Hand a subtree no longer linked to whoever frees it safely. */
+static void s2_free_subtree(const struct pgt_visit_ctx *ctx, pgt_pte_t table_pte)
+{
+	struct pgt_mm_ops *mm = ctx->mm_ops;
+	void *table = pte_table_virt(ctx->pgt, table_pte);
+	u8 granule = ctx->pgt->geom.granule_shift;
+
+	if (mm->free_unlinked_table)
+		mm->free_unlinked_table(mm, table, ctx->level + 1, granule);
+	else
+		pgt_unlinked_free(mm, table, ctx->level + 1, granule);
+}
+
+/* A leaf that covers a whole table replaces it (exclusive walks only). */
+static struct pgt_action s2_map_collapse(const struct pgt_visit_ctx *ctx,
+					 const struct s2_map_data *d)
+{
+	pgt_pte_t new;
+
+	if (ctx_shared(ctx) || !s2_leaf_fits(ctx, d))
+		return pgt_continue();
+	new = s2_new_entry(ctx, d);
+	s2_map_cmo(ctx, new);
+	s2_break(ctx);
+	pgt_pte_make(ctx, new);
+	s2_free_subtree(ctx, ctx->old);
+	return pgt_continue();
+}
+
+static struct pgt_action s2_map_visitor(const struct pgt_visit_ctx *ctx,
+					enum pgt_walk_flags visit)
+{
+	struct s2_map_data *d = ctx->arg;
+
+	switch (visit) {
+	case PGT_WALK_TABLE_PRE:
+		return s2_map_collapse(ctx, d);
+	case PGT_WALK_TABLE_POST:
+		/* set_owner(0) can leave a table with nothing in it. */
+		pgt_free_empty_table(ctx);
+		return pgt_continue();
+	default:
+		return s2_map_leaf(ctx, d);
+	}
+}
+
+/* An operation's own cache, filled with what the counting walk found. */
+static int s2_reserve(struct pgt *pgt, struct s2_map_data *d, struct pgt_memcache *local)
+{
+	if (d->mc)
+		return d->mc->nr < d->tables ? -ENOMEM : 0;
+	d->mc = local;
+	return pgt_memcache_topup(local, pgt->mm_ops, pgt_page_size(&pgt->geom), d->tables);
+}
+
+static int s2_map_walk(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
+{
+	struct pgt_walker walker = { .cb = s2_map_visitor, .arg = d, .flags = flags };
+
+	return pgt_walk(pgt, d->ipa, size, &walker);
+}
+
+/*
+ * Exclusive walks count first, so that running dry or hitting an owner's
+ * entry is found before anything changes.  A shared walk (a fault) cannot
+ * count against a tree that moves under it: it needs the worst case cached.
+ */
+static int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
+{
+	struct pgt_memcache local = { 0 };
+	struct pgt_walker count = { .cb = s2_count_visitor, .arg = d, .flags = PGT_WALK_LEAF };
+	u64 worst = span_tables(&d->shape, pgt->geom.start_level, d->ipa, d->ipa + size);
+	u32 walk = PGT_WALK_TABLE_PRE | PGT_WALK_LEAF | (flags & PGT_WALK_SKIP_CMO);
+	int ret;
+
+	if (flags & PGT_WALK_SHARED) {
+		if (!d->mc || d->mc->nr < worst)
+			return -ENOMEM;
+		return s2_map_walk(pgt, d, size, walk | PGT_WALK_SHARED);
+	}
+	ret = pgt_walk(pgt, d->ipa, size, &count);
+	if (!ret)
+		ret = s2_reserve(pgt, d, &local);
+	if (!ret)
+		ret = s2_map_walk(pgt, d, size, walk | (d->annotate ? PGT_WALK_TABLE_POST : 0));
+	pgt_memcache_free(&local, pgt->mm_ops);
+	return ret;
+}
+
+static int s2_map_check(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot, u32 flags)
+{
+	int ret = pgt_s2_prot_check(prot);
+
+	if (!ret && flags & ~(PGT_WALK_SHARED | PGT_WALK_SKIP_CMO))
+		ret = -EINVAL;
+	if (!ret)
+		ret = pgt_check_aligned(pgt, addr, size, phys);
+	if (!ret)
+		ret = pgt_check_range(pgt, addr, size);
+	if (!ret && phys + size > 1ULL << pgt->pa_bits)
+		ret = -ERANGE;
+	return ret;
+}
+
+int pgt_stage2_map(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot,
+		   struct pgt_memcache *mc, u32 flags)
+{
+	struct s2_map_data d = {
+		.ipa = addr,
+		.pa = phys,
+		.prot = prot,
+		.shape = s2_map_shape(pgt, addr, phys, false),
+		.mc = mc,
+	};
+	int ret = s2_map_check(pgt, addr, size, phys, prot, flags);
+
+	if (ret || !size)
+		return ret;
+	return s2_map_prepared(pgt, &d, size, flags);
+}
+
+int pgt_stage2_set_owner(struct pgt *pgt, u64 addr, u64 size, u32 owner,
+			 struct pgt_memcache *mc)
+{
+	struct s2_map_data d = {
+		.ipa = addr,
+		.annotate = true,
+		.owner_pte = pgt_s2_owner_pte(owner),
+		.shape = s2_map_shape(pgt, addr, addr, true),
+		.mc = mc,
+	};
+	int ret = owner > PGT_S2_OWNER_MAX ? -EINVAL : pgt_check_aligned(pgt, addr, size, 0);
+
+	if (!ret)
+		ret = pgt_check_range(pgt, addr, size);
+	if (ret || !size)
+		return ret;
+	return s2_map_prepared(pgt, &d, size, 0);
+}
+
+/* ---- unmap ---- */
+
+/*
+ * One ranged invalidation after the walk instead of one per entry, when the
+ * home offers ranges.  Tables unlinked meanwhile wait on @freed (linked
+ * through their own, now zero, first word) until that invalidation is done.
+ */
+struct s2_unmap_data {
+	bool batch;
+	bool device_only;	/* the host's "drop every device mapping" */
+	u64 tlbi_start, tlbi_end;
+	pgt_s8 tlbi_level;	/* the level of every leaf cleared, or PGT_NO_LEVEL */
+	void *freed;
+	struct pgt_memcache *recycle;	/* freed tables go here rather than back home */
+};
+
+static void s2_unmap_note_tlbi(struct s2_unmap_data *d, u64 start, u64 size, pgt_s8 level)
+{
+	if (d->tlbi_end == d->tlbi_start) {
+		d->tlbi_start = start;
+		d->tlbi_end = start + size;
+		d->tlbi_level = level;
+		return;
+	}
+	if (d->tlbi_level != level)
+		d->tlbi_level = PGT_NO_LEVEL;
+	if (start < d->tlbi_start)
+		d->tlbi_start = start;
+	if (start + size > d->tlbi_end)
+		d->tlbi_end = start + size;
+}
+
+static void s2_unmap_clean(const struct pgt_visit_ctx *ctx)
+{
+	struct pgt_mm_ops *mm = ctx->mm_ops;
+	u32 prot = pgt_s2_pte_prot(ctx->old, s2_fwb(ctx->pgt));
+
+	if (s2_fwb(ctx->pgt) || (prot & PGT_PROT_DEVICE) || !mm->dcache_clean_inval_poc)
+		return;
+	mm->dcache_clean_inval_poc(mm, pgt_pte_addr(&ctx->pgt->geom, ctx->old),
+				   pgt_ctx_entry_size(ctx));
+}
+
+static void s2_unmap_leaf(const struct pgt_visit_ctx *ctx, struct s2_unmap_data *d)
+{
+	u64 start = pgt_ctx_entry_start(ctx), size = pgt_ctx_entry_size(ctx);
+	bool valid = pgt_pte_valid(ctx->old);
+
+	if (!ctx->old)
+		return;
+	if (d->device_only &&
+	    (!valid || !(pgt_s2_pte_prot(ctx->old, s2_fwb(ctx->pgt)) & PGT_PROT_DEVICE)))
+		return;
+	pgt_pte_update(ctx, 0);
+	if (!valid)
+		return;
+	if (d->batch)
+		s2_unmap_note_tlbi(d, start, size, ctx->level);
+	else
+		pgt_tlbi_va(ctx->pgt, start, ctx->level, true);
+	s2_unmap_clean(ctx);
+}
+
+static void s2_unmap_table(const struct pgt_visit_ctx *ctx, struct s2_unmap_data *d)
+{
+	struct pgt_mm_ops *mm = ctx->mm_ops;
+	void *child = pte_table_virt(ctx->pgt, ctx->old);
+	u64 start = pgt_ctx_entry_start(ctx);
+
+	if (mm->page_count(mm, child) != 1)
+		return;
+	pgt_pte_update(ctx, 0);
+	if (!d->batch) {
+		pgt_tlbi_va(ctx->pgt, start, PGT_NO_LEVEL, false);
+		mm->put_page(mm, child);
+		return;
+	}
+	s2_unmap_note_tlbi(d, start, pgt_ctx_entry_size(ctx), PGT_NO_LEVEL);
+	*(void **)child = d->freed;
+	d->freed = child;
+}
+
+static struct pgt_action s2_unmap_visitor(const struct pgt_visit_ctx *ctx,
+					  enum pgt_walk_flags visit)
+{
+	if (visit == PGT_WALK_TABLE_POST)
+		s2_unmap_table(ctx, ctx->arg);
+	else
+		s2_unmap_leaf(ctx, ctx->arg);
+	return pgt_continue();
+}
+
+/* Only now may the unlinked tables go: no TLB can reach them any more. */
+static void s2_unmap_finish(struct pgt *pgt, struct s2_unmap_data *d)
+{
+	struct pgt_mm_ops *mm = pgt->mm_ops;
+	void *table;
+
+	if (d->tlbi_end != d->tlbi_start)
+		pgt_tlbi_range(pgt, d->tlbi_start, d->tlbi_end - d->tlbi_start, d->tlbi_level);
+	while ((table = d->freed)) {
+		d->freed = *(void **)table;
+		*(void **)table = NULL;
+		if (d->recycle)
+			pgt_memcache_recycle(d->recycle, table);
+		else
+			mm->put_page(mm, table);
+	}
+}
+
+int pgt_stage2_unmap_filtered(struct pgt *pgt, u64 addr, u64 size, bool device_only,
+			      struct pgt_memcache *recycle)
+{
+	struct s2_unmap_data d = {
+		.batch = pgt->mm_ops->tlbi_range || recycle,
+		.device_only = device_only,
+		.recycle = recycle,
+	};
+	struct pgt_walker walker = {
+		.cb = s2_unmap_visitor,
+		.arg = &d,
+		.flags = PGT_WALK_LEAF | PGT_WALK_TABLE_POST,
+	};
+	int ret = pgt_check_aligned(pgt, addr, size, 0);
+
+	if (!ret)
+		ret = pgt_walk(pgt, addr, size, &walker);
+	s2_unmap_finish(pgt, &d);
+	return ret;
+}
+
+int pgt_stage2_unmap(struct pgt *pgt, u64 addr, u64 size)
+{
+	return pgt_stage2_unmap_filtered(pgt, addr, size, false, NULL);
+}
+
+/* ---- attributes: wrprotect, young, relax_perms ---- */
+
+#define S2AP_MASK		(S2AP_R | S2AP_W)
+
+/* Set and clear bits of every valid leaf; remember what was seen and changed. */
+struct s2_attr_data {
+	pgt_pte_t set, clr;
+	bool need_leaf;		/* a single-address operation: no leaf is -ENOENT */
+	bool check_exec;	/* relax_perms adding X: device memory refuses */
+	bool young;
+	u64 first, end;		/* the span of changed leaves */
+	pgt_s8 level;
+};
+
+static struct pgt_action s2_attr_visitor(const struct pgt_visit_ctx *ctx,
+					 enum pgt_walk_flags visit)
+{
+	struct s2_attr_data *d = ctx->arg;
+	pgt_pte_t new = (ctx->old & ~d->clr) | d->set;
+
+	(void)visit;
+	if (!pgt_pte_valid(ctx->old))
+		return d->need_leaf ? pgt_exit(-ENOENT) : pgt_continue();
+	if (d->check_exec && (pgt_s2_pte_prot(ctx->old, s2_fwb(ctx->pgt)) & PGT_PROT_DEVICE))
+		return pgt_exit(-EINVAL);
+	if (new != ctx->old && !pgt_pte_update(ctx, new))
+		return pgt_retry();
+	d->young |= !!(ctx->old & PGT_PTE_AF);
+	d->level = ctx->level;
+	if (new != ctx->old) {
+		if (d->first == d->end)
+			d->first = pgt_ctx_entry_start(ctx);
+		d->end = pgt_ctx_entry_start(ctx) + pgt_ctx_entry_size(ctx);
+	}
+	return pgt_continue();
+}
+
+static int s2_attr_walk(struct pgt *pgt, u64 addr, u64 size, struct s2_attr_data *d,
+			u32 flags)
+{
+	struct pgt_walker walker = { .cb = s2_attr_visitor, .arg = d, .flags = PGT_WALK_LEAF };
+	int ret = flags & ~PGT_WALK_SHARED ? -EINVAL : 0;
+
+	walker.flags |= flags;
+	if (!ret && !d->need_leaf)
+		ret = pgt_check_aligned(pgt, addr, size, 0);
+	return ret ? ret : pgt_walk(pgt, addr, size, &walker);
+}
+
+int pgt_stage2_wrprotect(struct pgt *pgt, u64 addr, u64 size)
+{
+	struct s2_attr_data d = { .clr = S2AP_W };
+	int ret = s2_attr_walk(pgt, addr, size, &d, 0);
+
+	/* Taking a permission away must reach every TLB before the caller relies on it. */
+	if (d.end != d.first)
+		pgt_tlbi_range(pgt, d.first, d.end - d.first, PGT_NO_LEVEL);
+	return ret;
+}
+
+int pgt_stage2_mkyoung(struct pgt *pgt, u64 addr, u32 flags)
+{
+	struct s2_attr_data d = { .set = PGT_PTE_AF, .need_leaf = true };
+
+	return s2_attr_walk(pgt, addr, 1, &d, flags);
+}
+
+int pgt_stage2_test_clear_young(struct pgt *pgt, u64 addr, u64 size, bool mkold, u32 flags)
+{
+	struct s2_attr_data d = { .clr = mkold ? PGT_PTE_AF : 0 };
+	int ret = s2_attr_walk(pgt, addr, size, &d, flags);
+
+	return ret ? ret : d.young;
+}
+
+int pgt_stage2_relax_perms(struct pgt *pgt, u64 addr, u32 prot, u32 flags)
+{
+	struct s2_attr_data d = { .need_leaf = true, .check_exec = prot & PGT_PROT_X };
+	int ret;
+
+	if (prot & ~PGT_PROT_RWX)
+		return -EINVAL;
+	d.set = (prot & PGT_PROT_R ? S2AP_R : 0) | (prot & PGT_PROT_W ? S2AP_W : 0);
+	d.clr = prot & PGT_PROT_X ? S2_XN_MASK : 0;
+	ret = s2_attr_walk(pgt, addr, 1, &d, flags);
+	if (!ret && d.end != d.first)
+		pgt_tlbi_va(pgt, d.first, d.level, true);
+	return ret;
+}
+
+/* ---- flush ---- */
+
+static struct pgt_action s2_flush_visitor(const struct pgt_visit_ctx *ctx,
+					  enum pgt_walk_flags visit)
+{
+	(void)visit;
+	if (pgt_pte_valid(ctx->old))
+		s2_unmap_clean(ctx);
+	return pgt_continue();
+}
+
+int pgt_stage2_flush(struct pgt *pgt, u64 addr, u64 size)
+{
+	struct pgt_walker walker = { .cb = s2_flush_visitor, .flags = PGT_WALK_LEAF };
+	int ret = pgt_check_aligned(pgt, addr, size, 0);
+
+	if (!ret)
+		ret = pgt_check_range(pgt, addr, size);
+	/* With FWB, stage 2 forces cacheability: there is nothing to clean. */
+	if (ret || s2_fwb(pgt))
+		return ret;
+	return pgt_walk(pgt, addr, size, &walker);
+}
+
+/* ---- split and unlinked subtrees ---- */
+
+/*
+ * A detached subtree of pages translating exactly as @leaf at @level did,
+ * attributes and software bits included.  It is not live: plain stores.
+ */
+static pgt_pte_t *s2_build_pages(struct pgt *pgt, pgt_pte_t leaf, pgt_s8 level,
+				 struct pgt_memcache *mc)
+{
+	struct pgt_mm_ops *mm = pgt->mm_ops;
+	pgt_pte_t *table = pgt_memcache_pop(mc);
+	u32 i, n = pgt_table_entries(&pgt->geom);
+
+	if (PGT_WARN_ON(!table))
+		return NULL;
+	pgt_fill_split(pgt, table, leaf, level);
+	if (level + 1 == PGT_MAX_LEVEL)
+		return table;
+	for (i = 0; i < n; i++) {
+		pgt_pte_t *child = s2_build_pages(pgt, table[i], level + 1, mc);
+
+		if (!child)
+			return NULL;
+		table[i] = pgt_table_pte(&pgt->geom, mm->virt_to_phys(mm, child));
+	}
+	return table;
+}
+
+/* Tables splitting one block at @level down to pages takes. */
+static u64 s2_split_tables(const struct pgt *pgt, pgt_s8 level)
+{
+	struct s2_shape pages = { .geom = &pgt->geom, .pages_only = true };
+	u64 size = pgt_level_size(&pgt->geom, level);
+
+	return entry_tables(&pages, level, 0, size);
+}
+
+struct s2_split_data {
+	struct pgt_memcache *mc;
+	u64 tables;
+	bool counting;
+};
+
+static struct pgt_action s2_split_visitor(const struct pgt_visit_ctx *ctx,
+					  enum pgt_walk_flags visit)
+{
+	struct s2_split_data *d = ctx->arg;
+	struct pgt_mm_ops *mm = ctx->mm_ops;
+	pgt_pte_t *table;
+
+	(void)visit;
+	if (!pgt_pte_is_leaf(ctx->old, ctx->level) || ctx->level == PGT_MAX_LEVEL)
+		return pgt_continue();
+	if (d->counting) {
+		d->tables += s2_split_tables(ctx->pgt, ctx->level);
+		return pgt_continue();
+	}
+	table = s2_build_pages(ctx->pgt, ctx->old, ctx->level, d->mc);
+	if (!table)
+		return pgt_exit(-ENOMEM);
+	s2_break(ctx);
+	pgt_pte_make(ctx, pgt_table_pte(&ctx->pgt->geom, mm->virt_to_phys(mm, table)));
+	return pgt_continue();
+}
+
+int pgt_stage2_split(struct pgt *pgt, u64 addr, u64 size, struct pgt_memcache *mc)
+{
+	struct pgt_memcache local = { 0 };
+	struct s2_split_data d = { .mc = mc, .counting = true };
+	struct pgt_walker walker = { .cb = s2_split_visitor, .arg = &d, .flags = PGT_WALK_LEAF };
+	int ret = pgt_check_aligned(pgt, addr, size, 0);
+
+	if (!ret)
+		ret = pgt_walk(pgt, addr, size, &walker);
+	if (!ret && mc && mc->nr < d.tables)
+		ret = -ENOMEM;
+	if (!ret && !mc) {
+		d.mc = &local;
+		ret = pgt_memcache_topup(&local, pgt->mm_ops, pgt_page_size(&pgt->geom), d.tables);
+	}
+	d.counting = false;
+	if (!ret && d.tables)
+		ret = pgt_walk(pgt, addr, size, &walker);
+	pgt_memcache_free(&local, pgt->mm_ops);
+	return ret;
+}
+
+static int s2_unlinked_check(const struct pgt *pgt, u64 phys, pgt_s8 level, u32 prot)
+{
+	if (level < pgt->geom.start_level || level >= PGT_MAX_LEVEL)
+		return -EINVAL;
+	if (!PGT_IS_ALIGNED(phys, pgt_level_size(&pgt->geom, level)))
+		return -EINVAL;
+	if (phys + pgt_level_size(&pgt->geom, level) > 1ULL << pgt->pa_bits)
+		return -ERANGE;
+	return pgt_s2_prot_check(prot);
+}
+
+/*
+ * The subtree is built by the ordinary map walk, run on a stand-in tree
+ * whose root is the subtree's top table.  Nothing is live yet, so no cache
+ * maintenance: the caller installs it in place of a mapping of the same
+ * memory.
+ */
+int pgt_stage2_create_unlinked(struct pgt *pgt, u64 phys, pgt_s8 level, u32 prot,
+			       struct pgt_memcache *mc, bool force_pages, pgt_pte_t **table)
+{
+	struct pgt_memcache local = { 0 };
+	struct s2_map_data d = { .ipa = 0, .pa = phys, .prot = prot };
+	u64 size = pgt_level_size(&pgt->geom, level);
+	struct pgt tree;
+	int ret = s2_unlinked_check(pgt, phys, level, prot);
+
+	d.shape = s2_map_shape(pgt, 0, phys, false);
+	d.shape.pages_only |= force_pages;
+	d.tables = 1 + span_tables(&d.shape, level + 1, 0, size);
+	d.mc = mc;
+	if (!ret)
+		ret = s2_reserve(pgt, &d, &local);
+	if (!ret) {
+		*table = pgt_memcache_pop(d.mc);
+		pgt_unlinked_tree(&tree, pgt->mm_ops, *table, level + 1, pgt->geom.granule_shift);
+		tree.flags = pgt->flags;
+		tree.pa_bits = pgt->pa_bits;
+		tree.stage = PGT_STAGE_2;
+		ret = s2_map_walk(&tree, &d, size, PGT_WALK_LEAF | PGT_WALK_SKIP_CMO);
+	}
+	pgt_memcache_free(&local, pgt->mm_ops);
+	return ret;
+}
