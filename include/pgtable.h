@@ -998,4 +998,87 @@ int pgt_stage2_split(struct pgt *pgt, u64 addr, u64 size, struct pgt_memcache *m
 int pgt_stage2_create_unlinked(struct pgt *pgt, u64 phys, pgt_s8 level, u32 prot,
 			       struct pgt_memcache *mc, bool force_pages, pgt_pte_t **table);
 
+/* ---- The pKVM host's stage 2 (lib/host.c) ---- */
+
+/**
+ * struct pgt_mem_region - a range of the host's physical memory.
+ * @base: page-aligned start.
+ * @size: page-aligned size.
+ */
+struct pgt_mem_region {
+	u64 base;
+	u64 size;
+};
+
+/**
+ * struct pgt_host - the pKVM host's identity-mapped stage 2.
+ * @pgt: the stage-2 tree, set up with pgt_stage2_init().
+ * @regions: the host's memory, sorted by base, not overlapping; everything
+ *	between and around them is MMIO.
+ * @nr_regions: how many.
+ * @mem_pool: pages for the tables of memory mappings.
+ * @dev_pool: pages for the tables of device mappings.
+ */
+struct pgt_host {
+	struct pgt *pgt;
+	const struct pgt_mem_region *regions;
+	u32 nr_regions;
+	struct pgt_memcache *mem_pool;
+	struct pgt_memcache *dev_pool;
+};
+
+/**
+ * struct pgt_host_range - what one host fault will map.
+ * @start: first address (identity mapped: IPA == PA).
+ * @end: end, exclusive.
+ * @is_memory: memory (Normal, RWX) rather than MMIO (Device, RW).
+ */
+struct pgt_host_range {
+	u64 start;
+	u64 end;
+	bool is_memory;
+};
+
+/**
+ * pgt_host_find_range() - the largest block around @addr a host fault may map.
+ * @host: the host's stage 2.
+ * @addr: the faulting address.
+ * @range: filled in on success.
+ *
+ * The range is the largest block-aligned range around @addr that lies inside
+ * one memory region (or one MMIO gap) and inside the invalid entry where a
+ * lookup of @addr stops, so that it overlaps nothing already mapped or
+ * annotated.  Documentation/host.rst says exactly how it is narrowed.  The
+ * caller holds its lock from this call until pgt_host_map_range() returns.
+ *
+ * Return: 0; -EAGAIN if @addr is already mapped; -EPERM if it is annotated
+ * with an owner (the host may not map it); -ERANGE beyond the IPA size;
+ * -EINVAL for unaligned regions.
+ */
+int pgt_host_find_range(struct pgt_host *host, u64 addr, struct pgt_host_range *range);
+
+/**
+ * pgt_host_map_range() - identity-map a range pgt_host_find_range() found.
+ * @host: the host's stage 2.
+ * @range: the range, unchanged since it was found, under the same lock.
+ *
+ * Memory is mapped RWX Normal from @mem_pool, MMIO RW Device from @dev_pool.
+ * When the device pool runs dry, every device mapping is dropped (the host
+ * faults them back in on demand), their freed tables refill the device pool,
+ * and the map is tried once more; the range stays valid across that, since
+ * dropping mappings only frees space.
+ *
+ * Return: 0; -ENOMEM if the pool (still) holds too few pages; the errors of
+ * pgt_stage2_map().
+ */
+int pgt_host_map_range(struct pgt_host *host, const struct pgt_host_range *range);
+
+/**
+ * pgt_host_idmap() - handle a host stage-2 fault at @addr: find, then map.
+ * @host: the host's stage 2; the caller holds its lock.
+ * @addr: the faulting address.
+ * Return: see pgt_host_find_range() and pgt_host_map_range().
+ */
+int pgt_host_idmap(struct pgt_host *host, u64 addr);
+
 #endif /* PGTABLE_H */
