@@ -338,7 +338,8 @@ check:
 	+$(Q)$(MAKE) check-all
 
 # One sub-make per build directory (two makes must never share one).
-check-all: check-gcc check-clang check-asan check-tsan freestanding
+# Fragments add their own checks to CHECK_EXTRA (kmod/kmod.mk: kmod-check).
+check-all: check-gcc check-clang check-asan check-tsan freestanding $(CHECK_EXTRA)
 	@echo "==== make check summary"
 	$(call summarize,$(CHECK_ITEMS),check,$(FS_REPORTS))
 
@@ -364,6 +365,9 @@ kmod:
 
 kmod-clean:
 	$(MAKE) $(KBUILD_ARGS) clean
+
+# Building against Debian's kernels and booting one under QEMU lives here.
+-include kmod/kmod.mk
 
 # ---------------------------------------------------------------- clean
 clean:
