@@ -474,17 +474,42 @@ static void s2_free_subtree(const struct pgt_visit_ctx *ctx, pgt_pte_t table_pte
 		pgt_unlinked_free(mm, table, ctx->level + 1, granule);
 }
 
-/* A leaf that covers a whole table replaces it (exclusive walks only). */
+/* Is any entry below the table @pte at @level an owner annotation? */
+static bool s2_subtree_owned(const struct pgt *pgt, pgt_pte_t pte, pgt_s8 level)
+{
+	pgt_pte_t *table = pte_table_virt(pgt, pte);
+	u32 i, n = pgt_table_entries(&pgt->geom);
+
+	for (i = 0; i < n; i++) {
+		pgt_pte_t child = pgt_read_once(&table[i]);
+
+		if (pgt_s2_pte_owner(child))
+			return true;
+		if (pgt_pte_is_table(child, level + 1) && s2_subtree_owned(pgt, child, level + 1))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A leaf that covers a whole table replaces it.  Exclusive walks found any
+ * annotation below in their counting walk; a shared walk looks now, because
+ * collapsing must not wipe one.  The old subtree may still be in use by
+ * other shared walkers, so it is freed through free_unlinked_table.
+ */
 static struct pgt_action s2_map_collapse(const struct pgt_visit_ctx *ctx,
 					 const struct s2_map_data *d)
 {
 	pgt_pte_t new;
 
-	if (ctx_shared(ctx) || !s2_leaf_fits(ctx, d))
+	if (!s2_leaf_fits(ctx, d))
 		return pgt_continue();
+	if (ctx_shared(ctx) && !d->annotate && s2_subtree_owned(ctx->pgt, ctx->old, ctx->level))
+		return pgt_exit(-EPERM);
 	new = s2_new_entry(ctx, d);
 	s2_map_cmo(ctx, new);
-	s2_break(ctx);
+	if (!s2_break(ctx))
+		return pgt_retry();
 	pgt_pte_make(ctx, new);
 	s2_free_subtree(ctx, ctx->old);
 	return pgt_continue();
