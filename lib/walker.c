@@ -83,7 +83,8 @@ static int visit_settled(struct walk_data *data, struct pgt_visit_ctx *ctx, bool
 	u32 tries = 0;
 
 	for (;;) {
-		ctx->old = pgt_read_once(ctx->ptep);
+		/* Acquire: pairs with the release that published a table's contents. */
+		ctx->old = pgt_load_acquire(ctx->ptep);
 		if (post && !pgt_pte_is_table(ctx->old, ctx->level))
 			return 0;
 		act = call_visitor(data, ctx, post ? PGT_WALK_TABLE_POST :
@@ -126,7 +127,7 @@ static int visit_entry(struct walk_data *data, pgt_pte_t *ptep, pgt_s8 level)
 		return ret;
 
 	/* Re-read: descend into whatever the visitor left behind. */
-	now = pgt_read_once(ptep);
+	now = pgt_load_acquire(ptep);
 	if (!pgt_pte_is_table(now, level)) {
 		skip_entry(data, &ctx);
 		return 0;
