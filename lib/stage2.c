@@ -299,13 +299,18 @@ static pgt_pte_t s2_new_entry(const struct pgt_visit_ctx *ctx, const struct s2_m
 			       s2_fwb(ctx->pgt));
 }
 
-/* Does the live leaf in ctx->old already translate the walk's part as asked? */
+/*
+ * Does the entry in ctx->old already say, for all of the walk's part of it,
+ * what the operation would write: the same translation, or the same owner
+ * (no owner included)?
+ */
 static bool s2_leaf_covers(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
 {
 	u64 pa = s2_map_pa(ctx, d) - (ctx->addr - pgt_ctx_entry_start(ctx));
 
-	return !d->annotate &&
-	       ctx->old == pgt_s2_leaf_pte(&ctx->pgt->geom, pa, d->prot, ctx->level,
+	if (d->annotate)
+		return ctx->old == d->owner_pte;
+	return ctx->old == pgt_s2_leaf_pte(&ctx->pgt->geom, pa, d->prot, ctx->level,
 					   s2_fwb(ctx->pgt));
 }
 
@@ -532,13 +537,32 @@ static struct pgt_action s2_map_visitor(const struct pgt_visit_ctx *ctx,
 	}
 }
 
-/* An operation's own cache, filled with what the counting walk found. */
+/* A cache of another granule's pages would become tables of the wrong size. */
+static int s2_cache_check(const struct pgt *pgt, const struct pgt_memcache *mc)
+{
+	if (mc && mc->nr && mc->page_size != pgt_page_size(&pgt->geom))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Make @mc (or, without one, @local) hold @tables pages: the caller's cache
+ * must already, the operation's own is filled from the home.
+ */
+static int s2_reserve_pages(struct pgt *pgt, struct pgt_memcache **mc,
+			    struct pgt_memcache *local, u64 tables)
+{
+	int ret = s2_cache_check(pgt, *mc);
+
+	if (ret || *mc)
+		return ret ? ret : ((*mc)->nr < tables ? -ENOMEM : 0);
+	*mc = local;
+	return pgt_memcache_topup(local, pgt->mm_ops, pgt_page_size(&pgt->geom), tables);
+}
+
 static int s2_reserve(struct pgt *pgt, struct s2_map_data *d, struct pgt_memcache *local)
 {
-	if (d->mc)
-		return d->mc->nr < d->tables ? -ENOMEM : 0;
-	d->mc = local;
-	return pgt_memcache_topup(local, pgt->mm_ops, pgt_page_size(&pgt->geom), d->tables);
+	return s2_reserve_pages(pgt, &d->mc, local, d->tables);
 }
 
 static int s2_map_walk(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
@@ -562,15 +586,18 @@ static int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32
 	int ret;
 
 	if (flags & PGT_WALK_SHARED) {
-		if (!d->mc || d->mc->nr < worst)
-			return -ENOMEM;
-		return s2_map_walk(pgt, d, size, walk | PGT_WALK_SHARED);
-	}
-	ret = pgt_walk(pgt, d->ipa, size, &count);
-	if (!ret)
+		d->tables = worst;
 		ret = s2_reserve(pgt, d, &local);
-	if (!ret)
-		ret = s2_map_walk(pgt, d, size, walk | (d->annotate ? PGT_WALK_TABLE_POST : 0));
+		if (!ret)
+			ret = s2_map_walk(pgt, d, size, walk | PGT_WALK_SHARED);
+	} else {
+		ret = pgt_walk(pgt, d->ipa, size, &count);
+		if (!ret)
+			ret = s2_reserve(pgt, d, &local);
+		if (!ret)
+			ret = s2_map_walk(pgt, d, size,
+					  walk | (d->annotate ? PGT_WALK_TABLE_POST : 0));
+	}
 	pgt_memcache_free(&local, pgt->mm_ops);
 	return ret;
 }
@@ -950,12 +977,8 @@ int pgt_stage2_split(struct pgt *pgt, u64 addr, u64 size, struct pgt_memcache *m
 
 	if (!ret)
 		ret = pgt_walk(pgt, addr, size, &walker);
-	if (!ret && mc && mc->nr < d.tables)
-		ret = -ENOMEM;
-	if (!ret && !mc) {
-		d.mc = &local;
-		ret = pgt_memcache_topup(&local, pgt->mm_ops, pgt_page_size(&pgt->geom), d.tables);
-	}
+	if (!ret)
+		ret = s2_reserve_pages(pgt, &d.mc, &local, d.tables);
 	d.counting = false;
 	if (!ret && d.tables)
 		ret = pgt_walk(pgt, addr, size, &walker);
@@ -980,29 +1003,36 @@ static int s2_unlinked_check(const struct pgt *pgt, u64 phys, pgt_s8 level, u32 
  * maintenance: the caller installs it in place of a mapping of the same
  * memory.
  */
+/* Build the subtree with the map walk on a tree rooted at its top table. */
+static int s2_build_unlinked(struct pgt *pgt, struct s2_map_data *d, pgt_s8 level,
+			     pgt_pte_t **table)
+{
+	struct pgt tree;
+
+	*table = pgt_memcache_pop(d->mc);
+	pgt_unlinked_tree(&tree, pgt->mm_ops, *table, level + 1, pgt->geom.granule_shift);
+	tree.flags = pgt->flags;
+	tree.pa_bits = pgt->pa_bits;
+	tree.stage = PGT_STAGE_2;
+	return s2_map_walk(&tree, d, pgt_level_size(&pgt->geom, level),
+			   PGT_WALK_LEAF | PGT_WALK_SKIP_CMO);
+}
+
 int pgt_stage2_create_unlinked(struct pgt *pgt, u64 phys, pgt_s8 level, u32 prot,
 			       struct pgt_memcache *mc, bool force_pages, pgt_pte_t **table)
 {
 	struct pgt_memcache local = { 0 };
-	struct s2_map_data d = { .ipa = 0, .pa = phys, .prot = prot };
-	u64 size = pgt_level_size(&pgt->geom, level);
-	struct pgt tree;
+	struct s2_map_data d = { .pa = phys, .prot = prot, .mc = mc };
 	int ret = s2_unlinked_check(pgt, phys, level, prot);
 
+	if (ret)
+		return ret;
 	d.shape = s2_map_shape(pgt, 0, phys, false);
 	d.shape.pages_only |= force_pages;
-	d.tables = 1 + span_tables(&d.shape, level + 1, 0, size);
-	d.mc = mc;
+	d.tables = 1 + span_tables(&d.shape, level + 1, 0, pgt_level_size(&pgt->geom, level));
+	ret = s2_reserve(pgt, &d, &local);
 	if (!ret)
-		ret = s2_reserve(pgt, &d, &local);
-	if (!ret) {
-		*table = pgt_memcache_pop(d.mc);
-		pgt_unlinked_tree(&tree, pgt->mm_ops, *table, level + 1, pgt->geom.granule_shift);
-		tree.flags = pgt->flags;
-		tree.pa_bits = pgt->pa_bits;
-		tree.stage = PGT_STAGE_2;
-		ret = s2_map_walk(&tree, &d, size, PGT_WALK_LEAF | PGT_WALK_SKIP_CMO);
-	}
+		ret = s2_build_unlinked(pgt, &d, level, table);
 	pgt_memcache_free(&local, pgt->mm_ops);
 	return ret;
 }
