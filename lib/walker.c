@@ -39,12 +39,6 @@ static u32 table_entries(const struct walk_data *data, pgt_s8 level)
 	return level == geom->start_level ? geom->root_entries : pgt_table_entries(geom);
 }
 
-static u32 table_index(const struct walk_data *data, pgt_s8 level)
-{
-	const struct pgt_geometry *geom = &data->pgt->geom;
-
-	return (data->addr >> pgt_level_shift(geom, level)) & (table_entries(data, level) - 1);
-}
 
 /* Which of PRE or LEAF an entry gets, from its current value. */
 static enum pgt_walk_flags first_visit(pgt_pte_t pte, pgt_s8 level)
@@ -102,54 +96,59 @@ static int visit_settled(struct walk_data *data, struct pgt_visit_ctx *ctx, bool
 	return act.err;
 }
 
-static void skip_entry(struct walk_data *data, const struct pgt_visit_ctx *ctx)
+/*
+ * Visit the entry at ctx->ptep; on return data->addr is the end of the
+ * entry (or of the walk).
+ */
+static int visit_entry(struct walk_data *data, struct pgt_visit_ctx *ctx, u32 shift)
 {
-	data->addr = pgt_ctx_entry_start(ctx) + pgt_ctx_entry_size(ctx);
+	pgt_pte_t now;
+	int ret;
+
+	ret = visit_settled(data, ctx, false);
+	if (data->stopped)
+		return ret;
+
+	/* Re-read: descend into whatever the visitor left behind. */
+	now = pgt_load_acquire(ctx->ptep);
+	if (!pgt_pte_is_table(now, ctx->level)) {
+		data->addr = (PGT_ALIGN_DOWN(ctx->addr, 1ULL << shift)) + (1ULL << shift);
+		return 0;
+	}
+
+	ret = walk_table(data, pte_table_virt(data->pgt, now), ctx->level + 1);
+	if (data->stopped)
+		return ret;
+	return visit_settled(data, ctx, true);
 }
 
-static int visit_entry(struct walk_data *data, pgt_pte_t *ptep, pgt_s8 level)
+/*
+ * One context serves every entry of a table: only the entry and the address
+ * change.  Each visit moves data->addr to the end of its entry, so index and
+ * address advance together.
+ */
+static int walk_table(struct walk_data *data, pgt_pte_t *table, pgt_s8 level)
 {
+	u32 idx, entries = table_entries(data, level);
+	u32 shift = pgt_level_shift(&data->pgt->geom, level);
 	struct pgt_visit_ctx ctx = {
 		.pgt = data->pgt,
-		.ptep = ptep,
-		.addr = data->addr,
 		.end = data->end,
 		.level = level,
 		.flags = data->walker->flags,
 		.arg = data->walker->arg,
 		.mm_ops = data->pgt->mm_ops,
 	};
-	pgt_pte_t now;
-	int ret;
-
-	ret = visit_settled(data, &ctx, false);
-	if (data->stopped)
-		return ret;
-
-	/* Re-read: descend into whatever the visitor left behind. */
-	now = pgt_load_acquire(ptep);
-	if (!pgt_pte_is_table(now, level)) {
-		skip_entry(data, &ctx);
-		return 0;
-	}
-
-	ret = walk_table(data, pte_table_virt(data->pgt, now), level + 1);
-	if (data->stopped)
-		return ret;
-	return visit_settled(data, &ctx, true);
-}
-
-/* Each visit moves data->addr to the end of its entry: index and address advance together. */
-static int walk_table(struct walk_data *data, pgt_pte_t *table, pgt_s8 level)
-{
-	u32 idx, entries = table_entries(data, level);
 	int ret;
 
 	if (PGT_WARN_ON(level > PGT_MAX_LEVEL))
 		return -EINVAL;
 
-	for (idx = table_index(data, level); idx < entries && data->addr < data->end; idx++) {
-		ret = visit_entry(data, &table[idx], level);
+	idx = (data->addr >> shift) & (entries - 1);
+	for (; idx < entries && data->addr < data->end; idx++) {
+		ctx.ptep = &table[idx];
+		ctx.addr = data->addr;
+		ret = visit_entry(data, &ctx, shift);
 		if (data->stopped)
 			return ret;
 	}
