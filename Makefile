@@ -90,11 +90,13 @@ PROG_CFLAGS = $(BASE_CFLAGS) -Iinclude -Itest $(CPPFLAGS) $(CFLAGS)
 PROG_LDFLAGS = $(SAN) -Wl,--as-needed $(LDFLAGS)
 
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
-URCU_LIBS ?= -lurcu -lurcu-common
+# liburcu's memb flavour: test/host_mm.c's RCU home (host_mm_enable_rcu) calls
+# it, and every program links host_mm.o through libpgthelpers.a.
+URCU_LIBS ?= -lurcu-memb -lurcu-common
 TEST_LDLIBS = $(CMOCKA_LIBS) $(URCU_LIBS) -lpthread
-EXAMPLE_LDLIBS = -lpthread
-BENCH_LDLIBS = -lpthread
-TOOL_LDLIBS = -lpthread
+EXAMPLE_LDLIBS = $(URCU_LIBS) -lpthread
+BENCH_LDLIBS = $(URCU_LIBS) -lpthread
+TOOL_LDLIBS = $(URCU_LIBS) -lpthread
 
 # Per-test run time limit in seconds (a hung test must not eat CI's budget).
 TEST_TIMEOUT ?= 900

@@ -2,12 +2,15 @@
 /*
  * host_mm.c - the hosted home's struct pgt_mm_ops: a simulated physical
  * memory arena with a buddy allocator, counters, failure injection, a TLBI
- * log and a deferred-free queue standing in for RCU.
+ * log, and three ways to free unlinked subtrees: at once, from a queue the
+ * test drains, or after a real RCU grace period (liburcu, memb flavour).
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <urcu/urcu-memb.h>
 
 #include "host_mm.h"
 
@@ -32,6 +35,29 @@
 #define arena_unpoison(p, n)	((void)(p), (void)(n))
 #endif
 
+/*
+ * liburcu is not built with ThreadSanitizer, so TSan cannot see that a grace
+ * period orders every reader's critical section before the callbacks that
+ * follow it.  The arena says so with TSan's own annotations; they compile to
+ * nothing elsewhere.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define HOST_MM_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define HOST_MM_TSAN 1
+#endif
+#endif
+
+#ifdef HOST_MM_TSAN
+#include <sanitizer/tsan_interface.h>
+#define tsan_release(p)		__tsan_release(p)
+#define tsan_acquire(p)		__tsan_acquire(p)
+#else
+#define tsan_release(p)		((void)(p))
+#define tsan_acquire(p)		((void)(p))
+#endif
+
 #define NIL	UINT32_MAX
 
 enum frame_state {
@@ -40,6 +66,26 @@ enum frame_state {
 	FRAME_PAGE,		/* head of a zalloc_page allocation */
 	FRAME_EXACT,		/* head of a zalloc_pages_exact allocation */
 	FRAME_TAIL,		/* inside an allocation; order says where its head is */
+};
+
+/* rcu.queued: the frame's rcu_head is free, claimed by a free_unlinked_table, or armed. */
+enum rcu_slot_state {
+	RCU_IDLE,
+	RCU_CLAIMED,
+	RCU_ARMED,
+};
+
+/*
+ * An RCU free in flight for the subtree whose top table starts at this frame.
+ * The table page stays allocated until the callback frees it, so one slot a
+ * frame is all that can ever be in use: free_unlinked_table never allocates.
+ */
+struct host_frame_rcu {
+	struct rcu_head head;
+	struct host_mm *hm;
+	pgt_s8 level;
+	u8 granule_shift;
+	u8 queued;		/* enum rcu_slot_state, atomic */
 };
 
 /*
@@ -53,6 +99,7 @@ struct host_frame {
 	u8 order;
 	u8 state;
 	u32 next, prev;
+	struct host_frame_rcu rcu;
 };
 
 struct host_deferred {
@@ -467,6 +514,126 @@ static void defer_push(struct host_mm *hm, const struct host_deferred *d)
 	pthread_mutex_unlock(&hm->defer_lock);
 }
 
+/* ---- RCU ---- */
+
+static bool rcu_on(struct host_mm *hm)
+{
+	return __atomic_load_n(&hm->rcu, __ATOMIC_ACQUIRE);
+}
+
+static void host_shared_walk_begin(struct pgt_mm_ops *mm)
+{
+	(void)mm;
+	urcu_memb_read_lock();
+}
+
+static void host_shared_walk_end(struct pgt_mm_ops *mm)
+{
+	/* Everything this reader did happens-before the callbacks after it. */
+	tsan_release(&to_hm(mm)->rcu_readers_hb);
+	urcu_memb_read_unlock();
+}
+
+/* After a grace period: no walker can still reach the subtree. */
+static void host_rcu_free_cb(struct rcu_head *head)
+{
+	struct host_frame_rcu *slot = (struct host_frame_rcu *)
+		((char *)head - offsetof(struct host_frame_rcu, head));
+	struct host_frame *f = (struct host_frame *)
+		((char *)slot - offsetof(struct host_frame, rcu));
+	struct host_mm *hm;
+	struct host_deferred d;
+
+	/* Pairs with the release that armed the slot: its fields are ours. */
+	if (__atomic_load_n(&slot->queued, __ATOMIC_ACQUIRE) != RCU_ARMED)
+		host_bug("rcu callback on a slot that was not armed");
+	hm = __atomic_load_n(&slot->hm, __ATOMIC_RELAXED);
+	d = (struct host_deferred){
+		.table = frame_addr(hm, f - hm->frames),
+		.level = __atomic_load_n(&slot->level, __ATOMIC_RELAXED),
+		.granule_shift = __atomic_load_n(&slot->granule_shift, __ATOMIC_RELAXED),
+	};
+	tsan_acquire(&hm->rcu_readers_hb);
+	/* Free the slot before the page: once freed, it may be unlinked again. */
+	__atomic_store_n(&slot->queued, RCU_IDLE, __ATOMIC_RELEASE);
+	call_unlinked_free(hm, &d);
+	stat_add(&hm->stats.rcu_frees, 1);
+	/* Last touch of @hm: host_mm_rcu_barrier() may return, and destroy it. */
+	pthread_mutex_lock(&hm->rcu_lock);
+	if (!__atomic_sub_fetch(&hm->rcu_pending, 1, __ATOMIC_RELAXED))
+		pthread_cond_broadcast(&hm->rcu_idle);
+	pthread_mutex_unlock(&hm->rcu_lock);
+}
+
+/*
+ * Queue @d for after a grace period.  Never blocks, never allocates: the
+ * rcu_head is the top table's frame's own.  Misuse leaks the subtree with a
+ * warning rather than corrupting liburcu's queue.
+ */
+static void rcu_defer(struct host_mm *hm, const struct host_deferred *d)
+{
+	u32 idx = alloc_head(hm, d->table, "free_unlinked_table");
+	struct host_frame_rcu *slot;
+	u8 idle = RCU_IDLE;
+
+	if (idx == NIL)
+		return;
+	if (frame_state(&hm->frames[idx]) != FRAME_PAGE || frame_addr(hm, idx) != d->table) {
+		host_warn(hm, "free_unlinked_table: %p is not a table page, leaked", d->table);
+		return;
+	}
+	slot = &hm->frames[idx].rcu;
+	if (!__atomic_compare_exchange_n(&slot->queued, &idle, RCU_CLAIMED, false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+		host_warn(hm, "free_unlinked_table: %p is already waiting for a grace period",
+			  d->table);
+		return;
+	}
+	__atomic_store_n(&slot->hm, hm, __ATOMIC_RELAXED);
+	__atomic_store_n(&slot->level, d->level, __ATOMIC_RELAXED);
+	__atomic_store_n(&slot->granule_shift, d->granule_shift, __ATOMIC_RELAXED);
+	__atomic_store_n(&slot->queued, RCU_ARMED, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&hm->rcu_pending, 1, __ATOMIC_RELAXED);
+	urcu_memb_call_rcu(&slot->head, host_rcu_free_cb);
+}
+
+void host_mm_enable_rcu(struct host_mm *hm)
+{
+	/*
+	 * Start liburcu's call_rcu thread now, so that free_unlinked_table
+	 * never allocates (the first call_rcu() of a process would).
+	 */
+	urcu_memb_get_default_call_rcu_data();
+	hm->ops.shared_walk_begin = host_shared_walk_begin;
+	hm->ops.shared_walk_end = host_shared_walk_end;
+	__atomic_store_n(&hm->rcu, true, __ATOMIC_RELEASE);
+}
+
+bool host_mm_rcu_enabled(struct host_mm *hm)
+{
+	return rcu_on(hm);
+}
+
+/*
+ * Wait for the arena's own count of callbacks in flight to reach zero rather
+ * than with urcu_memb_barrier(): the count includes frees that callbacks
+ * queue in turn, and the mutex orders every callback's frees before our
+ * return (liburcu's barrier hands memory between threads through its
+ * uninstrumented queue, which ThreadSanitizer cannot follow).
+ */
+u64 host_mm_rcu_barrier(struct host_mm *hm)
+{
+	u64 before = stat_read(&hm->stats.rcu_frees);
+
+	if (!rcu_on(hm))
+		return 0;
+	pthread_mutex_lock(&hm->rcu_lock);
+	while (__atomic_load_n(&hm->rcu_pending, __ATOMIC_RELAXED))
+		pthread_cond_wait(&hm->rcu_idle, &hm->rcu_lock);
+	pthread_mutex_unlock(&hm->rcu_lock);
+	return stat_read(&hm->stats.rcu_frees) - before;
+}
+
 static void host_free_unlinked_table(struct pgt_mm_ops *mm, void *table, pgt_s8 level,
 				     u8 granule_shift)
 {
@@ -474,7 +641,9 @@ static void host_free_unlinked_table(struct pgt_mm_ops *mm, void *table, pgt_s8 
 	struct host_deferred d = { table, level, granule_shift };
 
 	stat_add(&hm->stats.deferred_frees, 1);
-	if (__atomic_load_n(&hm->defer, __ATOMIC_RELAXED))
+	if (rcu_on(hm))
+		rcu_defer(hm, &d);
+	else if (__atomic_load_n(&hm->defer, __ATOMIC_RELAXED))
 		defer_push(hm, &d);
 	else
 		call_unlinked_free(hm, &d);
@@ -482,7 +651,7 @@ static void host_free_unlinked_table(struct pgt_mm_ops *mm, void *table, pgt_s8 
 
 u64 host_mm_drain_deferred(struct host_mm *hm)
 {
-	u64 total = 0;
+	u64 total = host_mm_rcu_barrier(hm);
 
 	for (;;) {
 		struct host_deferred *batch;
@@ -496,7 +665,7 @@ u64 host_mm_drain_deferred(struct host_mm *hm)
 		hm->n_deferred = hm->cap_deferred = 0;
 		pthread_mutex_unlock(&hm->defer_lock);
 		if (!n)
-			return total;
+			return total + host_mm_rcu_barrier(hm);
 		for (size_t i = 0; i < n; i++)
 			call_unlinked_free(hm, &batch[i]);
 		free(batch);
@@ -511,7 +680,7 @@ u64 host_mm_deferred_pending(struct host_mm *hm)
 	pthread_mutex_lock(&hm->defer_lock);
 	n = hm->n_deferred;
 	pthread_mutex_unlock(&hm->defer_lock);
-	return n;
+	return n + __atomic_load_n(&hm->rcu_pending, __ATOMIC_RELAXED);
 }
 
 void host_mm_set_defer(struct host_mm *hm, bool defer)
@@ -639,7 +808,7 @@ static const struct pgt_mm_ops host_ops = {
 	.tlbi_va = host_tlbi_va,
 	.tlbi_range = host_tlbi_range,
 	.tlbi_all = host_tlbi_all,
-	/* shared_walk_begin/end: none until a real grace period (liburcu) exists. */
+	/* shared_walk_begin/end: set by host_mm_enable_rcu(). */
 };
 
 static bool arena_init(struct host_mm *hm, u64 size)
@@ -677,6 +846,8 @@ struct host_mm *host_mm_create(u64 size, u64 phys_base)
 	pthread_mutex_init(&hm->lock, NULL);
 	pthread_mutex_init(&hm->defer_lock, NULL);
 	pthread_mutex_init(&hm->log_lock, NULL);
+	pthread_mutex_init(&hm->rcu_lock, NULL);
+	pthread_cond_init(&hm->rcu_idle, NULL);
 	if (!arena_init(hm, size)) {
 		host_mm_destroy(hm);
 		return NULL;
@@ -688,6 +859,8 @@ void host_mm_destroy(struct host_mm *hm)
 {
 	if (!hm)
 		return;
+	/* Pending callbacks point into hm->frames: let them run first. */
+	host_mm_rcu_barrier(hm);
 	if (hm->base)
 		arena_unpoison(hm->base, hm->size);
 	free(hm->base);
@@ -697,6 +870,8 @@ void host_mm_destroy(struct host_mm *hm)
 	pthread_mutex_destroy(&hm->lock);
 	pthread_mutex_destroy(&hm->defer_lock);
 	pthread_mutex_destroy(&hm->log_lock);
+	pthread_mutex_destroy(&hm->rcu_lock);
+	pthread_cond_destroy(&hm->rcu_idle);
 	free(hm);
 }
 
@@ -805,7 +980,7 @@ void host_mm_stats_print(struct host_mm *hm, FILE *f)
 		"pages_in_use", "peak_in_use", "allocs", "frees", "alloc_calls",
 		"failed_allocs", "injected_failures", "tlbi_va_leaf", "tlbi_va_table",
 		"tlbi_range", "tlbi_all", "dcache_ops", "icache_ops", "dcache_bytes",
-		"icache_bytes", "deferred_frees", "warnings",
+		"icache_bytes", "deferred_frees", "rcu_frees", "warnings",
 	};
 	_Static_assert(sizeof(names) / sizeof(names[0]) == STATS_NR, "a counter lacks a name");
 	struct host_mm_stats s;

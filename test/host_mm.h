@@ -12,6 +12,15 @@
  * one arena.  The rest of the API (configuration, logs, draining) is meant to
  * be called from the test's controlling thread; the exceptions are noted.
  *
+ * Unlinked subtrees (free_unlinked_table) go one of three ways:
+ *   - immediate (the default): freed at once, for single-threaded tests;
+ *   - queued (host_mm_set_defer()): kept until host_mm_drain_deferred(), a
+ *     grace period the test ends by hand;
+ *   - RCU (host_mm_enable_rcu()): a real grace period from liburcu's memb
+ *     flavour.  shared_walk_begin/end become urcu_memb_read_lock/unlock and
+ *     the free runs from call_rcu once every reader that could still see the
+ *     subtree has left.  See host_mm_enable_rcu() for the rules.
+ *
  * Misuse that the library could commit at run time (a put_page on a free page,
  * a reference count underflow, a bad size) prints to stderr and counts in
  * stats.warnings instead of crashing, so that a test can assert on it.  Only a
@@ -52,7 +61,8 @@
  * @icache_ops: icache_inval_pou calls.
  * @dcache_bytes: bytes passed to dcache_clean_inval_poc.
  * @icache_bytes: bytes passed to icache_inval_pou.
- * @deferred_frees: free_unlinked_table calls (queued or immediate).
+ * @deferred_frees: free_unlinked_table calls (queued, immediate or RCU).
+ * @rcu_frees: subtrees freed by an RCU callback after a grace period.
  * @warnings: misuse of this arena reported to stderr.
  */
 struct host_mm_stats {
@@ -72,6 +82,7 @@ struct host_mm_stats {
 	u64 dcache_bytes;
 	u64 icache_bytes;
 	u64 deferred_frees;
+	u64 rcu_frees;
 	u64 warnings;
 };
 
@@ -136,6 +147,11 @@ struct host_mm {
 
 	host_mm_unlinked_free_fn unlinked_free;
 	bool defer;
+	bool rcu;				/* host_mm_enable_rcu() was called */
+	u64 rcu_pending;			/* call_rcu issued, callback not finished */
+	pthread_mutex_t rcu_lock;		/* callbacks finishing vs. the barrier */
+	pthread_cond_t rcu_idle;		/* rcu_pending reached 0 */
+	char rcu_readers_hb;			/* TSan: readers' exits -> callbacks */
 	pthread_mutex_t defer_lock;
 	struct host_deferred *deferred;
 	size_t n_deferred, cap_deferred;
@@ -156,7 +172,9 @@ struct host_mm *host_mm_create(u64 size, u64 phys_base);
 
 /**
  * host_mm_destroy() - release the arena and everything still allocated in it.
- * @hm: the arena, or NULL.  Deferred frees still queued are dropped.
+ * @hm: the arena, or NULL.  Deferred frees still queued are dropped; RCU
+ *	callbacks still pending are waited for first (host_mm_rcu_barrier()),
+ *	since they point into the arena's metadata.
  */
 void host_mm_destroy(struct host_mm *hm);
 
@@ -234,14 +252,71 @@ void host_mm_set_defer(struct host_mm *hm, bool defer);
 
 /**
  * host_mm_drain_deferred() - end the simulated grace period: free everything
- *	queued, including what those frees queue in turn.
+ *	queued, including what those frees queue in turn.  On an RCU arena it
+ *	also waits for every pending RCU free (host_mm_rcu_barrier()).
  * @hm: the arena.  Call it while no shared walker runs.
  * Return: how many subtrees were freed.
  */
 u64 host_mm_drain_deferred(struct host_mm *hm);
 
-/** host_mm_deferred_pending() - subtrees queued, not yet freed. @hm: the arena. */
+/**
+ * host_mm_deferred_pending() - subtrees queued or waiting for a grace
+ *	period, not yet freed (thread-safe).
+ * @hm: the arena.
+ * Return: the count.
+ */
 u64 host_mm_deferred_pending(struct host_mm *hm);
+
+/**
+ * host_mm_enable_rcu() - make the arena an RCU home (liburcu, memb flavour).
+ * @hm: the arena.  Call it before any thread walks a tree of this arena;
+ *	it cannot be undone.
+ *
+ * From then on:
+ *   - ops.shared_walk_begin/end are urcu_memb_read_lock/unlock, so every
+ *     shared walk is an RCU read-side critical section;
+ *   - ops.free_unlinked_table queues the subtree with urcu_memb_call_rcu();
+ *     the callback, run by liburcu's call_rcu thread after a grace period,
+ *     calls the function set with host_mm_set_unlinked_free().  It neither
+ *     blocks nor allocates (enabling starts liburcu's call_rcu thread, so
+ *     not even the first call_rcu() allocates): the rcu_head lives in the
+ *     arena's per-frame metadata of the subtree's top table page, which
+ *     stays allocated until the callback frees it, so no two frees can
+ *     share it.  A table that is
+ *     not the start of a zalloc_page allocation, or is queued twice, is
+ *     reported as a warning and leaked rather than corrupting the queue;
+ *   - host_mm_set_defer() no longer matters: RCU takes precedence.
+ *
+ * Every thread that walks a tree of this arena with PGT_WALK_SHARED, or
+ * calls an operation that can unlink a table (an exclusive map that
+ * collapses a table into a block), must be a registered liburcu reader:
+ * call urcu_memb_register_thread() when it starts and
+ * urcu_memb_unregister_thread() before it exits.  An unregistered reader is
+ * not waited for, so a subtree could be freed under it.  Programs using it
+ * link -lurcu-memb -lurcu-common (the Makefile's URCU_LIBS).
+ *
+ * Under ThreadSanitizer the arena tells TSan about the ordering RCU provides
+ * (liburcu is not instrumented): the end of each read-side section
+ * happens-before every callback that starts after it.
+ */
+void host_mm_enable_rcu(struct host_mm *hm);
+
+/** host_mm_rcu_enabled() - was host_mm_enable_rcu() called? @hm: the arena. */
+bool host_mm_rcu_enabled(struct host_mm *hm);
+
+/**
+ * host_mm_rcu_barrier() - wait until every RCU free issued so far has run,
+ *	including frees those callbacks issue in turn: it blocks until the
+ *	arena's count of callbacks in flight is zero.  Tests call it before
+ *	checking for leaks.
+ * @hm: the arena.  Not from inside a read-side critical section, nor from
+ *	an RCU callback (either would wait for itself); the calling thread need
+ *	not be registered.  Does nothing on an arena without RCU.
+ * Return: how many subtrees RCU callbacks freed from its call to its return
+ * (callbacks that happened to run before it are not counted: for an exact
+ * count, read stats.rcu_frees).
+ */
+u64 host_mm_rcu_barrier(struct host_mm *hm);
 
 /** host_mm_tlbi_log_enable() - start or stop logging TLB hooks. @hm: the arena. @on: whether. */
 void host_mm_tlbi_log_enable(struct host_mm *hm, bool on);

@@ -2,7 +2,11 @@
 /*
  * test_host_mm.c - unit tests of the hosted home's memory arena itself.
  * Links without lib/: pgt_unlinked_free is replaced by a test double.
+ *
+ * The RCU tests need liburcu's memb flavour: the main thread registers as a
+ * reader in the group setup, every thread a test starts registers itself.
  */
+#include <sched.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,6 +17,8 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include <cmocka.h>
+
+#include <urcu/urcu-memb.h>
 
 #include "host_mm.h"
 
@@ -787,6 +793,486 @@ static void test_threads(void **state)
 	host_mm_destroy(hm);
 }
 
+/* ---- RCU home (liburcu memb) ---- */
+
+static int get_ncalls(void)
+{
+	int n;
+
+	pthread_mutex_lock(&calls_lock);
+	n = ncalls;
+	pthread_mutex_unlock(&calls_lock);
+	return n;
+}
+
+/* A one-shot event between two threads: no sleeping, no timing. */
+struct handshake {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+};
+
+#define HANDSHAKE_INIT { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false }
+
+static void hs_signal(struct handshake *h)
+{
+	pthread_mutex_lock(&h->lock);
+	h->done = true;
+	pthread_cond_broadcast(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+}
+
+static void hs_wait(struct handshake *h)
+{
+	pthread_mutex_lock(&h->lock);
+	while (!h->done)
+		pthread_cond_wait(&h->cond, &h->lock);
+	pthread_mutex_unlock(&h->lock);
+}
+
+static void test_rcu_enable(void **state)
+{
+	struct host_mm *hm = arena(2);
+	struct pgt_mm_ops *mm = host_mm_ops(hm);
+
+	(void)state;
+	assert_false(host_mm_rcu_enabled(hm));
+	/* Without RCU the barrier has nothing to wait for. */
+	assert_int_equal(host_mm_rcu_barrier(hm), 0);
+	host_mm_enable_rcu(hm);
+	assert_true(host_mm_rcu_enabled(hm));
+	assert_non_null(mm->shared_walk_begin);
+	assert_non_null(mm->shared_walk_end);
+	assert_false(urcu_memb_read_ongoing());
+	mm->shared_walk_begin(mm);
+	assert_true(urcu_memb_read_ongoing());
+	mm->shared_walk_begin(mm);		/* nests, as rcu_read_lock() does */
+	mm->shared_walk_end(mm);
+	assert_true(urcu_memb_read_ongoing());
+	mm->shared_walk_end(mm);
+	assert_false(urcu_memb_read_ongoing());
+	assert_int_equal(host_mm_rcu_barrier(hm), 0);
+	assert_int_equal(hm->stats.warnings, 0);
+	host_mm_destroy(hm);
+}
+
+/*
+ * A reader inside a shared walk while the subtree is unlinked and a grace
+ * period is asked for: nothing may be freed until it leaves.
+ */
+struct rcu_probe {
+	struct host_mm *hm;
+	void *table;
+	int reader_inside;		/* atomic */
+	int freed_while_inside;		/* atomic: what the callback saw */
+	int synced;			/* atomic: synchronize_rcu() returned */
+	int early;			/* reader: a free or grace period it outlived */
+	struct handshake entered, queued, sync_started;
+};
+
+static struct rcu_probe *probe;
+
+static void probe_unlinked_free(struct pgt_mm_ops *mm, void *table, pgt_s8 level, u8 gs)
+{
+	if (__atomic_load_n(&probe->reader_inside, __ATOMIC_ACQUIRE))
+		__atomic_store_n(&probe->freed_while_inside, 1, __ATOMIC_RELAXED);
+	fake_unlinked_free(mm, table, level, gs);
+}
+
+static void *probe_reader(void *arg)
+{
+	struct rcu_probe *p = arg;
+	struct pgt_mm_ops *mm = host_mm_ops(p->hm);
+	u64 pa = mm->virt_to_phys(mm, p->table);
+	uint64_t v;
+
+	urcu_memb_register_thread();
+	mm->shared_walk_begin(mm);
+	__atomic_store_n(&p->reader_inside, 1, __ATOMIC_RELEASE);
+	hs_signal(&p->entered);
+	hs_wait(&p->queued);
+	hs_wait(&p->sync_started);
+	/*
+	 * The free is queued and another thread waits for a grace period: give
+	 * a broken home every chance to free under us.  Yielding, not sleeping:
+	 * the verdict does not depend on how long this takes.
+	 */
+	for (int i = 0; i < 2000; i++) {
+		if (get_ncalls() || __atomic_load_n(&p->synced, __ATOMIC_ACQUIRE) ||
+		    !host_mm_read64(p->hm, pa, &v) || v != 0x600d)
+			p->early++;
+		sched_yield();
+	}
+	__atomic_store_n(&p->reader_inside, 0, __ATOMIC_RELEASE);
+	mm->shared_walk_end(mm);
+	urcu_memb_unregister_thread();
+	return NULL;
+}
+
+static void *probe_syncer(void *arg)
+{
+	struct rcu_probe *p = arg;
+
+	hs_signal(&p->sync_started);
+	urcu_memb_synchronize_rcu();
+	__atomic_store_n(&p->synced, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void test_rcu_waits_for_readers(void **state)
+{
+	struct host_mm *hm = arena(2);
+	struct pgt_mm_ops *mm = host_mm_ops(hm);
+	struct rcu_probe p = {
+		.hm = hm,
+		.entered = HANDSHAKE_INIT,
+		.queued = HANDSHAKE_INIT,
+		.sync_started = HANDSHAKE_INIT,
+	};
+	pthread_t reader, syncer;
+
+	(void)state;
+	host_mm_enable_rcu(hm);
+	host_mm_set_unlinked_free(hm, probe_unlinked_free);
+	probe = &p;
+	p.table = mm->zalloc_page(mm, 4096);
+	*(volatile u64 *)p.table = 0x600d;
+	assert_int_equal(pthread_create(&reader, NULL, probe_reader, &p), 0);
+	hs_wait(&p.entered);
+
+	mm->free_unlinked_table(mm, p.table, 3, 12);
+	/* The reader is inside: not freed, still allocated, counted as pending. */
+	assert_int_equal(get_ncalls(), 0);
+	assert_int_equal(host_mm_deferred_pending(hm), 1);
+	assert_int_equal(mm->page_count(mm, p.table), 1);
+	hs_signal(&p.queued);
+
+	assert_int_equal(pthread_create(&syncer, NULL, probe_syncer, &p), 0);
+	assert_int_equal(pthread_join(syncer, NULL), 0);
+	assert_int_equal(pthread_join(reader, NULL), 0);
+	assert_int_equal(p.early, 0);
+
+	/* The callback may have run already: count what ran, not what we waited for. */
+	host_mm_rcu_barrier(hm);
+	assert_int_equal(get_ncalls(), 1);
+	assert_ptr_equal(calls[0].table, p.table);
+	assert_int_equal(calls[0].level, 3);
+	assert_int_equal(calls[0].granule_shift, 12);
+	assert_int_equal(p.freed_while_inside, 0);
+	assert_int_equal(host_mm_deferred_pending(hm), 0);
+	assert_int_equal(host_mm_in_use_bytes(hm), 0);
+	assert_int_equal(hm->stats.deferred_frees, 1);
+	assert_int_equal(hm->stats.rcu_frees, 1);
+	assert_int_equal(hm->stats.warnings, 0);
+	probe = NULL;
+	host_mm_destroy(hm);
+}
+
+/*
+ * A reader reads a table inside a shared section and leaves; the table is
+ * then freed through RCU and handed out again (zeroed).  Under TSan this is
+ * the case the arena's annotation exists for: without it, the reader's load
+ * and the reallocation's memset look unordered, because liburcu's grace
+ * period is invisible to TSan.
+ */
+struct reuse_reader {
+	struct host_mm *hm;
+	u64 *table;
+	u64 seen;
+	/*
+	 * Relaxed flags, not handshakes: a mutex would order the reader before
+	 * the reuse by itself.  So would unregistering (liburcu's registry
+	 * lock, which grace periods take): the reader stays registered until
+	 * the page has been handed out again.
+	 */
+	int left, may_exit;
+};
+
+static void *reuse_reader_fn(void *arg)
+{
+	struct reuse_reader *r = arg;
+	struct pgt_mm_ops *mm = host_mm_ops(r->hm);
+
+	urcu_memb_register_thread();
+	mm->shared_walk_begin(mm);
+	r->seen = __atomic_load_n(&r->table[7], __ATOMIC_RELAXED);
+	mm->shared_walk_end(mm);
+	__atomic_store_n(&r->left, 1, __ATOMIC_RELAXED);
+	while (!__atomic_load_n(&r->may_exit, __ATOMIC_RELAXED))
+		sched_yield();
+	urcu_memb_unregister_thread();
+	return NULL;
+}
+
+static void test_rcu_reuse_after_grace(void **state)
+{
+	struct host_mm *hm = arena(1);
+	struct pgt_mm_ops *mm = host_mm_ops(hm);
+	struct reuse_reader r = { .hm = hm };
+	pthread_t tid;
+	u64 *again;
+
+	(void)state;
+	host_mm_enable_rcu(hm);
+	host_mm_set_unlinked_free(hm, fake_unlinked_free);
+	r.table = mm->zalloc_page(mm, 4096);
+	r.table[7] = 0x7ab1e;
+	assert_int_equal(pthread_create(&tid, NULL, reuse_reader_fn, &r), 0);
+	/* The reader has left, but is not joined: no other ordering than RCU's. */
+	while (!__atomic_load_n(&r.left, __ATOMIC_RELAXED))
+		sched_yield();
+	mm->free_unlinked_table(mm, r.table, 3, 12);
+	host_mm_rcu_barrier(hm);
+	again = mm->zalloc_page(mm, 4096);
+	assert_ptr_equal(again, r.table);	/* LIFO: the very same page */
+	assert_int_equal(again[7], 0);
+	__atomic_store_n(&r.may_exit, 1, __ATOMIC_RELAXED);
+	assert_int_equal(pthread_join(tid, NULL), 0);
+	assert_int_equal(r.seen, 0x7ab1e);
+	mm->put_page(mm, again);
+	assert_int_equal(host_mm_in_use_bytes(hm), 0);
+	host_mm_destroy(hm);
+}
+
+/* Frees issued by callbacks, and by a thread inside a read-side section. */
+static void test_rcu_nested_and_drain(void **state)
+{
+	struct host_mm *hm = arena(2);
+	struct pgt_mm_ops *mm = host_mm_ops(hm);
+	void *t1 = mm->zalloc_page(mm, 4096);
+	void *t2 = mm->zalloc_page(mm, 65536);
+	void *t3 = mm->zalloc_page(mm, 16384);
+
+	(void)state;
+	host_mm_enable_rcu(hm);
+	host_mm_set_unlinked_free(hm, nesting_unlinked_free);
+	/* The queue mode is overridden: RCU decides when. */
+	host_mm_set_defer(hm, true);
+	nested_child = t3;
+	mm->shared_walk_begin(mm);
+	mm->free_unlinked_table(mm, t1, 1, 12);
+	mm->free_unlinked_table(mm, t2, 2, 16);
+	/* Inside our own read-side section nothing can have been freed. */
+	assert_int_equal(get_ncalls(), 0);
+	mm->shared_walk_end(mm);
+	host_mm_rcu_barrier(hm);
+	assert_int_equal(get_ncalls(), 3);
+	/* One callback queued t3: it is freed last, at the next level down. */
+	assert_ptr_equal(calls[2].table, t3);
+	assert_int_equal(calls[2].level, calls[0].table == t1 ? 2 : 3);
+	assert_true((calls[0].table == t1 && calls[1].table == t2) ||
+		    (calls[0].table == t2 && calls[1].table == t1));
+	assert_null(nested_child);
+	assert_int_equal(host_mm_deferred_pending(hm), 0);
+	assert_int_equal(host_mm_in_use_bytes(hm), 0);
+	/* drain_deferred waits for RCU frees too (tenv_fini relies on it). */
+	mm->free_unlinked_table(mm, mm->zalloc_page(mm, 4096), 3, 12);
+	host_mm_drain_deferred(hm);
+	assert_int_equal(get_ncalls(), 4);
+	assert_int_equal(host_mm_in_use_bytes(hm), 0);
+	assert_int_equal(hm->stats.deferred_frees, 4);
+	assert_int_equal(hm->stats.rcu_frees, 4);
+	assert_int_equal(hm->stats.warnings, 0);
+	host_mm_destroy(hm);
+}
+
+static void test_rcu_misuse(void **state)
+{
+	struct host_mm *hm = arena(2);
+	struct pgt_mm_ops *mm = host_mm_ops(hm);
+	u8 *t = mm->zalloc_page(mm, 4096);
+	u8 *big = mm->zalloc_page(mm, 16384);
+	u8 *root = mm->zalloc_pages_exact(mm, 8192);
+	u8 *unallocated = hm->base + MiB;
+
+	(void)state;
+	host_mm_enable_rcu(hm);
+	host_mm_set_unlinked_free(hm, fake_unlinked_free);
+	host_mm_set_quiet(hm, true);
+	/* Held inside a read-side section so the first free cannot have run yet. */
+	mm->shared_walk_begin(mm);
+	mm->free_unlinked_table(mm, t, 3, 12);
+	mm->free_unlinked_table(mm, t, 3, 12);		/* twice: refused */
+	assert_int_equal(hm->stats.warnings, 1);
+	mm->free_unlinked_table(mm, big + 4096, 3, 14);	/* not the table's start */
+	mm->free_unlinked_table(mm, root, 2, 12);	/* a root, not a table page */
+	mm->free_unlinked_table(mm, unallocated, 3, 12);
+	assert_int_equal(hm->stats.warnings, 4);
+	mm->shared_walk_end(mm);
+	host_mm_rcu_barrier(hm);
+	assert_int_equal(get_ncalls(), 1);
+	assert_int_equal(hm->stats.deferred_frees, 5);
+	/* The refused ones were left alone. */
+	assert_int_equal(mm->page_count(mm, big), 1);
+	assert_int_equal(mm->page_count(mm, root), 1);
+	mm->put_page(mm, big);
+	mm->free_pages_exact(mm, root, 8192);
+	/* The slot is free again once its free ran: the page can be queued anew. */
+	t = mm->zalloc_page(mm, 4096);
+	mm->free_unlinked_table(mm, t, 3, 12);
+	host_mm_rcu_barrier(hm);
+	assert_int_equal(get_ncalls(), 2);
+	/* No unlinked-free function: the callback warns and leaks. */
+	host_mm_set_unlinked_free(hm, NULL);
+	t = mm->zalloc_page(mm, 4096);
+	mm->free_unlinked_table(mm, t, 3, 12);
+	host_mm_rcu_barrier(hm);
+	assert_int_equal(hm->stats.rcu_frees, 3);
+	assert_int_equal(hm->stats.warnings, 5);
+	assert_int_equal(host_mm_in_use_bytes(hm), 4096);
+	host_mm_destroy(hm);
+}
+
+static void test_rcu_destroy_waits(void **state)
+{
+	struct host_mm *hm = arena(2);
+	struct pgt_mm_ops *mm = host_mm_ops(hm);
+
+	(void)state;
+	host_mm_enable_rcu(hm);
+	host_mm_set_unlinked_free(hm, fake_unlinked_free);
+	for (int i = 0; i < 8; i++)
+		mm->free_unlinked_table(mm, mm->zalloc_page(mm, 4096), 3, 12);
+	/* No barrier: destroy must let the callbacks run before the arena goes. */
+	host_mm_destroy(hm);
+	assert_int_equal(get_ncalls(), 8);
+}
+
+/*
+ * The classic RCU pattern on the arena: readers follow a published table
+ * pointer inside shared sections while an updater replaces it and retires the
+ * old one through free_unlinked_table.  A page freed too early is a wrong tag,
+ * a warning (page_count on a free page), or an ASan report (free frames are
+ * poisoned); under TSan, a race with the page's reuse.
+ */
+#define RCU_READERS	3
+#define RCU_READS	20000
+#define RCU_UPDATES	4000
+
+struct rcu_stress {
+	struct host_mm *hm;
+	u64 *published;		/* atomic */
+	int bad;		/* atomic */
+	u64 retired;		/* atomic */
+	int waits;		/* atomic: the arena ran dry, the updater waited */
+};
+
+static void retire_unlinked_free(struct pgt_mm_ops *mm, void *table, pgt_s8 level, u8 gs)
+{
+	(void)level;
+	(void)gs;
+	/* Poison what a late reader would see, then free. */
+	__atomic_store_n((u64 *)table, 0, __ATOMIC_RELAXED);
+	mm->put_page(mm, table);
+}
+
+static void *rcu_stress_reader(void *arg)
+{
+	struct rcu_stress *rs = arg;
+	struct pgt_mm_ops *mm = host_mm_ops(rs->hm);
+
+	urcu_memb_register_thread();
+	for (int i = 0; i < RCU_READS; i++) {
+		u64 *p, head, tail;
+
+		mm->shared_walk_begin(mm);
+		p = __atomic_load_n(&rs->published, __ATOMIC_ACQUIRE);
+		head = __atomic_load_n(&p[0], __ATOMIC_RELAXED);
+		tail = __atomic_load_n(&p[511], __ATOMIC_RELAXED);
+		if (!head || head != tail || mm->page_count(mm, p) != 1)
+			__atomic_add_fetch(&rs->bad, 1, __ATOMIC_RELAXED);
+		mm->shared_walk_end(mm);
+	}
+	urcu_memb_unregister_thread();
+	return NULL;
+}
+
+static u64 *rcu_stress_table(struct pgt_mm_ops *mm, u64 gen)
+{
+	u64 *t = mm->zalloc_page(mm, 4096);
+
+	assert_non_null(t);
+	t[0] = t[511] = gen;
+	return t;
+}
+
+static void *rcu_stress_updater(void *arg)
+{
+	struct rcu_stress *rs = arg;
+	struct pgt_mm_ops *mm = host_mm_ops(rs->hm);
+
+	urcu_memb_register_thread();
+	for (u64 gen = 2; gen < RCU_UPDATES + 2; gen++) {
+		u64 *old, *t = mm->zalloc_page(mm, 4096);
+
+		/* Retiring faster than grace periods end: wait for them (back-pressure). */
+		if (!t) {
+			__atomic_add_fetch(&rs->waits, 1, __ATOMIC_RELAXED);
+			host_mm_rcu_barrier(rs->hm);
+			t = mm->zalloc_page(mm, 4096);
+		}
+		if (!t) {
+			__atomic_add_fetch(&rs->bad, 1, __ATOMIC_RELAXED);
+			break;
+		}
+		t[0] = t[511] = gen;
+		old = __atomic_exchange_n(&rs->published, t, __ATOMIC_ACQ_REL);
+		/* Sometimes from inside a read-side section, as a shared map does. */
+		if (gen & 1)
+			mm->shared_walk_begin(mm);
+		mm->free_unlinked_table(mm, old, 3, 12);
+		if (gen & 1)
+			mm->shared_walk_end(mm);
+		__atomic_add_fetch(&rs->retired, 1, __ATOMIC_RELAXED);
+	}
+	urcu_memb_unregister_thread();
+	return NULL;
+}
+
+static void test_rcu_threads(void **state)
+{
+	struct host_mm *hm = arena(4);
+	struct pgt_mm_ops *mm = host_mm_ops(hm);
+	struct rcu_stress rs = { .hm = hm };
+	pthread_t readers[RCU_READERS], updater;
+
+	(void)state;
+	host_mm_enable_rcu(hm);
+	host_mm_set_unlinked_free(hm, retire_unlinked_free);
+	rs.published = rcu_stress_table(mm, 1);
+	for (int i = 0; i < RCU_READERS; i++)
+		assert_int_equal(pthread_create(&readers[i], NULL, rcu_stress_reader, &rs), 0);
+	assert_int_equal(pthread_create(&updater, NULL, rcu_stress_updater, &rs), 0);
+	for (int i = 0; i < RCU_READERS; i++)
+		assert_int_equal(pthread_join(readers[i], NULL), 0);
+	assert_int_equal(pthread_join(updater, NULL), 0);
+	host_mm_rcu_barrier(hm);
+	assert_int_equal(rs.bad, 0);
+	assert_int_equal(rs.retired, RCU_UPDATES);
+	assert_int_equal(hm->stats.rcu_frees, RCU_UPDATES);
+	assert_int_equal(hm->stats.warnings, 0);
+	print_message("# rcu_threads: %d retirements, peak %llu frames in use, "
+		      "%d waits for a grace period\n", RCU_UPDATES,
+		      (unsigned long long)hm->stats.peak_in_use, rs.waits);
+	mm->put_page(mm, rs.published);
+	assert_int_equal(host_mm_in_use_bytes(hm), 0);
+	host_mm_destroy(hm);
+}
+
+static int rcu_group_setup(void **state)
+{
+	(void)state;
+	urcu_memb_register_thread();
+	return 0;
+}
+
+static int rcu_group_teardown(void **state)
+{
+	(void)state;
+	urcu_memb_unregister_thread();
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -814,7 +1300,14 @@ int main(void)
 		cmocka_unit_test(test_stats_print),
 		cmocka_unit_test(test_asan_poison),
 		cmocka_unit_test_setup(test_threads, reset_calls),
+		cmocka_unit_test(test_rcu_enable),
+		cmocka_unit_test_setup(test_rcu_waits_for_readers, reset_calls),
+		cmocka_unit_test_setup(test_rcu_reuse_after_grace, reset_calls),
+		cmocka_unit_test_setup(test_rcu_nested_and_drain, reset_calls),
+		cmocka_unit_test_setup(test_rcu_misuse, reset_calls),
+		cmocka_unit_test_setup(test_rcu_destroy_waits, reset_calls),
+		cmocka_unit_test(test_rcu_threads),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, rcu_group_setup, rcu_group_teardown);
 }
