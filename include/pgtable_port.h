@@ -24,6 +24,7 @@
 #include <linux/bug.h>
 #include <linux/compiler.h>
 #include <linux/atomic.h>
+#include <linux/processor.h>
 #include <asm/barrier.h>
 
 typedef s8 pgt_s8;
@@ -41,6 +42,7 @@ typedef s8 pgt_s8;
 #define pgt_dsb_ishst()			smp_wmb()
 #define pgt_dsb_ish()			smp_mb()
 #define pgt_isb()			barrier()
+#define pgt_cpu_relax()			cpu_relax()
 
 #define PGT_WARN_ON(c)			WARN_ON(c)
 #define PGT_BUG_ON(c)			BUG_ON(c)
@@ -93,6 +95,15 @@ typedef _Bool bool;
 #define pgt_dsb_ishst()	__atomic_thread_fence(__ATOMIC_RELEASE)
 #define pgt_dsb_ish()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define pgt_isb()	__atomic_signal_fence(__ATOMIC_SEQ_CST)
+#endif
+
+/* A spinning walker yields the core to the lock holder's sibling thread. */
+#if defined(__x86_64__) || defined(__i386__)
+#define pgt_cpu_relax()	__builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define pgt_cpu_relax()	__asm__ volatile("yield" ::: "memory")
+#else
+#define pgt_cpu_relax()	__atomic_signal_fence(__ATOMIC_SEQ_CST)
 #endif
 
 /*

@@ -49,8 +49,11 @@ static enum pgt_walk_flags first_visit(pgt_pte_t pte, pgt_s8 level)
 /* A locked entry stands for "another walker is mid-update": policy above. */
 static struct pgt_action locked_entry_action(const struct walk_data *data)
 {
-	if (walk_shared(data))
+	if (walk_shared(data)) {
+		/* The holder is a few stores and a TLBI from done: let it run. */
+		pgt_cpu_relax();
 		return pgt_retry();
+	}
 	PGT_WARN_ON(1);
 	return pgt_exit(-EBUSY);
 }
