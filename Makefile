@@ -5,7 +5,8 @@
 #   make                    library, tests, examples (and tools, bench) for VARIANT (gcc)
 #   make VARIANT=clang      the same with another variant: gcc clang asan tsan
 #   make test               build and run VARIANT's cmocka tests, then a summary
-#   make run                install deps, build, run build/$(VARIANT)/examples/hyp_map
+#   make run                install deps, build, replay examples/vm.pgt with
+#                           build/$(VARIANT)/pgtable (Documentation/pgtable-tool.rst)
 #   make check              install deps; gcc + clang + asan tests, tsan tests,
 #                           freestanding builds, examples; then a summary
 #   make freestanding       lib/ built -ffreestanding -nostdinc with gcc (x86-64)
@@ -244,7 +245,7 @@ test: run-tests
 	$(call summarize,$(RUN_TESTS:%=$(VARIANT)/test/%),$(VARIANT))
 
 run-now: all
-	./$(B)/examples/hyp_map $(RUN_ARGS)
+	./$(B)/$(TOOL_NAME) replay $(RUN_ARGS) examples/vm.pgt
 
 bench: $(BENCH_BINS)
 	$(Q)for b in $(BENCH_BINS); do echo "---- $$b"; ./$$b || exit 1; done
@@ -340,8 +341,9 @@ check:
 	+$(Q)$(MAKE) check-all
 
 # One sub-make per build directory (two makes must never share one).
-# Fragments add their own checks to CHECK_EXTRA (kmod/kmod.mk: kmod-check).
-check-all: check-gcc check-clang check-asan check-tsan freestanding $(CHECK_EXTRA)
+# Fragments included below add their own checks as further prerequisites
+# ("check-all: kmod-check"): a variable would be expanded before they are read.
+check-all: check-gcc check-clang check-asan check-tsan freestanding
 	@echo "==== make check summary"
 	$(call summarize,$(CHECK_ITEMS),check,$(FS_REPORTS))
 
@@ -370,6 +372,8 @@ kmod-clean:
 
 # Building against Debian's kernels and booting one under QEMU lives here.
 -include kmod/kmod.mk
+# The tool's tests and fuzz target (tool-test, fuzz; make check runs both).
+-include tools/tools.mk
 
 # ---------------------------------------------------------------- clean
 clean:

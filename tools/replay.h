@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * replay.h - the script engine of tools/pgtable: one replay session runs a
+ * script of table operations against the hosted home (test/host_mm.h) and
+ * prints one result line per command (Documentation/pgtable-tool.rst).
+ */
+#ifndef TOOLS_REPLAY_H
+#define TOOLS_REPLAY_H
+
+#include <stdio.h>
+
+#include "pgtable.h"
+#include "host_mm.h"
+
+/* Exit statuses of a replay (and of the tool). */
+#define REPLAY_OK		0	/* every line ran (operation errors allowed) */
+#define REPLAY_OP_ERROR		1	/* --strict and some operation failed */
+#define REPLAY_PARSE_ERROR	2	/* a line did not parse; usage and I/O errors */
+#define REPLAY_BROKEN		3	/* leak or warning: a bug in the library or tool */
+
+/** struct replay_opts - how to run a script. */
+struct replay_opts {
+	u64 mem_size;		/* bytes of simulated memory */
+	u64 phys_base;		/* its physical address */
+	bool strict;		/* operation errors make the exit status 1 */
+};
+
+#define REPLAY_DEFAULT_MEM	(256ULL << 20)
+#define REPLAY_DEFAULT_BASE	0x40000000ULL
+
+/** struct replay - one session: the arena, the current table, the caches. */
+struct replay {
+	struct host_mm *hm;
+	struct pgt_mm_ops *mm;
+	FILE *out;
+	FILE *err;
+	unsigned long line;
+	unsigned long op_errors;
+	bool have_table;
+	struct pgt pgt;
+	struct pgt_memcache mc;		/* split */
+	struct pgt_memcache mem_pool;	/* idmap, memory */
+	struct pgt_memcache dev_pool;	/* idmap, MMIO */
+	struct pgt_mem_region *regions;
+	u32 nr_regions;
+	u32 cap_regions;
+	char msg[160];			/* what is wrong with the current line */
+};
+
+/* Result details a handler appends to its line, or a whole display line. */
+#define REPLAY_EXTRA_LEN	320
+#define REPLAY_ECHO_LEN		160
+
+/** struct cmd_args - one parsed command line. */
+struct cmd_args {
+	u64 num[3];
+	u32 prot;
+	struct pgt_config cfg;
+	char echo[REPLAY_ECHO_LEN];	/* the command, canonically spelled */
+	char extra[REPLAY_EXTRA_LEN];	/* key=value details after the result */
+};
+
+/* Command flags. */
+#define CMD_TABLE	(1u << 0)	/* needs a table: ENODEV without */
+#define CMD_STAGE2	(1u << 1)	/* needs a stage-2 table: EOPNOTSUPP on hyp */
+#define CMD_NO_OK	(1u << 2)	/* success prints the echo and extra only */
+#define CMD_SELF	(1u << 3)	/* success prints its own lines */
+
+/**
+ * struct cmd - one script command.
+ * @name: the first word of the line.
+ * @args: one letter per positional argument: n number (echoed in hex),
+ *	i id (echoed in decimal), p prot; NULL if @parse reads the line.
+ * @usage: what the line looks like, for parse errors and --help.
+ * @flags: CMD_*.
+ * @parse: a parser of its own (stage2, hyp), or NULL.
+ * @run: does it; 0 or a negative errno.
+ */
+struct cmd {
+	const char *name;
+	const char *args;
+	const char *usage;
+	u32 flags;
+	bool (*parse)(struct replay *r, struct cmd_args *a, char **tok, int ntok);
+	int (*run)(struct replay *r, struct cmd_args *a);
+};
+
+/* tools/replay.c */
+int replay_run(const struct replay_opts *opts, FILE *in, FILE *out, FILE *err);
+const struct cmd *replay_commands(size_t *n);
+const char *replay_errname(int err, char buf[16]);
+bool replay_fail(struct replay *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void replay_extra(struct cmd_args *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* tools/parse.c */
+bool parse_u64(const char *s, u64 *out);
+bool parse_prot(const char *s, u32 *prot);
+const char *prot_letters(u32 prot, char buf[8]);
+bool parse_bits(struct replay *r, const char *key, const char *val, u32 *out);
+bool parse_granule(struct replay *r, const char *val, u32 *shift);
+const char *granule_name(u32 shift);
+
+/* tools/cmd_table.c */
+bool cmd_parse_stage2(struct replay *r, struct cmd_args *a, char **tok, int ntok);
+bool cmd_parse_hyp(struct replay *r, struct cmd_args *a, char **tok, int ntok);
+int cmd_stage2(struct replay *r, struct cmd_args *a);
+int cmd_hyp(struct replay *r, struct cmd_args *a);
+void replay_drop_table(struct replay *r);
+
+/* tools/cmd_ops.c */
+int cmd_map(struct replay *r, struct cmd_args *a);
+int cmd_unmap(struct replay *r, struct cmd_args *a);
+int cmd_wrprotect(struct replay *r, struct cmd_args *a);
+int cmd_mkyoung(struct replay *r, struct cmd_args *a);
+int cmd_mkold(struct replay *r, struct cmd_args *a);
+int cmd_relax(struct replay *r, struct cmd_args *a);
+int cmd_split(struct replay *r, struct cmd_args *a);
+int cmd_owner(struct replay *r, struct cmd_args *a);
+int cmd_flush(struct replay *r, struct cmd_args *a);
+
+/* tools/cmd_host.c */
+int cmd_region(struct replay *r, struct cmd_args *a);
+int cmd_idmap(struct replay *r, struct cmd_args *a);
+void replay_free_regions(struct replay *r);
+
+/* tools/cmd_show.c */
+int cmd_translate(struct replay *r, struct cmd_args *a);
+int cmd_stats(struct replay *r, struct cmd_args *a);
+u64 replay_table_pages(struct replay *r);
+
+/* tools/dump_raw.c */
+int cmd_dump(struct replay *r, struct cmd_args *a);
+
+#endif /* TOOLS_REPLAY_H */
