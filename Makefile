@@ -247,8 +247,13 @@ test: run-tests
 run-now: all
 	./$(B)/$(TOOL_NAME) replay $(RUN_ARGS) examples/vm.pgt
 
+# Timings want optimised, uninstrumented code: gcc (the default) or clang.
+# Each benchmark writes bench/<name>.json; stage2 writes bench/results.json
+# (Documentation/performance.rst).  BENCH_ARGS: e.g. --runs=51 --granule=4k.
 bench: $(BENCH_BINS)
-	$(Q)for b in $(BENCH_BINS); do echo "---- $$b"; ./$$b || exit 1; done
+	$(if $(filter asan tsan,$(VARIANT)),$(error make bench: VARIANT=$(VARIANT) is instrumented; use gcc or clang))
+	$(Q)for b in $(BENCH_BINS); do n=$${b##*/}; [ $$n = stage2 ] && n=results; \
+		echo "---- $$b -> bench/$$n.json"; $$b --json=bench/$$n.json $(BENCH_ARGS) || exit 1; done
 
 endif # FREESTANDING / hosted
 
@@ -374,6 +379,8 @@ kmod-clean:
 -include kmod/kmod.mk
 # The tool's tests and fuzz target (tool-test, fuzz; make check runs both).
 -include tools/tools.mk
+# make check runs each benchmark once, tiny (bench-smoke).
+-include bench/bench.mk
 
 # ---------------------------------------------------------------- clean
 clean:
