@@ -515,6 +515,8 @@ enum pgt_walk_flags {
 /**
  * enum pgt_action_kind - what a visitor asks the walker to do next.
  * @PGT_ACT_CONTINUE: the entry is done; go on with the walk.
+ * @PGT_ACT_SKIP: the entry and everything below it are done (a visitor that
+ *	handled a whole table in one pass): do not descend, no TABLE_POST.
  * @PGT_ACT_RETRY: the entry changed under the visitor; read it again and
  *	visit it again (bounded by PGT_WALK_RETRIES).
  * @PGT_ACT_EXIT: stop the walk now and return the action's error.
@@ -523,6 +525,7 @@ enum pgt_walk_flags {
  */
 enum pgt_action_kind {
 	PGT_ACT_CONTINUE,
+	PGT_ACT_SKIP,
 	PGT_ACT_RETRY,
 	PGT_ACT_EXIT,
 };
@@ -547,6 +550,15 @@ struct pgt_action {
 static inline struct pgt_action pgt_continue(void)
 {
 	return (struct pgt_action){ .kind = PGT_ACT_CONTINUE, .err = 0 };
+}
+
+/**
+ * pgt_skip() - the visitor's answer "done with this entry and its subtree".
+ * Return: a PGT_ACT_SKIP action.
+ */
+static inline struct pgt_action pgt_skip(void)
+{
+	return (struct pgt_action){ .kind = PGT_ACT_SKIP, .err = 0 };
 }
 
 /**

@@ -7,6 +7,8 @@
  * else (Documentation/walker.rst has the table):
  *
  *   CONTINUE  re-read the entry; descend if it is now a table, else move on.
+ *   SKIP      the visitor dealt with the entry and all below it: move on
+ *             without descending and without a TABLE_POST visit.
  *   RETRY     re-read the entry and visit it again, up to PGT_WALK_RETRIES
  *             times; then the walk fails with -EAGAIN.
  *   EXIT      stop at once and return the action's error.
@@ -71,10 +73,12 @@ static struct pgt_action call_visitor(const struct walk_data *data,
 
 /*
  * Visit one entry as TABLE_PRE or LEAF (@post false) or as TABLE_POST,
- * applying RETRY until the visitor settles.  Returns 0 to go on, or the
- * walk's result with data->stopped set.
+ * applying RETRY until the visitor settles.  Returns 0 to go on (*skip set
+ * if the visitor finished the whole entry), or the walk's result with
+ * data->stopped set.
  */
-static int visit_settled(struct walk_data *data, struct pgt_visit_ctx *ctx, bool post)
+static int visit_settled(struct walk_data *data, struct pgt_visit_ctx *ctx, bool post,
+			 bool *skip)
 {
 	struct pgt_action act;
 	u32 tries = 0;
@@ -93,8 +97,10 @@ static int visit_settled(struct walk_data *data, struct pgt_visit_ctx *ctx, bool
 			break;
 		}
 	}
-	if (act.kind == PGT_ACT_CONTINUE)
+	if (act.kind == PGT_ACT_CONTINUE || act.kind == PGT_ACT_SKIP) {
+		*skip = act.kind == PGT_ACT_SKIP;
 		return 0;
+	}
 	data->stopped = true;
 	return act.err;
 }
@@ -105,15 +111,16 @@ static int visit_settled(struct walk_data *data, struct pgt_visit_ctx *ctx, bool
  */
 static int visit_entry(struct walk_data *data, struct pgt_visit_ctx *ctx, u32 shift)
 {
+	bool skip = false;
 	pgt_pte_t now;
 	int ret;
 
-	ret = visit_settled(data, ctx, false);
+	ret = visit_settled(data, ctx, false, &skip);
 	if (data->stopped)
 		return ret;
 
-	/* Re-read: descend into whatever the visitor left behind. */
-	now = pgt_load_acquire(ctx->ptep);
+	/* Re-read: descend into whatever the visitor left behind, unless it said so. */
+	now = skip ? 0 : pgt_load_acquire(ctx->ptep);
 	if (!pgt_pte_is_table(now, ctx->level)) {
 		data->addr = (PGT_ALIGN_DOWN(ctx->addr, 1ULL << shift)) + (1ULL << shift);
 		return 0;
@@ -122,7 +129,7 @@ static int visit_entry(struct walk_data *data, struct pgt_visit_ctx *ctx, u32 sh
 	ret = walk_table(data, pte_table_virt(data->pgt, now), ctx->level + 1);
 	if (data->stopped)
 		return ret;
-	return visit_settled(data, ctx, true);
+	return visit_settled(data, ctx, true, &skip);
 }
 
 /*

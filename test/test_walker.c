@@ -401,6 +401,67 @@ static void replaced_table_not_descended(void **state)
 	tenv_fini(&t);
 }
 
+/* SKIP at TABLE_PRE: nothing below is visited, no POST, and the walk goes on. */
+static struct pgt_action skip_first_table(const struct pgt_visit_ctx *ctx,
+					  enum pgt_walk_flags visit)
+{
+	struct visit_log *log = ctx->arg;
+
+	log_visit(log, ctx, visit);
+	if (visit == PGT_WALK_TABLE_PRE && ctx->level == 2 && pgt_ctx_entry_start(ctx) == 0)
+		return pgt_skip();
+	return pgt_continue();
+}
+
+static void skip_subtree(void **state)
+{
+	struct tenv t;
+	struct visit_log log = { 0 };
+	struct pgt_walker w = {
+		.cb = skip_first_table,
+		.arg = &log,
+		.flags = PGT_WALK_TABLE_PRE | PGT_WALK_LEAF | PGT_WALK_TABLE_POST,
+	};
+
+	(void)state;
+	tree_with_page(&t, 0);
+	assert_int_equal(pgt_hyp_map(&t.pgt, SZ_2M, SZ_4K, PA_A, PGT_PROT_R), 0);
+	assert_int_equal(pgt_walk(&t.pgt, 0, SZ_2M + SZ_4K, &w), 0);
+	/* PRE L1, PRE L2 [0,2M) skipped, PRE L2 [2M,4M), LEAF 2M, POST L2, POST L1. */
+	assert_int_equal(log.n, 6);
+	assert_int_equal(log.v[1].visit, PGT_WALK_TABLE_PRE);
+	assert_int_equal(log.v[2].visit, PGT_WALK_TABLE_PRE);
+	assert_int_equal(log.v[2].entry_start, SZ_2M);
+	assert_int_equal(log.v[3].visit, PGT_WALK_LEAF);
+	assert_int_equal(log.v[3].entry_start, SZ_2M);
+	assert_int_equal(log.v[4].visit, PGT_WALK_TABLE_POST);
+	assert_int_equal(log.v[4].entry_start, SZ_2M);
+	assert_int_equal(log.v[5].level, 1);
+	tenv_fini(&t);
+}
+
+/* SKIP from a LEAF visit is a CONTINUE: there is nothing below a leaf. */
+static struct pgt_action skip_everything(const struct pgt_visit_ctx *ctx,
+					 enum pgt_walk_flags visit)
+{
+	log_visit(ctx->arg, ctx, visit);
+	return pgt_skip();
+}
+
+static void skip_at_leaf_continues(void **state)
+{
+	struct tenv t;
+	struct visit_log log = { 0 };
+	struct pgt_walker w = { .cb = skip_everything, .arg = &log, .flags = PGT_WALK_LEAF };
+
+	(void)state;
+	tree_with_page(&t, 0);
+	assert_int_equal(pgt_walk(&t.pgt, 0, 4 * SZ_4K, &w), 0);
+	assert_int_equal(log.n, 4);
+	assert_int_equal(log.v[3].entry_start, 3 * SZ_4K);
+	tenv_fini(&t);
+}
+
 /* ---- locked entries and shared updates ---- */
 
 static void locked_entry_shared_retries(void **state)
@@ -560,6 +621,8 @@ int main(void)
 		cmocka_unit_test(retry_rereads_entry),
 		cmocka_unit_test(installed_table_is_descended),
 		cmocka_unit_test(replaced_table_not_descended),
+		cmocka_unit_test(skip_subtree),
+		cmocka_unit_test(skip_at_leaf_continues),
 		cmocka_unit_test(locked_entry_shared_retries),
 		cmocka_unit_test(locked_entry_exclusive_is_a_bug),
 		cmocka_unit_test(shared_update_is_compare_and_swap),
