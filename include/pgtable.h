@@ -112,6 +112,9 @@ enum pgt_prot {
  *	never reference-counted: only @free_pages_exact releases them.
  * @put_page: drop a reference; the page is freed when none remain.
  * @page_count: the number of references held on the page at @addr.
+ * @page_ref_add: add @delta references (negative: drop them; never the last
+ *	one) to the table page at @addr in one step.  Optional: without it the
+ *	library calls @get_page or @put_page once per reference.
  * @phys_to_virt: the address the library uses to access @phys.
  * @virt_to_phys: the physical address of @addr.
  * @free_unlinked_table: free a subtree that was unlinked from a table that
@@ -150,6 +153,7 @@ struct pgt_mm_ops {
 	void (*get_page)(struct pgt_mm_ops *mm, void *addr);
 	void (*put_page)(struct pgt_mm_ops *mm, void *addr);
 	int (*page_count)(struct pgt_mm_ops *mm, void *addr);
+	void (*page_ref_add)(struct pgt_mm_ops *mm, void *addr, int delta);
 	void *(*phys_to_virt)(struct pgt_mm_ops *mm, u64 phys);
 	u64 (*virt_to_phys)(struct pgt_mm_ops *mm, void *addr);
 	void (*free_unlinked_table)(struct pgt_mm_ops *mm, void *table,

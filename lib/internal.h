@@ -57,7 +57,7 @@ static inline void *pte_table_page(const struct pgt *pgt, pgt_pte_t *ptep)
 int pgt_check_range(const struct pgt *pgt, u64 addr, u64 size);
 int pgt_check_aligned(const struct pgt *pgt, u64 addr, u64 size, u64 phys);
 void *pgt_alloc_table(const struct pgt *pgt);
-void pgt_table_set_refs(const struct pgt *pgt, void *table, u32 entries);
+void pgt_table_add_refs(const struct pgt *pgt, void *table, int delta);
 void pgt_fill_split(const struct pgt *pgt, pgt_pte_t *table, pgt_pte_t block, pgt_s8 level);
 void pgt_tlbi_va(const struct pgt *pgt, u64 addr, pgt_s8 level, bool leaf);
 void pgt_tlbi_range(const struct pgt *pgt, u64 addr, u64 size, pgt_s8 level);

@@ -129,13 +129,20 @@ void *pgt_alloc_table(const struct pgt *pgt)
 	return pgt->mm_ops->zalloc_page(pgt->mm_ops, pgt_page_size(&pgt->geom));
 }
 
-/* A new table page starts with one reference; add one per live entry. */
-void pgt_table_set_refs(const struct pgt *pgt, void *table, u32 entries)
+/* Entries appearing or vanishing in bulk move their table's count at once. */
+void pgt_table_add_refs(const struct pgt *pgt, void *table, int delta)
 {
 	struct pgt_mm_ops *mm = pgt->mm_ops;
 
-	while (entries--)
+	if (mm->page_ref_add) {
+		if (delta)
+			mm->page_ref_add(mm, table, delta);
+		return;
+	}
+	for (; delta > 0; delta--)
 		mm->get_page(mm, table);
+	for (; delta < 0; delta++)
+		mm->put_page(mm, table);
 }
 
 /*
@@ -152,7 +159,7 @@ void pgt_fill_split(const struct pgt *pgt, pgt_pte_t *table, pgt_pte_t block, pg
 
 	for (i = 0; i < n; i++)
 		table[i] = (pa + i * child_size) | attrs;
-	pgt_table_set_refs(pgt, table, n);
+	pgt_table_add_refs(pgt, table, n);
 }
 
 /*

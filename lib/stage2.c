@@ -427,7 +427,7 @@ static pgt_pte_t *s2_new_table(const struct pgt_visit_ctx *ctx, struct pgt_memca
 		/* An annotation covers every part of the entry. */
 		for (i = 0; i < n; i++)
 			table[i] = ctx->old;
-		pgt_table_set_refs(ctx->pgt, table, n);
+		pgt_table_add_refs(ctx->pgt, table, n);
 	}
 	return table;
 }
@@ -583,8 +583,10 @@ static int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32
 	struct pgt_walker count = { .cb = s2_count_visitor, .arg = d, .flags = PGT_WALK_LEAF };
 	u64 worst = span_tables(&d->shape, pgt->geom.start_level, d->ipa, d->ipa + size);
 	u32 walk = PGT_WALK_TABLE_PRE | PGT_WALK_LEAF | (flags & PGT_WALK_SKIP_CMO);
-	int ret;
+	int ret = s2_cache_check(pgt, d->mc);
 
+	if (ret)
+		return ret;
 	if (flags & PGT_WALK_SHARED) {
 		d->tables = worst;
 		ret = s2_reserve(pgt, d, &local);
@@ -655,10 +657,28 @@ int pgt_stage2_set_owner(struct pgt *pgt, u64 addr, u64 size, u32 owner,
 
 /* ---- unmap ---- */
 
+/* Memory the host may read uncached must be cleaned when its mapping goes. */
+static bool s2_needs_clean(const struct pgt *pgt, pgt_pte_t pte)
+{
+	return pgt_pte_valid(pte) && !s2_fwb(pgt) &&
+	       !(pgt_s2_pte_prot(pte, false) & PGT_PROT_DEVICE) &&
+	       pgt->mm_ops->dcache_clean_inval_poc;
+}
+
+static void s2_clean(const struct pgt *pgt, u64 pa, u64 size)
+{
+	pgt->mm_ops->dcache_clean_inval_poc(pgt->mm_ops, pa, size);
+}
+
+#define S2_UNMAP_RUNS	16
+
 /*
  * One ranged invalidation after the walk instead of one per entry, when the
- * home offers ranges.  Tables unlinked meanwhile wait on @freed (linked
- * through their own, now zero, first word) until that invalidation is done.
+ * home offers ranges.  What must wait for that invalidation waits here:
+ * tables unlinked meanwhile (linked through their own, now zero, first
+ * word), and the cache cleaning of the memory unmapped, as runs of
+ * contiguous output addresses (cleaning before the TLBI would let a vCPU
+ * still holding the old translation dirty the memory behind the clean).
  */
 struct s2_unmap_data {
 	bool batch;
@@ -667,6 +687,8 @@ struct s2_unmap_data {
 	pgt_s8 tlbi_level;	/* the level of every leaf cleared, or PGT_NO_LEVEL */
 	void *freed;
 	struct pgt_memcache *recycle;	/* freed tables go here rather than back home */
+	struct { u64 pa, size; } runs[S2_UNMAP_RUNS];
+	u32 nr_runs;
 };
 
 static void s2_unmap_note_tlbi(struct s2_unmap_data *d, u64 start, u64 size, pgt_s8 level)
@@ -685,45 +707,86 @@ static void s2_unmap_note_tlbi(struct s2_unmap_data *d, u64 start, u64 size, pgt
 		d->tlbi_end = start + size;
 }
 
-static void s2_unmap_clean(const struct pgt_visit_ctx *ctx)
+/* Invalidate what was noted, then clean and free what waited for it. */
+static void s2_unmap_flush(const struct pgt *pgt, struct s2_unmap_data *d)
 {
-	struct pgt_mm_ops *mm = ctx->mm_ops;
-	u32 prot = pgt_s2_pte_prot(ctx->old, s2_fwb(ctx->pgt));
+	struct pgt_mm_ops *mm = pgt->mm_ops;
+	void *table;
+	u32 i;
 
-	if (s2_fwb(ctx->pgt) || (prot & PGT_PROT_DEVICE) || !mm->dcache_clean_inval_poc)
+	if (d->tlbi_end != d->tlbi_start)
+		pgt_tlbi_range(pgt, d->tlbi_start, d->tlbi_end - d->tlbi_start, d->tlbi_level);
+	d->tlbi_start = d->tlbi_end = 0;
+	for (i = 0; i < d->nr_runs; i++)
+		s2_clean(pgt, d->runs[i].pa, d->runs[i].size);
+	d->nr_runs = 0;
+	while ((table = d->freed)) {
+		d->freed = *(void **)table;
+		*(void **)table = NULL;
+		if (d->recycle)
+			pgt_memcache_recycle(d->recycle, table);
+		else
+			mm->put_page(mm, table);
+	}
+}
+
+static void s2_unmap_queue_clean(const struct pgt *pgt, struct s2_unmap_data *d, u64 pa,
+				 u64 size)
+{
+	if (d->nr_runs && d->runs[d->nr_runs - 1].pa + d->runs[d->nr_runs - 1].size == pa) {
+		d->runs[d->nr_runs - 1].size += size;
 		return;
-	mm->dcache_clean_inval_poc(mm, pgt_pte_addr(&ctx->pgt->geom, ctx->old),
-				   pgt_ctx_entry_size(ctx));
+	}
+	if (d->nr_runs == S2_UNMAP_RUNS)
+		s2_unmap_flush(pgt, d);
+	d->runs[d->nr_runs].pa = pa;
+	d->runs[d->nr_runs].size = size;
+	d->nr_runs++;
+}
+
+/* A leaf gone: invalidate and clean now, or note both for the flush. */
+static void s2_unmap_gone(const struct pgt *pgt, struct s2_unmap_data *d, pgt_pte_t old,
+			  u64 start, u64 size, pgt_s8 level)
+{
+	u64 pa = pgt_pte_addr(&pgt->geom, old);
+
+	if (!d->batch) {
+		pgt_tlbi_va(pgt, start, level, true);
+		if (s2_needs_clean(pgt, old))
+			s2_clean(pgt, pa, size);
+		return;
+	}
+	s2_unmap_note_tlbi(d, start, size, level);
+	if (s2_needs_clean(pgt, old))
+		s2_unmap_queue_clean(pgt, d, pa, size);
+}
+
+static bool s2_unmap_wanted(const struct pgt *pgt, const struct s2_unmap_data *d,
+			    pgt_pte_t pte)
+{
+	if (!pte)
+		return false;
+	return !d->device_only ||
+	       (pgt_pte_valid(pte) && (pgt_s2_pte_prot(pte, s2_fwb(pgt)) & PGT_PROT_DEVICE));
 }
 
 static void s2_unmap_leaf(const struct pgt_visit_ctx *ctx, struct s2_unmap_data *d)
 {
-	u64 start = pgt_ctx_entry_start(ctx), size = pgt_ctx_entry_size(ctx);
-	bool valid = pgt_pte_valid(ctx->old);
-
-	if (!ctx->old)
-		return;
-	if (d->device_only &&
-	    (!valid || !(pgt_s2_pte_prot(ctx->old, s2_fwb(ctx->pgt)) & PGT_PROT_DEVICE)))
+	if (!s2_unmap_wanted(ctx->pgt, d, ctx->old))
 		return;
 	pgt_pte_update(ctx, 0);
-	if (!valid)
-		return;
-	if (d->batch)
-		s2_unmap_note_tlbi(d, start, size, ctx->level);
-	else
-		pgt_tlbi_va(ctx->pgt, start, ctx->level, true);
-	s2_unmap_clean(ctx);
+	if (pgt_pte_valid(ctx->old))
+		s2_unmap_gone(ctx->pgt, d, ctx->old, pgt_ctx_entry_start(ctx),
+			      pgt_ctx_entry_size(ctx), ctx->level);
 }
 
-static void s2_unmap_table(const struct pgt_visit_ctx *ctx, struct s2_unmap_data *d)
+/* Unlink an empty table; with batching it waits for the flush to be freed. */
+static void s2_unmap_unlink(const struct pgt_visit_ctx *ctx, struct s2_unmap_data *d,
+			    void *child)
 {
 	struct pgt_mm_ops *mm = ctx->mm_ops;
-	void *child = pte_table_virt(ctx->pgt, ctx->old);
 	u64 start = pgt_ctx_entry_start(ctx);
 
-	if (mm->page_count(mm, child) != 1)
-		return;
 	pgt_pte_update(ctx, 0);
 	if (!d->batch) {
 		pgt_tlbi_va(ctx->pgt, start, PGT_NO_LEVEL, false);
@@ -735,31 +798,71 @@ static void s2_unmap_table(const struct pgt_visit_ctx *ctx, struct s2_unmap_data
 	d->freed = child;
 }
 
+static void s2_unmap_table(const struct pgt_visit_ctx *ctx, struct s2_unmap_data *d)
+{
+	void *child = pte_table_virt(ctx->pgt, ctx->old);
+
+	if (ctx->mm_ops->page_count(ctx->mm_ops, child) == 1)
+		s2_unmap_unlink(ctx, d, child);
+}
+
+/* Does the table below hold only leaves and invalid entries? */
+static bool s2_table_is_last(const struct pgt *pgt, const pgt_pte_t *table, pgt_s8 level)
+{
+	u32 i, n = pgt_table_entries(&pgt->geom);
+
+	if (level == PGT_MAX_LEVEL)
+		return true;
+	for (i = 0; i < n; i++)
+		if (pgt_pte_is_table(table[i], level))
+			return false;
+	return true;
+}
+
+/*
+ * A whole last-level table inside the range goes in one pass: every entry
+ * cleared with plain stores (the table is unlinked and invalidated before
+ * anyone relies on it), its references dropped at once.
+ */
+static struct pgt_action s2_unmap_sweep(const struct pgt_visit_ctx *ctx,
+					struct s2_unmap_data *d)
+{
+	const struct pgt *pgt = ctx->pgt;
+	pgt_pte_t *table = pte_table_virt(pgt, ctx->old);
+	u64 start = pgt_ctx_entry_start(ctx), size = pgt_level_size(&pgt->geom, ctx->level + 1);
+	u32 i, n = pgt_table_entries(&pgt->geom);
+	int live = 0;
+
+	if (!d->batch || d->device_only || !pgt_ctx_entry_inside(ctx) ||
+	    !s2_table_is_last(pgt, table, ctx->level + 1))
+		return pgt_continue();
+	for (i = 0; i < n; i++) {
+		pgt_pte_t old = table[i];
+
+		if (!old)
+			continue;
+		table[i] = 0;
+		live++;
+		if (pgt_pte_valid(old))
+			s2_unmap_gone(pgt, d, old, start + i * size, size, ctx->level + 1);
+	}
+	pgt_table_add_refs(pgt, table, -live);
+	s2_unmap_unlink(ctx, d, table);
+	return pgt_skip();
+}
+
 static struct pgt_action s2_unmap_visitor(const struct pgt_visit_ctx *ctx,
 					  enum pgt_walk_flags visit)
 {
-	if (visit == PGT_WALK_TABLE_POST)
+	switch (visit) {
+	case PGT_WALK_TABLE_PRE:
+		return s2_unmap_sweep(ctx, ctx->arg);
+	case PGT_WALK_TABLE_POST:
 		s2_unmap_table(ctx, ctx->arg);
-	else
+		return pgt_continue();
+	default:
 		s2_unmap_leaf(ctx, ctx->arg);
-	return pgt_continue();
-}
-
-/* Only now may the unlinked tables go: no TLB can reach them any more. */
-static void s2_unmap_finish(struct pgt *pgt, struct s2_unmap_data *d)
-{
-	struct pgt_mm_ops *mm = pgt->mm_ops;
-	void *table;
-
-	if (d->tlbi_end != d->tlbi_start)
-		pgt_tlbi_range(pgt, d->tlbi_start, d->tlbi_end - d->tlbi_start, d->tlbi_level);
-	while ((table = d->freed)) {
-		d->freed = *(void **)table;
-		*(void **)table = NULL;
-		if (d->recycle)
-			pgt_memcache_recycle(d->recycle, table);
-		else
-			mm->put_page(mm, table);
+		return pgt_continue();
 	}
 }
 
@@ -774,13 +877,13 @@ int pgt_stage2_unmap_filtered(struct pgt *pgt, u64 addr, u64 size, bool device_o
 	struct pgt_walker walker = {
 		.cb = s2_unmap_visitor,
 		.arg = &d,
-		.flags = PGT_WALK_LEAF | PGT_WALK_TABLE_POST,
+		.flags = PGT_WALK_TABLE_PRE | PGT_WALK_LEAF | PGT_WALK_TABLE_POST,
 	};
 	int ret = pgt_check_aligned(pgt, addr, size, 0);
 
 	if (!ret)
 		ret = pgt_walk(pgt, addr, size, &walker);
-	s2_unmap_finish(pgt, &d);
+	s2_unmap_flush(pgt, &d);
 	return ret;
 }
 
@@ -885,8 +988,9 @@ static struct pgt_action s2_flush_visitor(const struct pgt_visit_ctx *ctx,
 					  enum pgt_walk_flags visit)
 {
 	(void)visit;
-	if (pgt_pte_valid(ctx->old))
-		s2_unmap_clean(ctx);
+	if (s2_needs_clean(ctx->pgt, ctx->old))
+		s2_clean(ctx->pgt, pgt_pte_addr(&ctx->pgt->geom, ctx->old),
+			 pgt_ctx_entry_size(ctx));
 	return pgt_continue();
 }
 

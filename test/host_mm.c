@@ -429,6 +429,20 @@ static void host_put_page(struct pgt_mm_ops *mm, void *addr)
 	}
 }
 
+/* Many references at once; dropping the last one this way is a misuse. */
+static void host_page_ref_add(struct pgt_mm_ops *mm, void *addr, int delta)
+{
+	struct host_mm *hm = to_hm(mm);
+	u32 idx = alloc_head(hm, addr, "page_ref_add");
+	int old;
+
+	if (idx == NIL)
+		return;
+	old = __atomic_fetch_add(&hm->frames[idx].refcount, delta, __ATOMIC_ACQ_REL);
+	if (old <= 0 || old + delta <= 0)
+		host_warn(hm, "page_ref_add: %p has %d references, %+d", addr, old, delta);
+}
+
 static int host_page_count(struct pgt_mm_ops *mm, void *addr)
 {
 	struct host_mm *hm = to_hm(mm);
@@ -800,6 +814,7 @@ static const struct pgt_mm_ops host_ops = {
 	.get_page = host_get_page,
 	.put_page = host_put_page,
 	.page_count = host_page_count,
+	.page_ref_add = host_page_ref_add,
 	.phys_to_virt = host_phys_to_virt,
 	.virt_to_phys = host_virt_to_phys,
 	.free_unlinked_table = host_free_unlinked_table,
