@@ -208,6 +208,8 @@ struct pgt_config {
  * @tlb_cookie: passed to the TLB hooks (a VMID or MMU for stage 2).
  * @unlinked: the tree is a detached subtree whose top table is an ordinary,
  *	reference-counted table page rather than a root allocation.
+ * @owners: an owner annotation was written at some point; until then a map
+ *	need not search its range for one before changing anything.
  */
 struct pgt {
 	struct pgt_geometry geom;
@@ -220,6 +222,7 @@ struct pgt {
 	struct pgt_mm_ops *mm_ops;
 	void *tlb_cookie;
 	bool unlinked;
+	bool owners;
 };
 
 /* ---- Geometry (lib/pgtable.c) ---- */

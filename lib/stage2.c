@@ -235,6 +235,14 @@ static u64 span_tables(const struct s2_shape *sh, pgt_s8 level, u64 start, u64 e
 	return tables + entry_tables(sh, level, last_start, end);
 }
 
+/* The worst case, without recursion for the commonest case: one page. */
+static u64 s2_worst_tables(const struct pgt *pgt, const struct s2_shape *sh, u64 ipa, u64 size)
+{
+	if (size == pgt_page_size(&pgt->geom))
+		return PGT_MAX_LEVEL - pgt->geom.start_level;
+	return span_tables(sh, pgt->geom.start_level, ipa, ipa + size);
+}
+
 static struct s2_shape s2_map_shape(const struct pgt *pgt, u64 ipa, u64 pa, bool annotate)
 {
 	return (struct s2_shape){
@@ -251,7 +259,7 @@ u64 pgt_stage2_tables_needed(const struct pgt *pgt, u64 addr, u64 size, u64 phys
 
 	if (!size)
 		return 0;
-	return span_tables(&sh, pgt->geom.start_level, addr, addr + size);
+	return s2_worst_tables(pgt, &sh, addr, size);
 }
 
 /* ---- map and set_owner ---- */
@@ -338,18 +346,16 @@ static struct pgt_action s2_count_visitor(const struct pgt_visit_ctx *ctx,
 }
 
 /* Clean (and for code, invalidate) what a new leaf maps, unless told not to. */
-static void s2_map_cmo(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+static void s2_map_cmo(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d, u64 pa,
+			u64 size)
 {
 	struct pgt_mm_ops *mm = ctx->mm_ops;
-	u64 pa = pgt_pte_addr(&ctx->pgt->geom, new), size = pgt_ctx_entry_size(ctx);
-	u32 prot;
 
-	if (!pgt_pte_valid(new) || (ctx->flags & PGT_WALK_SKIP_CMO))
+	if (d->annotate || (ctx->flags & PGT_WALK_SKIP_CMO))
 		return;
-	prot = pgt_s2_pte_prot(new, s2_fwb(ctx->pgt));
-	if (!(prot & PGT_PROT_DEVICE) && !s2_fwb(ctx->pgt) && mm->dcache_clean_inval_poc)
+	if (!(d->prot & PGT_PROT_DEVICE) && !s2_fwb(ctx->pgt) && mm->dcache_clean_inval_poc)
 		mm->dcache_clean_inval_poc(mm, pa, size);
-	if ((prot & PGT_PROT_X) && mm->icache_inval_pou)
+	if ((d->prot & PGT_PROT_X) && mm->icache_inval_pou)
 		mm->icache_inval_pou(mm, pa, size);
 }
 
@@ -409,7 +415,7 @@ static struct pgt_action s2_map_install(const struct pgt_visit_ctx *ctx,
 		return pgt_exit(-EAGAIN);
 	if (ctx->old == new)
 		return pgt_continue();
-	s2_map_cmo(ctx, new);
+	s2_map_cmo(ctx, d, s2_map_pa(ctx, d), pgt_ctx_entry_size(ctx));
 	return s2_replace(ctx, new);
 }
 
@@ -455,6 +461,47 @@ static struct pgt_action s2_map_descend(const struct pgt_visit_ctx *ctx, struct 
 	return pgt_retry();
 }
 
+/* Does every child of this empty entry take one leaf of the next level? */
+static bool s2_children_fit(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
+{
+	u64 start = pgt_ctx_entry_start(ctx);
+	pgt_s8 child = ctx->level + 1;
+
+	return !ctx->old && pgt_ctx_entry_inside(ctx) &&
+	       shape_fits(&d->shape, child, start,
+			  start + pgt_level_size(&ctx->pgt->geom, child));
+}
+
+/*
+ * Build the table full before linking it: one pass of stores, one bulk
+ * reference change and one cache maintenance call for the whole span,
+ * instead of a visit, a reference and a call per leaf.
+ */
+static struct pgt_action s2_map_fill(const struct pgt_visit_ctx *ctx, struct s2_map_data *d)
+{
+	const struct pgt *pgt = ctx->pgt;
+	struct pgt_mm_ops *mm = ctx->mm_ops;
+	pgt_s8 child = ctx->level + 1;
+	u64 step = pgt_level_size(&pgt->geom, child), pa = s2_map_pa(ctx, d);
+	pgt_pte_t first = d->owner_pte, *table = pgt_memcache_pop(d->mc);
+	u32 i, n = pgt_table_entries(&pgt->geom);
+
+	if (PGT_WARN_ON(!table))
+		return pgt_exit(-ENOMEM);
+	if (!d->annotate)
+		first = pgt_s2_leaf_pte(&pgt->geom, pa, d->prot, child, s2_fwb(pgt));
+	/* Output addresses stay below the PA size: adding never carries into attributes. */
+	for (i = 0; i < n; i++)
+		table[i] = d->annotate ? first : first + i * step;
+	pgt_table_add_refs(pgt, table, n);
+	s2_map_cmo(ctx, d, pa, pgt_ctx_entry_size(ctx));
+	pgt_dsb_ishst();
+	if (pgt_pte_update(ctx, pgt_table_pte(&pgt->geom, mm->virt_to_phys(mm, table))))
+		return pgt_skip();
+	pgt_unlinked_free(mm, table, child, pgt->geom.granule_shift);
+	return pgt_retry();
+}
+
 static struct pgt_action s2_map_leaf(const struct pgt_visit_ctx *ctx, struct s2_map_data *d)
 {
 	if (!d->annotate && pgt_s2_pte_owner(ctx->old))
@@ -463,6 +510,8 @@ static struct pgt_action s2_map_leaf(const struct pgt_visit_ctx *ctx, struct s2_
 		return s2_map_install(ctx, d);
 	if (s2_leaf_covers(ctx, d))
 		return ctx_shared(ctx) ? pgt_exit(-EAGAIN) : pgt_continue();
+	if (s2_children_fit(ctx, d))
+		return s2_map_fill(ctx, d);
 	return s2_map_descend(ctx, d);
 }
 
@@ -512,7 +561,7 @@ static struct pgt_action s2_map_collapse(const struct pgt_visit_ctx *ctx,
 	if (ctx_shared(ctx) && !d->annotate && s2_subtree_owned(ctx->pgt, ctx->old, ctx->level))
 		return pgt_exit(-EPERM);
 	new = s2_new_entry(ctx, d);
-	s2_map_cmo(ctx, new);
+	s2_map_cmo(ctx, d, s2_map_pa(ctx, d), pgt_ctx_entry_size(ctx));
 	if (!s2_break(ctx))
 		return pgt_retry();
 	pgt_pte_make(ctx, new);
@@ -574,19 +623,24 @@ static int s2_map_walk(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 fla
 
 /*
  * Exclusive walks count first, so that running dry or hitting an owner's
- * entry is found before anything changes.  A shared walk (a fault) cannot
- * count against a tree that moves under it: it needs the worst case cached.
+ * entry is found before anything changes -- unless no owner was ever
+ * written and the cache holds the worst case already.  A shared walk (a
+ * fault) cannot count against a tree that moves under it: it needs the
+ * worst case cached.
  */
 static int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
 {
 	struct pgt_memcache local = { 0 };
 	struct pgt_walker count = { .cb = s2_count_visitor, .arg = d, .flags = PGT_WALK_LEAF };
-	u64 worst = span_tables(&d->shape, pgt->geom.start_level, d->ipa, d->ipa + size);
+	u64 worst = s2_worst_tables(pgt, &d->shape, d->ipa, size);
 	u32 walk = PGT_WALK_TABLE_PRE | PGT_WALK_LEAF | (flags & PGT_WALK_SKIP_CMO);
 	int ret = s2_cache_check(pgt, d->mc);
 
 	if (ret)
 		return ret;
+	if (!(flags & PGT_WALK_SHARED) && !pgt->owners && !d->annotate && d->mc &&
+	    d->mc->nr >= worst)
+		return s2_map_walk(pgt, d, size, walk);
 	if (flags & PGT_WALK_SHARED) {
 		d->tables = worst;
 		ret = s2_reserve(pgt, d, &local);
@@ -652,6 +706,8 @@ int pgt_stage2_set_owner(struct pgt *pgt, u64 addr, u64 size, u32 owner,
 		ret = pgt_check_range(pgt, addr, size);
 	if (ret || !size)
 		return ret;
+	if (owner)
+		pgt->owners = true;
 	return s2_map_prepared(pgt, &d, size, 0);
 }
 
@@ -906,13 +962,18 @@ struct s2_attr_data {
 	pgt_s8 level;
 };
 
-static struct pgt_action s2_attr_visitor(const struct pgt_visit_ctx *ctx,
-					 enum pgt_walk_flags visit)
+static void s2_attr_note(struct s2_attr_data *d, u64 start, u64 size, pgt_s8 level)
 {
-	struct s2_attr_data *d = ctx->arg;
+	if (d->first == d->end)
+		d->first = start;
+	d->end = start + size;
+	d->level = level;
+}
+
+static struct pgt_action s2_attr_leaf(const struct pgt_visit_ctx *ctx, struct s2_attr_data *d)
+{
 	pgt_pte_t new = (ctx->old & ~d->clr) | d->set;
 
-	(void)visit;
 	if (!pgt_pte_valid(ctx->old))
 		return d->need_leaf ? pgt_exit(-ENOENT) : pgt_continue();
 	if (d->check_exec && (pgt_s2_pte_prot(ctx->old, s2_fwb(ctx->pgt)) & PGT_PROT_DEVICE))
@@ -921,12 +982,45 @@ static struct pgt_action s2_attr_visitor(const struct pgt_visit_ctx *ctx,
 		return pgt_retry();
 	d->young |= !!(ctx->old & PGT_PTE_AF);
 	d->level = ctx->level;
-	if (new != ctx->old) {
-		if (d->first == d->end)
-			d->first = pgt_ctx_entry_start(ctx);
-		d->end = pgt_ctx_entry_start(ctx) + pgt_ctx_entry_size(ctx);
-	}
+	if (new != ctx->old)
+		s2_attr_note(d, pgt_ctx_entry_start(ctx), pgt_ctx_entry_size(ctx), ctx->level);
 	return pgt_continue();
+}
+
+/*
+ * An exclusive walk over a whole last-level table changes its leaves in one
+ * pass (no one else writes them; the TLB is dealt with after the walk).
+ */
+static struct pgt_action s2_attr_sweep(const struct pgt_visit_ctx *ctx, struct s2_attr_data *d)
+{
+	const struct pgt *pgt = ctx->pgt;
+	pgt_pte_t *table = pte_table_virt(pgt, ctx->old);
+	u64 start = pgt_ctx_entry_start(ctx), size = pgt_level_size(&pgt->geom, ctx->level + 1);
+	u32 i, n = pgt_table_entries(&pgt->geom);
+
+	if (ctx_shared(ctx) || !pgt_ctx_entry_inside(ctx) ||
+	    !s2_table_is_last(pgt, table, ctx->level + 1))
+		return pgt_continue();
+	for (i = 0; i < n; i++) {
+		pgt_pte_t old = pgt_read_once(&table[i]), new = (old & ~d->clr) | d->set;
+
+		if (!pgt_pte_valid(old))
+			continue;
+		d->young |= !!(old & PGT_PTE_AF);
+		if (new == old)
+			continue;
+		pgt_write_once(&table[i], new);
+		s2_attr_note(d, start + i * size, size, ctx->level + 1);
+	}
+	return pgt_skip();
+}
+
+static struct pgt_action s2_attr_visitor(const struct pgt_visit_ctx *ctx,
+					 enum pgt_walk_flags visit)
+{
+	if (visit == PGT_WALK_TABLE_PRE)
+		return s2_attr_sweep(ctx, ctx->arg);
+	return s2_attr_leaf(ctx, ctx->arg);
 }
 
 static int s2_attr_walk(struct pgt *pgt, u64 addr, u64 size, struct s2_attr_data *d,
@@ -935,7 +1029,8 @@ static int s2_attr_walk(struct pgt *pgt, u64 addr, u64 size, struct s2_attr_data
 	struct pgt_walker walker = { .cb = s2_attr_visitor, .arg = d, .flags = PGT_WALK_LEAF };
 	int ret = flags & ~PGT_WALK_SHARED ? -EINVAL : 0;
 
-	walker.flags |= flags;
+	/* Ranges of an exclusive walk may sweep whole tables. */
+	walker.flags |= flags | (d->need_leaf || flags ? 0 : PGT_WALK_TABLE_PRE);
 	if (!ret && !d->need_leaf)
 		ret = pgt_check_aligned(pgt, addr, size, 0);
 	return ret ? ret : pgt_walk(pgt, addr, size, &walker);
