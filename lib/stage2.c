@@ -862,6 +862,12 @@ static void s2_unmap_table(const struct pgt_visit_ctx *ctx, struct s2_unmap_data
 		s2_unmap_unlink(ctx, d, child);
 }
 
+/* Only a range as large as a last-level table's span can cover one whole. */
+static bool s2_may_sweep(const struct pgt *pgt, u64 size)
+{
+	return size >= pgt_level_size(&pgt->geom, PGT_MAX_LEVEL - 1);
+}
+
 /* Does the table below hold only leaves and invalid entries? */
 static bool s2_table_is_last(const struct pgt *pgt, const pgt_pte_t *table, pgt_s8 level)
 {
@@ -933,7 +939,8 @@ int pgt_stage2_unmap_filtered(struct pgt *pgt, u64 addr, u64 size, bool device_o
 	struct pgt_walker walker = {
 		.cb = s2_unmap_visitor,
 		.arg = &d,
-		.flags = PGT_WALK_TABLE_PRE | PGT_WALK_LEAF | PGT_WALK_TABLE_POST,
+		.flags = PGT_WALK_LEAF | PGT_WALK_TABLE_POST |
+			 (s2_may_sweep(pgt, size) ? PGT_WALK_TABLE_PRE : 0),
 	};
 	int ret = pgt_check_aligned(pgt, addr, size, 0);
 
@@ -1029,8 +1036,10 @@ static int s2_attr_walk(struct pgt *pgt, u64 addr, u64 size, struct s2_attr_data
 	struct pgt_walker walker = { .cb = s2_attr_visitor, .arg = d, .flags = PGT_WALK_LEAF };
 	int ret = flags & ~PGT_WALK_SHARED ? -EINVAL : 0;
 
-	/* Ranges of an exclusive walk may sweep whole tables. */
-	walker.flags |= flags | (d->need_leaf || flags ? 0 : PGT_WALK_TABLE_PRE);
+	walker.flags |= flags;
+	/* Ranges of an exclusive walk spanning whole last-level tables sweep them. */
+	if (!d->need_leaf && !flags && s2_may_sweep(pgt, size))
+		walker.flags |= PGT_WALK_TABLE_PRE;
 	if (!ret && !d->need_leaf)
 		ret = pgt_check_aligned(pgt, addr, size, 0);
 	return ret ? ret : pgt_walk(pgt, addr, size, &walker);

@@ -84,12 +84,17 @@ static int visit_settled(struct walk_data *data, struct pgt_visit_ctx *ctx, bool
 	u32 tries = 0;
 
 	for (;;) {
+		enum pgt_walk_flags visit;
+
 		/* Acquire: pairs with the release that published a table's contents. */
 		ctx->old = pgt_load_acquire(ctx->ptep);
 		if (post && !pgt_pte_is_table(ctx->old, ctx->level))
 			return 0;
-		act = call_visitor(data, ctx, post ? PGT_WALK_TABLE_POST :
-						    first_visit(ctx->old, ctx->level));
+		visit = post ? PGT_WALK_TABLE_POST : first_visit(ctx->old, ctx->level);
+		/* A visit nobody asked for: nothing to settle (a lock still is). */
+		if (!(data->walker->flags & visit) && !pgt_pte_is_locked(ctx->old))
+			return 0;
+		act = call_visitor(data, ctx, visit);
 		if (act.kind != PGT_ACT_RETRY)
 			break;
 		if (++tries > PGT_WALK_RETRIES) {
@@ -127,7 +132,7 @@ static int visit_entry(struct walk_data *data, struct pgt_visit_ctx *ctx, u32 sh
 	}
 
 	ret = walk_table(data, pte_table_virt(data->pgt, now), ctx->level + 1);
-	if (data->stopped)
+	if (data->stopped || !(data->walker->flags & PGT_WALK_TABLE_POST))
 		return ret;
 	return visit_settled(data, ctx, true, &skip);
 }
