@@ -24,7 +24,7 @@
 #include <linux/bug.h>
 #include <linux/compiler.h>
 #include <linux/atomic.h>
-#include <linux/processor.h>
+#include <vdso/processor.h>	/* cpu_relax(), without arm64's page-table definitions */
 #include <asm/barrier.h>
 
 typedef s8 pgt_s8;
@@ -33,11 +33,15 @@ typedef s8 pgt_s8;
 #define pgt_write_once(p, v)		WRITE_ONCE(*(p), (v))
 #define pgt_load_acquire(p)		smp_load_acquire(p)
 #define pgt_store_release(p, v)		smp_store_release((p), (v))
-#define pgt_cmpxchg(p, old, new)	(cmpxchg((p), (old), (new)) == (old))
+#define pgt_cmpxchg(p, old, new) ({					\
+	__typeof__(*(p)) __old = (old);					\
+	cmpxchg((p), __old, (new)) == __old;				\
+})
 
 /*
  * These tables are never live on a CPU in the kernel home, so ordering
- * between CPUs is all that is needed; arm64 maps them to the real DSBs.
+ * between CPUs is all that is needed: the smp_* barriers (DMB on arm64),
+ * not the DSBs a home whose tables are live would need.
  */
 #define pgt_dsb_ishst()			smp_wmb()
 #define pgt_dsb_ish()			smp_mb()

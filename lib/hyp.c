@@ -7,11 +7,11 @@
  */
 #include "internal.h"
 
-#define S1_ATTRINDX_SHIFT	2
-#define S1_ATTRINDX_MASK	PGT_GENMASK(4, 2)
+#define PGT_S1_ATTRINDX_SHIFT	2
+#define PGT_S1_ATTRINDX_MASK	PGT_GENMASK(4, 2)
 /* AP[1] is RES1 in a single-privilege regime; AP[2] set means read-only. */
-#define S1_AP_RES1		PGT_BIT(6)
-#define S1_AP_RDONLY		PGT_BIT(7)
+#define PGT_S1_AP_RES1		PGT_BIT(6)
+#define PGT_S1_AP_RDONLY		PGT_BIT(7)
 
 /* ---- Descriptors ---- */
 
@@ -31,11 +31,11 @@ pgt_pte_t pgt_hyp_leaf_pte(const struct pgt_geometry *geom, u64 pa, u32 prot, pg
 	u64 attr_idx = prot & PGT_PROT_DEVICE ? PGT_HYP_ATTR_DEVICE : PGT_HYP_ATTR_NORMAL;
 	pgt_pte_t pte = pgt_pte_addr(geom, pa) | pte_leaf_type(level);
 
-	pte |= attr_idx << S1_ATTRINDX_SHIFT | S1_AP_RES1 | PTE_SH_INNER | PGT_PTE_AF;
+	pte |= attr_idx << PGT_S1_ATTRINDX_SHIFT | PGT_S1_AP_RES1 | PGT_SH_INNER | PGT_PTE_AF;
 	if (!(prot & PGT_PROT_W))
-		pte |= S1_AP_RDONLY;
+		pte |= PGT_S1_AP_RDONLY;
 	if (!(prot & PGT_PROT_X))
-		pte |= PTE_XN;
+		pte |= PGT_XN;
 	return pte | prot_to_sw_bits(prot);
 }
 
@@ -43,11 +43,11 @@ u32 pgt_hyp_pte_prot(pgt_pte_t pte)
 {
 	u32 prot = PGT_PROT_R | sw_bits_to_prot(pte);
 
-	if (!(pte & S1_AP_RDONLY))
+	if (!(pte & PGT_S1_AP_RDONLY))
 		prot |= PGT_PROT_W;
-	if (!(pte & PTE_XN))
+	if (!(pte & PGT_XN))
 		prot |= PGT_PROT_X;
-	if ((pte & S1_ATTRINDX_MASK) >> S1_ATTRINDX_SHIFT == PGT_HYP_ATTR_DEVICE)
+	if ((pte & PGT_S1_ATTRINDX_MASK) >> PGT_S1_ATTRINDX_SHIFT == PGT_HYP_ATTR_DEVICE)
 		prot |= PGT_PROT_DEVICE;
 	return prot;
 }

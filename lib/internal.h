@@ -8,32 +8,32 @@
 #include "pgtable.h"
 
 /* Descriptor bits that carry attributes rather than an address or a type. */
-#define PTE_ATTR_MASK		(PGT_GENMASK(63, 50) | PGT_GENMASK(11, 2))
+#define PGT_ATTR_MASK		(PGT_GENMASK(63, 50) | PGT_GENMASK(11, 2))
 /* Bits 1:0 of a block, and of a page (level 3). */
-#define PTE_TYPE_BLOCK		1ULL
-#define PTE_TYPE_PAGE		3ULL
+#define PGT_TYPE_BLOCK		1ULL
+#define PGT_TYPE_PAGE		3ULL
 /* Shareability field, bits 9:8: inner shareable. */
-#define PTE_SH_INNER		(3ULL << 8)
+#define PGT_SH_INNER		(3ULL << 8)
 /* Execute-never (stage 1 XN, stage 2 XN[1]). */
-#define PTE_XN			PGT_BIT(54)
-#define PTE_SW_SHIFT		55
-#define PROT_SW_SHIFT		8
+#define PGT_XN			PGT_BIT(54)
+#define PGT_SW_SHIFT		55
+#define PGT_PROT_SW_SHIFT		8
 
 /* The type bits a leaf needs at @level. */
 static inline pgt_pte_t pte_leaf_type(pgt_s8 level)
 {
-	return level == PGT_MAX_LEVEL ? PTE_TYPE_PAGE : PTE_TYPE_BLOCK;
+	return level == PGT_MAX_LEVEL ? PGT_TYPE_PAGE : PGT_TYPE_BLOCK;
 }
 
 /* Software bits move between enum pgt_prot and descriptor bits 58:55. */
 static inline pgt_pte_t prot_to_sw_bits(u32 prot)
 {
-	return (pgt_pte_t)((prot & PGT_PROT_SW_MASK) >> PROT_SW_SHIFT) << PTE_SW_SHIFT;
+	return (pgt_pte_t)((prot & PGT_PROT_SW_MASK) >> PGT_PROT_SW_SHIFT) << PGT_SW_SHIFT;
 }
 
 static inline u32 sw_bits_to_prot(pgt_pte_t pte)
 {
-	return (u32)((pte & PGT_PTE_SW_MASK) >> PTE_SW_SHIFT) << PROT_SW_SHIFT;
+	return (u32)((pte & PGT_PTE_SW_MASK) >> PGT_SW_SHIFT) << PGT_PROT_SW_SHIFT;
 }
 
 /* The library's view of the table a table descriptor points to. */

@@ -154,7 +154,7 @@ void pgt_fill_split(const struct pgt *pgt, pgt_pte_t *table, pgt_pte_t block, pg
 	pgt_s8 child_level = level + 1;
 	u64 child_size = pgt_level_size(&pgt->geom, child_level);
 	u64 pa = pgt_pte_addr(&pgt->geom, block);
-	pgt_pte_t attrs = (block & PTE_ATTR_MASK) | pte_leaf_type(child_level);
+	pgt_pte_t attrs = (block & PGT_ATTR_MASK) | pte_leaf_type(child_level);
 	u32 i, n = pgt_table_entries(&pgt->geom);
 
 	for (i = 0; i < n; i++)

@@ -4,20 +4,20 @@
  */
 #include "internal.h"
 
-#define S2_MEMATTR_SHIFT	2
-#define S2_MEMATTR_MASK		PGT_GENMASK(5, 2)
+#define PGT_S2_MEMATTR_SHIFT	2
+#define PGT_S2_MEMATTR_MASK		PGT_GENMASK(5, 2)
 /* MemAttr[3:0] without FEAT_S2FWB: outer and inner write-back; Device-nGnRE. */
-#define S2_MEMATTR_NORMAL	0xfULL
-#define S2_MEMATTR_DEVICE	0x1ULL
+#define PGT_S2_MEMATTR_NORMAL	0xfULL
+#define PGT_S2_MEMATTR_DEVICE	0x1ULL
 /* With FEAT_S2FWB: 0b110 is Normal write-back, bit 2 clear means Device. */
-#define S2_FWB_MEMATTR_NORMAL	0x6ULL
-#define S2_FWB_MEMATTR_DEVICE	0x1ULL
-#define S2AP_R			PGT_BIT(6)
-#define S2AP_W			PGT_BIT(7)
+#define PGT_S2_FWB_MEMATTR_NORMAL	0x6ULL
+#define PGT_S2_FWB_MEMATTR_DEVICE	0x1ULL
+#define PGT_S2AP_R			PGT_BIT(6)
+#define PGT_S2AP_W			PGT_BIT(7)
 /* Without FEAT_XNX bit 53 is RES0; with it, 0b00 in 54:53 is the only "executable". */
-#define S2_XN_MASK		PGT_GENMASK(54, 53)
-#define S2_OWNER_SHIFT		2
-#define S2_OWNER_MASK		PGT_GENMASK(15, 2)
+#define PGT_S2_XN_MASK		PGT_GENMASK(54, 53)
+#define PGT_S2_OWNER_SHIFT		2
+#define PGT_S2_OWNER_MASK		PGT_GENMASK(15, 2)
 
 /* ---- Descriptors ---- */
 
@@ -37,15 +37,15 @@ static pgt_pte_t s2_memattr(u32 prot, bool fwb)
 	u64 attr;
 
 	if (prot & PGT_PROT_DEVICE)
-		attr = fwb ? S2_FWB_MEMATTR_DEVICE : S2_MEMATTR_DEVICE;
+		attr = fwb ? PGT_S2_FWB_MEMATTR_DEVICE : PGT_S2_MEMATTR_DEVICE;
 	else
-		attr = fwb ? S2_FWB_MEMATTR_NORMAL : S2_MEMATTR_NORMAL;
-	return attr << S2_MEMATTR_SHIFT;
+		attr = fwb ? PGT_S2_FWB_MEMATTR_NORMAL : PGT_S2_MEMATTR_NORMAL;
+	return attr << PGT_S2_MEMATTR_SHIFT;
 }
 
 static bool s2_memattr_is_device(pgt_pte_t pte, bool fwb)
 {
-	u64 attr = (pte & S2_MEMATTR_MASK) >> S2_MEMATTR_SHIFT;
+	u64 attr = (pte & PGT_S2_MEMATTR_MASK) >> PGT_S2_MEMATTR_SHIFT;
 
 	return fwb ? !(attr & 0x4) : !(attr & 0xc);
 }
@@ -55,13 +55,13 @@ pgt_pte_t pgt_s2_leaf_pte(const struct pgt_geometry *geom, u64 pa, u32 prot, pgt
 {
 	pgt_pte_t pte = pgt_pte_addr(geom, pa) | pte_leaf_type(level);
 
-	pte |= s2_memattr(prot, fwb) | PTE_SH_INNER | PGT_PTE_AF;
+	pte |= s2_memattr(prot, fwb) | PGT_SH_INNER | PGT_PTE_AF;
 	if (prot & PGT_PROT_R)
-		pte |= S2AP_R;
+		pte |= PGT_S2AP_R;
 	if (prot & PGT_PROT_W)
-		pte |= S2AP_W;
+		pte |= PGT_S2AP_W;
 	if (!(prot & PGT_PROT_X))
-		pte |= PTE_XN;
+		pte |= PGT_XN;
 	return pte | prot_to_sw_bits(prot);
 }
 
@@ -69,11 +69,11 @@ u32 pgt_s2_pte_prot(pgt_pte_t pte, bool fwb)
 {
 	u32 prot = sw_bits_to_prot(pte);
 
-	if (pte & S2AP_R)
+	if (pte & PGT_S2AP_R)
 		prot |= PGT_PROT_R;
-	if (pte & S2AP_W)
+	if (pte & PGT_S2AP_W)
 		prot |= PGT_PROT_W;
-	if (!(pte & S2_XN_MASK))
+	if (!(pte & PGT_S2_XN_MASK))
 		prot |= PGT_PROT_X;
 	if (s2_memattr_is_device(pte, fwb))
 		prot |= PGT_PROT_DEVICE;
@@ -82,14 +82,14 @@ u32 pgt_s2_pte_prot(pgt_pte_t pte, bool fwb)
 
 pgt_pte_t pgt_s2_owner_pte(u32 owner)
 {
-	return ((pgt_pte_t)owner << S2_OWNER_SHIFT) & S2_OWNER_MASK;
+	return ((pgt_pte_t)owner << PGT_S2_OWNER_SHIFT) & PGT_S2_OWNER_MASK;
 }
 
 u32 pgt_s2_pte_owner(pgt_pte_t pte)
 {
 	if (pgt_pte_valid(pte))
 		return 0;
-	return (pte & S2_OWNER_MASK) >> S2_OWNER_SHIFT;
+	return (pte & PGT_S2_OWNER_MASK) >> PGT_S2_OWNER_SHIFT;
 }
 
 /* SL0 counts start levels back from the deepest one the granule can start at. */
@@ -178,6 +178,15 @@ int pgt_stage2_destroy_range(struct pgt *pgt, u64 addr, u64 size)
 	if (!ret && !PGT_IS_ALIGNED(addr | size, root_entry))
 		ret = -EINVAL;
 	return ret ? ret : pgt_walk(pgt, addr, size, &walker);
+}
+
+/*
+ * Only a range as large as a last-level table's span can cover a whole table:
+ * smaller ones need no TABLE_PRE visits (no collapse, no sweep).
+ */
+static bool s2_may_sweep(const struct pgt *pgt, u64 size)
+{
+	return size >= pgt_level_size(&pgt->geom, PGT_MAX_LEVEL - 1);
 }
 
 /* ---- counting the tables a map needs ---- */
@@ -633,11 +642,14 @@ static int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32
 	struct pgt_memcache local = { 0 };
 	struct pgt_walker count = { .cb = s2_count_visitor, .arg = d, .flags = PGT_WALK_LEAF };
 	u64 worst = s2_worst_tables(pgt, &d->shape, d->ipa, size);
-	u32 walk = PGT_WALK_TABLE_PRE | PGT_WALK_LEAF | (flags & PGT_WALK_SKIP_CMO);
+	u32 walk = PGT_WALK_LEAF | (flags & PGT_WALK_SKIP_CMO);
 	int ret = s2_cache_check(pgt, d->mc);
 
 	if (ret)
 		return ret;
+	/* Only a range as large as a table's span can collapse one. */
+	if (s2_may_sweep(pgt, size))
+		walk |= PGT_WALK_TABLE_PRE;
 	if (!(flags & PGT_WALK_SHARED) && !pgt->owners && !d->annotate && d->mc &&
 	    d->mc->nr >= worst)
 		return s2_map_walk(pgt, d, size, walk);
@@ -862,11 +874,6 @@ static void s2_unmap_table(const struct pgt_visit_ctx *ctx, struct s2_unmap_data
 		s2_unmap_unlink(ctx, d, child);
 }
 
-/* Only a range as large as a last-level table's span can cover one whole. */
-static bool s2_may_sweep(const struct pgt *pgt, u64 size)
-{
-	return size >= pgt_level_size(&pgt->geom, PGT_MAX_LEVEL - 1);
-}
 
 /* Does the table below hold only leaves and invalid entries? */
 static bool s2_table_is_last(const struct pgt *pgt, const pgt_pte_t *table, pgt_s8 level)
@@ -957,7 +964,6 @@ int pgt_stage2_unmap(struct pgt *pgt, u64 addr, u64 size)
 
 /* ---- attributes: wrprotect, young, relax_perms ---- */
 
-#define S2AP_MASK		(S2AP_R | S2AP_W)
 
 /* Set and clear bits of every valid leaf; remember what was seen and changed. */
 struct s2_attr_data {
@@ -1047,7 +1053,7 @@ static int s2_attr_walk(struct pgt *pgt, u64 addr, u64 size, struct s2_attr_data
 
 int pgt_stage2_wrprotect(struct pgt *pgt, u64 addr, u64 size)
 {
-	struct s2_attr_data d = { .clr = S2AP_W };
+	struct s2_attr_data d = { .clr = PGT_S2AP_W };
 	int ret = s2_attr_walk(pgt, addr, size, &d, 0);
 
 	/* Taking a permission away must reach every TLB before the caller relies on it. */
@@ -1078,8 +1084,8 @@ int pgt_stage2_relax_perms(struct pgt *pgt, u64 addr, u32 prot, u32 flags)
 
 	if (prot & ~PGT_PROT_RWX)
 		return -EINVAL;
-	d.set = (prot & PGT_PROT_R ? S2AP_R : 0) | (prot & PGT_PROT_W ? S2AP_W : 0);
-	d.clr = prot & PGT_PROT_X ? S2_XN_MASK : 0;
+	d.set = (prot & PGT_PROT_R ? PGT_S2AP_R : 0) | (prot & PGT_PROT_W ? PGT_S2AP_W : 0);
+	d.clr = prot & PGT_PROT_X ? PGT_S2_XN_MASK : 0;
 	ret = s2_attr_walk(pgt, addr, 1, &d, flags);
 	if (!ret && d.end != d.first)
 		pgt_tlbi_va(pgt, d.first, d.level, true);

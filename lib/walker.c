@@ -170,6 +170,35 @@ static int walk_table(struct walk_data *data, pgt_pte_t *table, pgt_s8 level)
 	return 0;
 }
 
+/*
+ * While the whole range lies inside one table entry that the walk does not
+ * visit (no TABLE_PRE, no TABLE_POST), there is nothing to decide there:
+ * follow it without a visit.  Anything else -- a leaf, an empty or locked
+ * entry, a range spanning entries -- stops the descent, and the ordinary
+ * walk takes over at that level.
+ */
+static pgt_pte_t *descend_quietly(struct walk_data *data, pgt_pte_t *table, pgt_s8 *level)
+{
+	const struct pgt_geometry *geom = &data->pgt->geom;
+	u32 entries = geom->root_entries;
+
+	if (data->walker->flags & (PGT_WALK_TABLE_PRE | PGT_WALK_TABLE_POST))
+		return table;
+	for (; *level < PGT_MAX_LEVEL; (*level)++) {
+		u32 shift = pgt_level_shift(geom, *level);
+		pgt_pte_t pte;
+
+		if (data->addr >> shift != (data->end - 1) >> shift)
+			break;
+		pte = pgt_load_acquire(&table[(data->addr >> shift) & (entries - 1)]);
+		if (!pgt_pte_is_table(pte, *level))
+			break;
+		table = pte_table_virt(data->pgt, pte);
+		entries = pgt_table_entries(geom);
+	}
+	return table;
+}
+
 int pgt_walk(struct pgt *pgt, u64 addr, u64 size, const struct pgt_walker *walker)
 {
 	struct walk_data data = {
@@ -181,13 +210,17 @@ int pgt_walk(struct pgt *pgt, u64 addr, u64 size, const struct pgt_walker *walke
 	struct pgt_mm_ops *mm = pgt->mm_ops;
 	bool shared = walker->flags & PGT_WALK_SHARED;
 	int ret = pgt_check_range(pgt, addr, size);
+	pgt_pte_t *table;
+	pgt_s8 level;
 
 	if (ret || !size)
 		return ret;
 
 	if (shared && mm->shared_walk_begin)
 		mm->shared_walk_begin(mm);
-	ret = walk_table(&data, pgt->root, pgt->geom.start_level);
+	level = pgt->geom.start_level;
+	table = descend_quietly(&data, pgt->root, &level);
+	ret = walk_table(&data, table, level);
 	if (shared && mm->shared_walk_end)
 		mm->shared_walk_end(mm);
 	return ret;
