@@ -898,13 +898,19 @@ static struct pgt_action s2_unmap_sweep(const struct pgt_visit_ctx *ctx,
 {
 	const struct pgt *pgt = ctx->pgt;
 	pgt_pte_t *table = pte_table_virt(pgt, ctx->old);
-	u64 start = pgt_ctx_entry_start(ctx), size = pgt_level_size(&pgt->geom, ctx->level + 1);
+	u64 size = pgt_level_size(&pgt->geom, ctx->level + 1);
 	u32 i, n = pgt_table_entries(&pgt->geom);
 	int live = 0;
 
 	if (!d->batch || d->device_only || !pgt_ctx_entry_inside(ctx) ||
 	    !s2_table_is_last(pgt, table, ctx->level + 1))
 		return pgt_continue();
+	/*
+	 * The table's whole span is invalidated before any clean queued here
+	 * runs, even when the queue overflows mid-sweep: each entry is zero
+	 * before its clean is queued, so no TLB can refill it afterwards.
+	 */
+	s2_unmap_note_tlbi(d, pgt_ctx_entry_start(ctx), pgt_ctx_entry_size(ctx), PGT_NO_LEVEL);
 	for (i = 0; i < n; i++) {
 		pgt_pte_t old = table[i];
 
@@ -912,8 +918,8 @@ static struct pgt_action s2_unmap_sweep(const struct pgt_visit_ctx *ctx,
 			continue;
 		table[i] = 0;
 		live++;
-		if (pgt_pte_valid(old))
-			s2_unmap_gone(pgt, d, old, start + i * size, size, ctx->level + 1);
+		if (s2_needs_clean(pgt, old))
+			s2_unmap_queue_clean(pgt, d, pgt_pte_addr(&pgt->geom, old), size);
 	}
 	pgt_table_add_refs(pgt, table, -live);
 	s2_unmap_unlink(ctx, d, table);
@@ -1009,7 +1015,7 @@ static struct pgt_action s2_attr_sweep(const struct pgt_visit_ctx *ctx, struct s
 	const struct pgt *pgt = ctx->pgt;
 	pgt_pte_t *table = pte_table_virt(pgt, ctx->old);
 	u64 start = pgt_ctx_entry_start(ctx), size = pgt_level_size(&pgt->geom, ctx->level + 1);
-	u32 i, n = pgt_table_entries(&pgt->geom);
+	u32 i, n = pgt_table_entries(&pgt->geom), first = n, last = 0;
 
 	if (ctx_shared(ctx) || !pgt_ctx_entry_inside(ctx) ||
 	    !s2_table_is_last(pgt, table, ctx->level + 1))
@@ -1023,8 +1029,12 @@ static struct pgt_action s2_attr_sweep(const struct pgt_visit_ctx *ctx, struct s
 		if (new == old)
 			continue;
 		pgt_write_once(&table[i], new);
-		s2_attr_note(d, start + i * size, size, ctx->level + 1);
+		last = i;
+		if (first == n)
+			first = i;
 	}
+	if (first < n)
+		s2_attr_note(d, start + first * size, (last - first + 1) * size, ctx->level + 1);
 	return pgt_skip();
 }
 
