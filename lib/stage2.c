@@ -740,6 +740,10 @@ static void s2_clean(const struct pgt *pgt, u64 pa, u64 size)
 
 #define S2_UNMAP_RUNS	16
 
+struct s2_clean_run {
+	u64 pa, size;
+};
+
 /*
  * One ranged invalidation after the walk instead of one per entry, when the
  * home offers ranges.  What must wait for that invalidation waits here:
@@ -755,7 +759,7 @@ struct s2_unmap_data {
 	pgt_s8 tlbi_level;	/* the level of every leaf cleared, or PGT_NO_LEVEL */
 	void *freed;
 	struct pgt_memcache *recycle;	/* freed tables go here rather than back home */
-	struct { u64 pa, size; } runs[S2_UNMAP_RUNS];
+	struct s2_clean_run *runs;	/* S2_UNMAP_RUNS of them, left uninitialised */
 	u32 nr_runs;
 };
 
@@ -944,10 +948,13 @@ static struct pgt_action s2_unmap_visitor(const struct pgt_visit_ctx *ctx,
 int pgt_stage2_unmap_filtered(struct pgt *pgt, u64 addr, u64 size, bool device_only,
 			      struct pgt_memcache *recycle)
 {
+	/* Not zeroed: a freestanding compiler would reach for memset. */
+	struct s2_clean_run runs[S2_UNMAP_RUNS];
 	struct s2_unmap_data d = {
 		.batch = pgt->mm_ops->tlbi_range || recycle,
 		.device_only = device_only,
 		.recycle = recycle,
+		.runs = runs,
 	};
 	struct pgt_walker walker = {
 		.cb = s2_unmap_visitor,
