@@ -1100,4 +1100,5 @@ int pgt_host_map_range(struct pgt_host *host, const struct pgt_host_range *range
  */
 int pgt_host_idmap(struct pgt_host *host, u64 addr);
 
+#include "pgtable_vm.h"
 #endif /* PGTABLE_H */

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * exports.c - the library's public API (every function include/pgtable.h
- * declares; its static inline helpers need no export) and the kernel home,
- * exported GPL so that other modules can build on pgtable.ko.
+ * and include/pgtable_vm.h declare; static inline helpers need no export)
+ * and the kernel home, exported GPL so that other modules can build on
+ * pgtable.ko.
  *
  * This is the one place that lists them.  scripts/kmod-build.sh compares the
- * built module's exports with include/pgtable.h and fails, naming it, when a
+ * built module's exports with both headers and fails, naming it, when a
  * function declared there is missing here.
  */
 #include <linux/export.h>
@@ -69,6 +70,26 @@ EXPORT_SYMBOL_GPL(pgt_stage2_create_unlinked);
 EXPORT_SYMBOL_GPL(pgt_host_find_range);
 EXPORT_SYMBOL_GPL(pgt_host_map_range);
 EXPORT_SYMBOL_GPL(pgt_host_idmap);
+
+/* The VM layer: memslots, the HVA range operator, MMUs, VMIDs (lib/vm.c, lib/mmu.c) */
+EXPORT_SYMBOL_GPL(pgt_s2_mmu_destroy);
+EXPORT_SYMBOL_GPL(pgt_s2_mmu_init);
+EXPORT_SYMBOL_GPL(pgt_s2_mmu_load);
+EXPORT_SYMBOL_GPL(pgt_s2_mmu_map);
+EXPORT_SYMBOL_GPL(pgt_s2_mmu_vmid);
+EXPORT_SYMBOL_GPL(pgt_s2_mmu_vttbr);
+EXPORT_SYMBOL_GPL(pgt_vm_handle_age);
+EXPORT_SYMBOL_GPL(pgt_vm_handle_contents);
+EXPORT_SYMBOL_GPL(pgt_vm_handle_unmap);
+EXPORT_SYMBOL_GPL(pgt_vm_hva_range_op);
+EXPORT_SYMBOL_GPL(pgt_vm_init);
+EXPORT_SYMBOL_GPL(pgt_vm_memslot_delete);
+EXPORT_SYMBOL_GPL(pgt_vm_memslot_find_gfn);
+EXPORT_SYMBOL_GPL(pgt_vm_memslot_find_hva);
+EXPORT_SYMBOL_GPL(pgt_vm_memslot_insert);
+EXPORT_SYMBOL_GPL(pgt_vm_memslots_init);
+EXPORT_SYMBOL_GPL(pgt_vmid_allocator_init);
+EXPORT_SYMBOL_GPL(pgt_vmid_update);
 
 /* The kernel home (kmod/mm.c) */
 EXPORT_SYMBOL_GPL(pgt_kmod_mm_ops);

@@ -96,12 +96,13 @@ fi
 cp "$src/pgtable.ko" "$dest/pgtable.ko"
 
 # ---- every function of the public API is exported (kmod/exports.c)
-declared=$(grep -E '^[a-z][a-z0-9_ ]*[ *]pgt_[a-z0-9_]+\(' include/pgtable.h | grep -v '^static' |
+declared=$(grep -hE '^[a-z][a-z0-9_ ]*[ *]pgt_[a-z0-9_]+\(' include/pgtable.h include/pgtable_vm.h |
+	   grep -v '^static' |
 	   sed -E 's/^[^(]*[ *](pgt_[a-z0-9_]+)\(.*/\1/' | sort -u)
 exported=$(awk '$3 ~ /pgtable$/ && $4 == "EXPORT_SYMBOL_GPL" { print $2 }' "$src/Module.symvers" | sort -u)
 missing=$(comm -23 <(echo "$declared") <(echo "$exported"))
 if [ -n "$missing" ]; then
-	echo "kmod-build: $arch: declared in include/pgtable.h but not exported (add to kmod/exports.c):" >&2
+	echo "kmod-build: $arch: declared in include/pgtable*.h but not exported (add to kmod/exports.c):" >&2
 	echo "$missing" | sed 's/^/    /' >&2
 	exit 1
 fi

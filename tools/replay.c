@@ -30,6 +30,20 @@ static const struct cmd commands[] = {
 	{ "translate", "n", "translate <addr>", CMD_TABLE | CMD_NO_OK, NULL, cmd_translate },
 	{ "dump", "", "dump", CMD_TABLE | CMD_SELF, NULL, cmd_dump },
 	{ "stats", "", "stats", CMD_NO_OK, NULL, cmd_stats },
+	{ "vm", NULL, "vm ia=<bits> [granule=4k|16k|64k] [pa=<bits>] [as=<n>] [cpus=<n>] "
+	  "[vmid=<bits>] [fwb] [pages]", 0, cmd_parse_vm, cmd_vm },
+	{ "memslot", NULL, "memslot <as> <gfn> <npages> <hva> [ro]", 0, cmd_parse_memslot,
+	  cmd_memslot },
+	{ "memslot_del", "in", "memslot_del <as> <gfn>", 0, NULL, cmd_memslot_del },
+	{ "mmu_new", NULL, "mmu_new [as=<n>] [shares=<id>]", 0, cmd_parse_mmu_new, cmd_mmu_new },
+	{ "mmu_del", "i", "mmu_del <id>", 0, NULL, cmd_mmu_del },
+	{ "mmu_translate", "in", "mmu_translate <id> <addr>", CMD_NO_OK, NULL, cmd_mmu_translate },
+	{ "mmu_dump", "i", "mmu_dump <id>", CMD_SELF, NULL, cmd_mmu_dump },
+	{ "gfn_map", "innnp", "gfn_map <mmu> <gfn> <npages> <pa> <prot>", 0, NULL, cmd_gfn_map },
+	{ "hva_unmap", "nn", "hva_unmap <start> <end>", 0, NULL, cmd_hva_unmap },
+	{ "hva_age", "nn", "hva_age <start> <end>", 0, NULL, cmd_hva_age },
+	{ "hva_init", "nn", "hva_init <start> <end>", 0, NULL, cmd_hva_init },
+	{ "vcpu_run", "iii", "vcpu_run <vcpu> <cpu> <mmu>", 0, NULL, cmd_vcpu_run },
 };
 
 const struct cmd *replay_commands(size_t *n)
@@ -249,6 +263,7 @@ static int replay_teardown(struct replay *r, u64 warnings_before)
 	int status = REPLAY_OK;
 
 	replay_drop_table(r);
+	replay_drop_vm(r);
 	replay_free_regions(r);
 	host_mm_drain_deferred(r->hm);
 	in_use = host_mm_in_use_bytes(r->hm);

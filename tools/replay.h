@@ -28,7 +28,9 @@ struct replay_opts {
 #define REPLAY_DEFAULT_MEM	(256ULL << 20)
 #define REPLAY_DEFAULT_BASE	0x40000000ULL
 
-/** struct replay - one session: the arena, the current table, the caches. */
+struct replay_vm;
+
+/** struct replay - one session: the arena, the current table, the caches, the VM. */
 struct replay {
 	struct host_mm *hm;
 	struct pgt_mm_ops *mm;
@@ -44,6 +46,7 @@ struct replay {
 	struct pgt_mem_region *regions;
 	u32 nr_regions;
 	u32 cap_regions;
+	struct replay_vm *vm;		/* tools/cmd_vm.c; NULL before "vm" */
 	char msg[160];			/* what is wrong with the current line */
 };
 
@@ -53,7 +56,7 @@ struct replay {
 
 /** struct cmd_args - one parsed command line. */
 struct cmd_args {
-	u64 num[3];
+	u64 num[4];
 	u32 prot;
 	struct pgt_config cfg;
 	char echo[REPLAY_ECHO_LEN];	/* the command, canonically spelled */
@@ -132,5 +135,23 @@ u64 replay_table_pages(struct replay *r);
 
 /* tools/dump_raw.c */
 int cmd_dump(struct replay *r, struct cmd_args *a);
+
+/* tools/cmd_vm.c */
+bool cmd_parse_vm(struct replay *r, struct cmd_args *a, char **tok, int ntok);
+bool cmd_parse_memslot(struct replay *r, struct cmd_args *a, char **tok, int ntok);
+bool cmd_parse_mmu_new(struct replay *r, struct cmd_args *a, char **tok, int ntok);
+int cmd_vm(struct replay *r, struct cmd_args *a);
+int cmd_memslot(struct replay *r, struct cmd_args *a);
+int cmd_memslot_del(struct replay *r, struct cmd_args *a);
+int cmd_mmu_new(struct replay *r, struct cmd_args *a);
+int cmd_mmu_del(struct replay *r, struct cmd_args *a);
+int cmd_mmu_translate(struct replay *r, struct cmd_args *a);
+int cmd_mmu_dump(struct replay *r, struct cmd_args *a);
+int cmd_gfn_map(struct replay *r, struct cmd_args *a);
+int cmd_hva_unmap(struct replay *r, struct cmd_args *a);
+int cmd_hva_age(struct replay *r, struct cmd_args *a);
+int cmd_hva_init(struct replay *r, struct cmd_args *a);
+int cmd_vcpu_run(struct replay *r, struct cmd_args *a);
+void replay_drop_vm(struct replay *r);
 
 #endif /* TOOLS_REPLAY_H */
