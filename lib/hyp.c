@@ -201,13 +201,7 @@ static int hyp_map_check(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot
 {
 	int ret = pgt_hyp_prot_check(prot);
 
-	if (!ret)
-		ret = pgt_check_aligned(pgt, addr, size, phys);
-	if (!ret)
-		ret = pgt_check_range(pgt, addr, size);
-	if (!ret && phys + size > 1ULL << pgt->pa_bits)
-		ret = -ERANGE;
-	return ret;
+	return ret ? ret : pgt_check_map(pgt, addr, size, phys);
 }
 
 int pgt_hyp_map(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot)

@@ -56,6 +56,7 @@ static inline void *pte_table_page(const struct pgt *pgt, pgt_pte_t *ptep)
 
 int pgt_check_range(const struct pgt *pgt, u64 addr, u64 size);
 int pgt_check_aligned(const struct pgt *pgt, u64 addr, u64 size, u64 phys);
+int pgt_check_map(const struct pgt *pgt, u64 addr, u64 size, u64 phys);
 void *pgt_alloc_table(const struct pgt *pgt);
 void pgt_table_add_refs(const struct pgt *pgt, void *table, int delta);
 void pgt_fill_split(const struct pgt *pgt, pgt_pte_t *table, pgt_pte_t block, pgt_s8 level);

@@ -124,6 +124,18 @@ int pgt_check_aligned(const struct pgt *pgt, u64 addr, u64 size, u64 phys)
 	return 0;
 }
 
+/* What every map checks: alignment, and both ends of the range in range. */
+int pgt_check_map(const struct pgt *pgt, u64 addr, u64 size, u64 phys)
+{
+	int ret = pgt_check_aligned(pgt, addr, size, phys);
+
+	if (!ret)
+		ret = pgt_check_range(pgt, addr, size);
+	if (!ret && phys + size > 1ULL << pgt->pa_bits)
+		ret = -ERANGE;
+	return ret;
+}
+
 void *pgt_alloc_table(const struct pgt *pgt)
 {
 	return pgt->mm_ops->zalloc_page(pgt->mm_ops, pgt_page_size(&pgt->geom));

@@ -676,13 +676,7 @@ static int s2_map_check(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot,
 
 	if (!ret && flags & ~(PGT_WALK_SHARED | PGT_WALK_SKIP_CMO))
 		ret = -EINVAL;
-	if (!ret)
-		ret = pgt_check_aligned(pgt, addr, size, phys);
-	if (!ret)
-		ret = pgt_check_range(pgt, addr, size);
-	if (!ret && phys + size > 1ULL << pgt->pa_bits)
-		ret = -ERANGE;
-	return ret;
+	return ret ? ret : pgt_check_map(pgt, addr, size, phys);
 }
 
 int pgt_stage2_map(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot,
