@@ -7,7 +7,7 @@
  * keeps a few of the trees it built.  In /sys/kernel/debug/pgtable/,
  * "tables" lists them readably (test/dump.c, as examples/hyp_map prints),
  * "dump" gives every raw descriptor in the format of `pgtable dump`
- * (tools/dump_raw.c), and "stats" shows the home's counters.  Unloading
+ * (test/dump_raw.c), and "stats" shows the home's counters.  Unloading
  * destroys those trees, waits for RCU-deferred frees and reports whether
  * every page allocated was freed.
  */

@@ -635,7 +635,7 @@ static int mm_registers(struct kt *t)
 	return 0;
 }
 
-/* `pgtable dump` (tools/dump_raw.c on a seq_file): the registers, one line per non-zero entry. */
+/* `pgtable dump` (test/dump_raw.c on a seq_file): the registers, one line per non-zero entry. */
 static int dump_raw_check(struct kt *t, struct kt_tree *tr, struct seq_file *m)
 {
 	long leaves = ref_for_each_leaf(&tr->rg, NULL, NULL);

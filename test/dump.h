@@ -16,6 +16,14 @@
  */
 void dump_readable(FILE *out, struct pgt *pgt);
 
+/*
+ * The raw form (Documentation/pgtable-tool.rst, "dump"): a header with the
+ * registers, one "pte" line per non-zero entry of every table page (root
+ * pages first, then depth-first in address order), "end".  Returns 0 or
+ * -ENOMEM.
+ */
+int dump_raw(FILE *out, struct pgt *pgt);
+
 /* "rwx-" style letters for @prot, as the dump prints them. */
 const char *dump_prot_str(u32 prot, char buf[8]);
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * cmd_show.c - "translate" (the library's own lookup and decoders) and
- * "stats" (the arena's counters).
+ * cmd_show.c - "translate" (the library's own lookup and decoders), "dump"
+ * (raw descriptors) and "stats" (the arena's counters).
  */
+#include "dump.h"
 #include "replay.h"
 
 static u32 leaf_prot(const struct pgt *pgt, pgt_pte_t pte)
@@ -69,6 +70,13 @@ u64 replay_table_pages(struct replay *r)
 static unsigned long long cached_pages(const struct replay *r)
 {
 	return (unsigned long long)r->mc.nr + r->mem_pool.nr + r->dev_pool.nr;
+}
+
+/* "dump": the raw descriptors (test/dump_raw.c), the form any walker can read. */
+int cmd_dump(struct replay *r, struct cmd_args *a)
+{
+	(void)a;
+	return dump_raw(r->out, &r->pgt);
 }
 
 int cmd_stats(struct replay *r, struct cmd_args *a)

@@ -133,7 +133,7 @@ int cmd_translate(struct replay *r, struct cmd_args *a);
 int cmd_stats(struct replay *r, struct cmd_args *a);
 u64 replay_table_pages(struct replay *r);
 
-/* tools/dump_raw.c */
+/* tools/cmd_show.c */
 int cmd_dump(struct replay *r, struct cmd_args *a);
 
 /* tools/cmd_vm.c */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The kernel home's stand-in for <stdlib.h>, for test/ref_xlat.c (its table
- * page set grows with realloc) and tools/dump_raw.c (realloc, qsort).  Both
+ * page set grows with realloc) and test/dump_raw.c (realloc, qsort).  Both
  * run in process context (the self-test, a debugfs read), so they may sleep.
  */
 #ifndef PGT_KMOD_LIBC_STDLIB_H

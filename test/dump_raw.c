@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * dump_raw.c - "dump": every non-zero descriptor of the current table, raw,
- * with the registers a walker needs, so that any independent walker can
- * translate from the dump alone.
+ * dump_raw.c - every non-zero descriptor of a tree, raw, with the registers
+ * a walker needs, so that any independent walker can translate from the dump
+ * alone: `pgtable dump` and the kernel module's debugfs file print it.
  *
  * Order: table pages are numbered as a depth-first walk in address order
  * first reaches them, the root pages (0..root_pages-1) before any other;
@@ -12,7 +12,7 @@
  */
 #include <stdlib.h>
 
-#include "replay.h"
+#include "dump.h"
 
 struct dump_entry {
 	u32 table;		/* table page number, in depth-first order */
@@ -103,9 +103,8 @@ static int entry_cmp(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
-static int collect(struct replay *r, struct dump_state *d)
+static int collect(struct pgt *pgt, struct dump_state *d)
 {
-	struct pgt *pgt = &r->pgt;
 	struct pgt_walker walker = {
 		.cb = dump_visitor, .arg = d, .flags = PGT_WALK_TABLE_PRE | PGT_WALK_LEAF,
 	};
@@ -117,37 +116,34 @@ static int collect(struct replay *r, struct dump_state *d)
 	return pgt_walk(pgt, 0, 1ULL << pgt->geom.ia_bits, &walker);
 }
 
-static void print_header(struct replay *r)
+static void print_header(FILE *out, const struct pgt *pgt)
 {
-	const struct pgt *pgt = &r->pgt;
-
-	fprintf(r->out, "dump stage=%d granule=%u ia=%u start_level=%d root=0x%llx root_pages=%u",
+	fprintf(out, "dump stage=%d granule=%u ia=%u start_level=%d root=0x%llx root_pages=%u",
 		pgt->stage == PGT_STAGE_HYP ? 1 : 2, pgt_page_size(&pgt->geom), pgt->geom.ia_bits,
 		pgt->geom.start_level, (unsigned long long)pgt->root_phys, pgt->geom.root_pages);
 	if (pgt->stage == PGT_STAGE_HYP)
-		fprintf(r->out, " tcr=0x%llx mair=0x%llx\n", (unsigned long long)pgt->ctrl,
+		fprintf(out, " tcr=0x%llx mair=0x%llx\n", (unsigned long long)pgt->ctrl,
 			(unsigned long long)PGT_HYP_MAIR);
 	else
-		fprintf(r->out, " vtcr=0x%llx fwb=%d\n", (unsigned long long)pgt->ctrl,
+		fprintf(out, " vtcr=0x%llx fwb=%d\n", (unsigned long long)pgt->ctrl,
 			!!(pgt->flags & PGT_S2_FWB));
 }
 
-int cmd_dump(struct replay *r, struct cmd_args *a)
+int dump_raw(FILE *out, struct pgt *pgt)
 {
 	struct dump_state d = { 0 };
 	size_t i;
-	int ret = collect(r, &d);
+	int ret = collect(pgt, &d);
 
-	(void)a;
 	if (!ret) {
 		if (d.n)
 			qsort(d.e, d.n, sizeof(*d.e), entry_cmp);
-		print_header(r);
+		print_header(out, pgt);
 		for (i = 0; i < d.n; i++)
-			fprintf(r->out, "pte 0x%llx %d %u 0x%016llx\n",
+			fprintf(out, "pte 0x%llx %d %u 0x%016llx\n",
 				(unsigned long long)d.tables[d.e[i].table], d.e[i].level,
 				d.e[i].index, (unsigned long long)d.e[i].pte);
-		fprintf(r->out, "end\n");
+		fprintf(out, "end\n");
 	}
 	free(d.e);
 	free(d.tables);
