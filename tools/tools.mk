@@ -67,7 +67,8 @@ FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=al
 	-fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=gnu11 $(WARN) -O1 -g $(FUZZ_SAN) -DPGT_PORT_WARN=pgt_host_warn -Iinclude
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_B)/%.o)
-FUZZ_PROG_SRCS := test/host_mm.c $(filter-out tools/pgtable.c,$(TOOL_SRCS)) test/tool/fuzz_replay.c
+FUZZ_PROG_SRCS := test/host_mm.c test/dump_raw.c $(filter-out tools/pgtable.c,$(TOOL_SRCS)) \
+	test/tool/fuzz_replay.c
 FUZZ_PROG_OBJS := $(FUZZ_PROG_SRCS:%.c=$(FUZZ_B)/%.o)
 FUZZ_BIN := $(FUZZ_B)/fuzz_replay
 FUZZ_TIME ?= 20
