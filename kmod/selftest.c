@@ -268,64 +268,40 @@ int kt_expect_level(struct kt *t, struct kt_tree *tr, u64 ia, int level)
 struct exact_check {
 	struct kt *t;
 	struct kt_tree *tr;
-	const struct kt_extent *ext;
-	int n;
-	u64 covered;
 	int err;
 };
 
-static const struct kt_extent *extent_at(const struct exact_check *c, u64 ia)
-{
-	int i;
-
-	for (i = 0; i < c->n; i++)
-		if (ia >= c->ext[i].ia && ia - c->ext[i].ia < c->ext[i].size)
-			return &c->ext[i];
-	return NULL;
-}
-
-/* Each leaf, cut at extent boundaries, must match the extent it falls in. */
-static int exact_leaf(void *arg, const struct ref_mapping *m)
+/* A piece of a leaf must be expected, and translate as its extent says. */
+static int exact_piece(void *arg, u64 ia, u64 end, const struct ref_mapping *m,
+		       const struct extent *e)
 {
 	struct exact_check *c = arg;
-	u64 ia = m->ia, end = m->ia + m->size;
 
-	while (ia < end) {
-		const struct kt_extent *e = extent_at(c, ia);
-		u64 piece_end;
-
-		if (!e) {
-			c->err = KT_FAIL(c->t, "unexpected mapping at 0x%llx (leaf 0x%llx+0x%llx level %d)",
-					 ia, m->ia, m->size, m->level);
-			return 1;
-		}
-		piece_end = min(e->ia + e->size, end);
-		c->err = kt_expect_mapped(c->t, c->tr, ia, e->pa + (ia - e->ia), e->prot);
-		if (!c->err && m->pa + (ia - m->ia) != e->pa + (ia - e->ia))
-			c->err = KT_FAIL(c->t, "leaf at 0x%llx: pa 0x%llx, expected 0x%llx", ia,
-					 m->pa + (ia - m->ia), e->pa + (ia - e->ia));
-		if (c->err)
-			return 1;
-		c->covered += piece_end - ia;
-		ia = piece_end;
+	(void)end;
+	if (!e) {
+		c->err = KT_FAIL(c->t, "unexpected mapping at 0x%llx (leaf 0x%llx+0x%llx level %d)",
+				 ia, m->ia, m->size, m->level);
+		return 1;
 	}
-	return 0;
+	c->err = kt_expect_mapped(c->t, c->tr, ia, e->pa + (ia - e->ia), e->prot);
+	if (!c->err && m->pa + (ia - m->ia) != e->pa + (ia - e->ia))
+		c->err = KT_FAIL(c->t, "leaf at 0x%llx: pa 0x%llx, expected 0x%llx", ia,
+				 m->pa + (ia - m->ia), e->pa + (ia - e->ia));
+	return c->err;
 }
 
-int kt_expect_exactly(struct kt *t, struct kt_tree *tr, const struct kt_extent *ext, int n)
+int kt_expect_exactly(struct kt *t, struct kt_tree *tr, const struct extent *ext, int n)
 {
-	struct exact_check c = { .t = t, .tr = tr, .ext = ext, .n = n };
-	u64 want = 0;
-	int i;
+	struct exact_check c = { .t = t, .tr = tr };
+	long long covered = extents_walk(&tr->rg, ext, n, exact_piece, &c);
 
-	for (i = 0; i < n; i++)
-		want += ext[i].size;
-	if (ref_for_each_leaf(&tr->rg, exact_leaf, &c) < 0)
-		return KT_FAIL(t, "translator: misconfigured regime");
 	if (c.err)
 		return c.err;
-	if (c.covered != want)
-		return KT_FAIL(t, "mapped 0x%llx bytes, expected 0x%llx", c.covered, want);
+	if (covered < 0)
+		return KT_FAIL(t, "translator: misconfigured regime");
+	if ((u64)covered != extents_bytes(ext, n))
+		return KT_FAIL(t, "mapped 0x%llx bytes, expected 0x%llx", (u64)covered,
+			       extents_bytes(ext, n));
 	return 0;
 }
 

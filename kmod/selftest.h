@@ -19,6 +19,7 @@
 
 #include "kmod.h"
 #include "ref_xlat.h"
+#include "extents.h"
 
 /* Output addresses the tests map: far above any RAM, so never real memory. */
 #define KT_PA_BASE		(1ULL << 40)
@@ -120,13 +121,8 @@ int kt_expect_mapped(struct kt *t, struct kt_tree *tr, u64 ia, u64 pa, u32 prot)
 int kt_expect_unmapped(struct kt *t, struct kt_tree *tr, u64 ia);
 int kt_expect_level(struct kt *t, struct kt_tree *tr, u64 ia, int level);
 
-struct kt_extent {
-	u64 ia, size, pa;
-	u32 prot;
-};
-
-/* The translator finds exactly these mappings and nothing else. */
-int kt_expect_exactly(struct kt *t, struct kt_tree *tr, const struct kt_extent *ext, int n);
+/* The translator finds exactly these mappings and nothing else (test/extents.h). */
+int kt_expect_exactly(struct kt *t, struct kt_tree *tr, const struct extent *ext, int n);
 /*
  * No reachable entry is malformed, and the tables the translator reaches are
  * exactly the pages the home holds for this tree (only valid while it is the

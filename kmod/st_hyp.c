@@ -19,7 +19,7 @@ static int hyp_map(struct kt *t)
 	struct pgt_kmod_stats before = kt_stats();
 	struct kt_tree *tr = kt_hyp(t, 48, 48);
 	u64 b = blk(t), p = kt_page(t), va = 4 * b;
-	struct kt_extent ext[] = {
+	struct extent ext[] = {
 		{ va - 2 * p, 2 * b + 4 * p, PA - 2 * p, PGT_PROT_RW },
 		{ 16 * b, p, PA + 16 * b, PGT_PROT_RX },
 		{ 17 * b, 3 * p, 0x9000000, PGT_PROT_RW | PGT_PROT_DEVICE | PGT_PROT_SW2 },
@@ -62,7 +62,7 @@ static int hyp_unmap(struct kt *t)
 	struct kt_tree *tr = kt_hyp(t, 48, 48);
 	u64 b = blk(t), p = kt_page(t), va = 2 * b, unmapped = 0;
 	struct pgt_kmod_stats before;
-	struct kt_extent ext[] = {
+	struct extent ext[] = {
 		{ va, 3 * p, PA, PGT_PROT_RW },
 		{ va + 5 * p, 2 * p, PA + 5 * p, PGT_PROT_RW },
 	};
@@ -96,7 +96,7 @@ static int hyp_split(struct kt *t)
 {
 	struct kt_tree *tr = kt_hyp(t, 48, 48);
 	u64 b = blk(t), p = kt_page(t), va = 8 * b, unmapped = 0;
-	struct kt_extent ext[] = {
+	struct extent ext[] = {
 		{ va, b / 2, PA, PGT_PROT_RW },
 		{ va + b + b / 2, b / 2 + b, PA + b + b / 2, PGT_PROT_RW },
 	};
@@ -114,7 +114,7 @@ static int hyp_split(struct kt *t)
 
 	/* 4K: a 1G block splits into 2M blocks, one of which splits into pages. */
 	if (t->granule == PGT_GRANULE_4K) {
-		struct kt_extent big[] = {
+		struct extent big[] = {
 			{ SZ_1G, SZ_4K, PA, PGT_PROT_R },
 			{ SZ_1G + SZ_8K, SZ_1G - SZ_8K, PA + SZ_8K, PGT_PROT_R },
 		};
@@ -137,7 +137,7 @@ static int hyp_enomem(struct kt *t)
 {
 	struct kt_tree *tr = kt_hyp(t, 48, 48);
 	u64 b = blk(t), p = kt_page(t), calls, k, unmapped;
-	struct kt_extent ext[] = { { 3 * b, b, PA, PGT_PROT_RW } };
+	struct extent ext[] = { { 3 * b, b, PA, PGT_PROT_RW } };
 	s64 in_use;
 
 	KT_ASSERT(t, tr);

@@ -77,7 +77,7 @@ static int s2_map(struct kt *t)
 	struct kt_tree *tr = kt_s2(t, IA_BITS, PA_BITS, 0);
 	u64 b = blk(t), p = kt_page(t);
 	struct pgt_kmod_stats before = kt_stats();
-	struct kt_extent ext[] = {
+	struct extent ext[] = {
 		{ 2 * b, b, PA, PGT_PROT_RW },
 		{ 4 * b - 2 * p, b + 4 * p, PA + 2 * b - 2 * p, PGT_PROT_RWX | PGT_PROT_SW0 },
 		{ 6 * b, 3 * p, 0x9000000, PGT_PROT_RW | PGT_PROT_DEVICE },
@@ -117,7 +117,7 @@ static int s2_map(struct kt *t)
 	/* A page inside a block that differs: the block is split, the rest stays. */
 	KT_EQ_INT(t, map(tr, 2 * b + p, p, PA2, PGT_PROT_RW), 0);
 	{
-		struct kt_extent split[] = {
+		struct extent split[] = {
 			{ 2 * b, p, PA, PGT_PROT_RW },
 			{ 2 * b + p, p, PA2, PGT_PROT_RW },
 			{ 2 * b + 2 * p, b - 2 * p, PA + 2 * p, PGT_PROT_RW },
@@ -147,7 +147,7 @@ static int s2_map(struct kt *t)
 	KT_EQ_INT(t, map(tr, b, b + p, PA, PGT_PROT_RWX), 0);
 	KT_EQ_INT(t, map(tr, 3 * b, p, 0x9000000, PGT_PROT_RW | PGT_PROT_DEVICE), 0);
 	{
-		struct kt_extent fwb[] = {
+		struct extent fwb[] = {
 			{ b, b + p, PA, PGT_PROT_RWX },
 			{ 3 * b, p, 0x9000000, PGT_PROT_RW | PGT_PROT_DEVICE },
 		};
@@ -175,7 +175,7 @@ static int s2_unmap(struct kt *t)
 	struct kt_tree *tr = kt_s2(t, IA_BITS, PA_BITS, 0);
 	u64 b = blk(t), p = kt_page(t);
 	struct pgt_kmod_stats before;
-	struct kt_extent left[] = {
+	struct extent left[] = {
 		{ 3 * b, b, PA + b, PGT_PROT_RW },
 		{ 5 * b, p, PA2, PGT_PROT_RW },
 		{ 5 * b + 3 * p, p, PA2 + 3 * p, PGT_PROT_RW },
@@ -225,7 +225,7 @@ static int s2_set_owner(struct kt *t)
 {
 	struct kt_tree *tr = kt_s2(t, IA_BITS, PA_BITS, 0);
 	u64 b = blk(t), p = kt_page(t);
-	struct kt_extent ext[] = {
+	struct extent ext[] = {
 		{ 2 * b, p, PA, PGT_PROT_RW | PGT_PROT_SW1 },
 		{ 2 * b + 3 * p, b - 3 * p, PA + 3 * p, PGT_PROT_RW | PGT_PROT_SW1 },
 	};
@@ -265,7 +265,7 @@ static int s2_set_owner(struct kt *t)
 	KT_EQ_INT(t, pgt_stage2_set_owner(&tr->pgt, 2 * b + 4 * p, 2 * p, 9, NULL), 0);
 	KT_EQ_INT(t, pgt_stage2_set_owner(&tr->pgt, 2 * b + p, p, 0, NULL), 0);
 	{
-		struct kt_extent e[] = {
+		struct extent e[] = {
 			{ 2 * b, p, PA, PGT_PROT_RW },
 			{ 2 * b + 2 * p, 2 * p, PA + 2 * p, PGT_PROT_RW },
 		};
@@ -288,7 +288,7 @@ static int s2_wrprotect(struct kt *t)
 	struct kt_tree *tr = kt_s2(t, IA_BITS, PA_BITS, 0);
 	u64 b = blk(t), p = kt_page(t);
 	struct pgt_kmod_stats before;
-	struct kt_extent ext[] = {
+	struct extent ext[] = {
 		{ 2 * b, b, PA, PGT_PROT_R },
 		{ 4 * b, p, PA2, PGT_PROT_RW },
 		{ 4 * b + p, 2 * p, PA2 + p, PGT_PROT_R },
@@ -355,7 +355,7 @@ static int s2_young(struct kt *t)
 	KT_EQ_INT(t, pgt_stage2_test_clear_young(&tr->pgt, 8 * b, b, true, 0), 0);
 	KT_EQ_INT(t, pgt_stage2_test_clear_young(&tr->pgt, 8 * b + 8, p, true, 0), -EINVAL);
 	{
-		struct kt_extent ext[] = {
+		struct extent ext[] = {
 			{ 2 * b, b, PA, PGT_PROT_RW },
 			{ 4 * b, 4 * p, PA2, PGT_PROT_RW },
 		};
@@ -468,7 +468,7 @@ static int s2_split(struct kt *t)
 	struct kt_tree *tr = kt_s2(t, IA_BITS, PA_BITS, 0);
 	u64 b = blk(t), p = kt_page(t);
 	u32 prot = PGT_PROT_RW | PGT_PROT_SW1 | PGT_PROT_SW3;
-	struct kt_extent ext[] = { { 2 * b, 2 * b, PA, prot } };
+	struct extent ext[] = { { 2 * b, 2 * b, PA, prot } };
 	struct pgt_kmod_stats before;
 	struct pgt_memcache *mc;
 	struct ref_result res;
@@ -561,7 +561,7 @@ static int s2_unlinked(struct kt *t)
 	KT_EQ(t, KT_DELTA(before, table_allocs), 1);
 	KT_TRY(install_subtree(t, tr, 2 * b, table));
 	{
-		struct kt_extent e[] = { { 2 * b, b, PA2, prot } };
+		struct extent e[] = { { 2 * b, b, PA2, prot } };
 
 		KT_TRY(kt_expect_exactly(t, tr, e, 1));
 		KT_TRY(expect_levels(t, tr, 2 * b, b, 3));
@@ -596,7 +596,7 @@ static int s2_unlinked(struct kt *t)
 
 	/* 4K: a 1G block's worth, with 2M blocks or with pages. */
 	if (t->granule == PGT_GRANULE_4K) {
-		struct kt_extent e[] = { { 8ULL * SZ_1G, SZ_1G, PA2, PGT_PROT_RX } };
+		struct extent e[] = { { 8ULL * SZ_1G, SZ_1G, PA2, PGT_PROT_RX } };
 		u64 ia = 8ULL * SZ_1G, off;
 
 		KT_EQ_INT(t, pgt_stage2_unmap(&tr->pgt, 2 * b, b), 0);
@@ -641,7 +641,7 @@ static int s2_destroy_range(struct kt *t)
 	KT_EQ_INT(t, pgt_stage2_destroy_range(&tr->pgt, span, 2 * span), 0);
 	KT_EQ(t, tlbi_total(&before), 0);
 	{
-		struct kt_extent e[] = {
+		struct extent e[] = {
 			{ p, 3 * p, PA, PGT_PROT_RW },
 			{ 3 * span + p, 3 * p, PA + 3 * p, PGT_PROT_RW },
 		};
@@ -710,7 +710,7 @@ static int s2_shared(struct kt *t)
 	KT_EQ(t, KT_DELTA(before, deferred_done), 1);
 	KT_EQ_INT(t, in_use - pgt_kmod_pages_in_use(), p > PAGE_SIZE ? p / PAGE_SIZE : 1);
 	{
-		struct kt_extent e[] = {
+		struct extent e[] = {
 			{ 2 * b, b, PA, PGT_PROT_RW },
 			{ 4 * b, b, PA, PGT_PROT_R },
 		};
@@ -738,7 +738,7 @@ static int s2_enomem(struct kt *t)
 {
 	struct kt_tree *tr = kt_s2(t, IA_BITS, PA_BITS, 0);
 	u64 b = blk(t), p = kt_page(t), calls, k;
-	struct kt_extent ext[] = { { 2 * b, b, PA, PGT_PROT_RW } };
+	struct extent ext[] = { { 2 * b, b, PA, PGT_PROT_RW } };
 	struct pgt_memcache *mc;
 	s64 in_use;
 

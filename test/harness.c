@@ -134,56 +134,26 @@ void expect_unmapped(struct tenv *t, u64 ia)
 			 (unsigned long long)res.pa);
 }
 
-struct exact_check {
-	struct tenv *t;
-	const struct extent *ext;
-	int n;
-	u64 covered;
-};
-
-static const struct extent *extent_at(const struct exact_check *c, u64 ia)
+/* A piece of a leaf must be expected, and translate as its extent says. */
+static int exact_piece(void *arg, u64 ia, u64 end, const struct ref_mapping *m,
+		       const struct extent *e)
 {
-	int i;
-
-	for (i = 0; i < c->n; i++)
-		if (ia >= c->ext[i].va && ia - c->ext[i].va < c->ext[i].size)
-			return &c->ext[i];
-	return NULL;
-}
-
-/* Each leaf, cut at extent boundaries, must match the extent it falls in. */
-static int exact_leaf(void *arg, const struct ref_mapping *m)
-{
-	struct exact_check *c = arg;
-	u64 ia = m->ia, end = m->ia + m->size;
-
-	while (ia < end) {
-		const struct extent *e = extent_at(c, ia);
-		u64 piece_end;
-
-		if (!e)
-			fail_msg("unexpected mapping at 0x%llx (leaf 0x%llx+0x%llx level %d)",
-				 (unsigned long long)ia, (unsigned long long)m->ia,
-				 (unsigned long long)m->size, m->level);
-		piece_end = e->va + e->size < end ? e->va + e->size : end;
-		assert_int_equal(m->pa + (ia - m->ia), e->pa + (ia - e->va));
-		expect_mapped(c->t, ia, e->pa + (ia - e->va), e->prot);
-		c->covered += piece_end - ia;
-		ia = piece_end;
-	}
+	(void)end;
+	if (!e)
+		fail_msg("unexpected mapping at 0x%llx (leaf 0x%llx+0x%llx level %d)",
+			 (unsigned long long)ia, (unsigned long long)m->ia,
+			 (unsigned long long)m->size, m->level);
+	assert_int_equal(m->pa + (ia - m->ia), e->pa + (ia - e->ia));
+	expect_mapped(arg, ia, e->pa + (ia - e->ia), e->prot);
 	return 0;
 }
 
 void expect_exactly(struct tenv *t, const struct extent *ext, int n)
 {
-	struct exact_check c = { .t = t, .ext = ext, .n = n };
-	u64 want = 0;
-	int i;
+	long long covered = extents_walk(&t->rg, ext, n, exact_piece, t);
 
-	for (i = 0; i < n; i++)
-		want += ext[i].size;
-	assert_true(ref_for_each_leaf(&t->rg, exact_leaf, &c) >= 0);
-	assert_int_equal(c.covered, want);
+	assert_true(covered >= 0);
+	assert_int_equal(covered, extents_bytes(ext, n));
 }
 
 void expect_well_formed(struct tenv *t, long tables)

@@ -16,6 +16,7 @@
 #include "pgtable.h"
 #include "host_mm.h"
 #include "ref_xlat.h"
+#include "extents.h"
 
 #define ARENA_SIZE	(256ULL << 20)
 #define ARENA_BASE	0x40000000ULL
@@ -35,13 +36,6 @@ struct tenv {
 	u64 warnings_at_start;
 };
 
-/* An expected mapping: [va, va + size) -> pa with prot. */
-struct extent {
-	u64 va;
-	u64 size;
-	u64 pa;
-	u32 prot;
-};
 
 void tenv_hyp(struct tenv *t, u32 va_bits, u32 granule_shift);
 /* The same with a whole configuration and an arena of @arena_size bytes. */

@@ -553,13 +553,13 @@ static void stage2_check_tree(struct tenv *t, const struct gran *g, u32 ia, u32 
 	}
 	ext[n++] = (struct extent){ last, page, top, PGT_PROT_RW };
 	for (i = 0; i < n; i++)
-		test_install(t, ext[i].va, pgt_s2_leaf_pte(geom, ext[i].pa, PGT_PROT_RW, 3, false),
+		test_install(t, ext[i].ia, pgt_s2_leaf_pte(geom, ext[i].pa, PGT_PROT_RW, 3, false),
 			     3);
 
 	for (i = 0; i < n; i++) {
-		struct ref_result res = tenv_xlat(t, ext[i].va + page - 1);
+		struct ref_result res = tenv_xlat(t, ext[i].ia + page - 1);
 
-		expect_mapped(t, ext[i].va, ext[i].pa, PGT_PROT_RW);
+		expect_mapped(t, ext[i].ia, ext[i].pa, PGT_PROT_RW);
 		assert_int_equal(res.fault, REF_OK);
 		assert_int_equal(res.pa, ext[i].pa + page - 1);
 		assert_int_equal(res.level, 3);

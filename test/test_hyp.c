@@ -147,7 +147,7 @@ static void map_bad_input(void **state)
 	setup(&t, state);
 	page = tenv_page(&t);
 	e = (struct extent){ 0x100 * page, page, PA_A, PGT_PROT_RW };
-	assert_int_equal(pgt_hyp_map(&t.pgt, e.va, e.size, e.pa, e.prot), 0);
+	assert_int_equal(pgt_hyp_map(&t.pgt, e.ia, e.size, e.pa, e.prot), 0);
 
 	expect_rejected(&t, page + 8, page, PA_A, PGT_PROT_RW, -EINVAL);
 	expect_rejected(&t, page, page + 8, PA_A, PGT_PROT_RW, -EINVAL);
@@ -174,11 +174,11 @@ static void map_same_again_is_noop(void **state)
 	setup(&t, state);
 	e = (struct extent){ block_size(&t) - tenv_page(&t), block_size(&t) + 2 * tenv_page(&t),
 			     PA_A, PGT_PROT_RW };
-	assert_int_equal(pgt_hyp_map(&t.pgt, e.va, e.size, e.pa, e.prot), 0);
+	assert_int_equal(pgt_hyp_map(&t.pgt, e.ia, e.size, e.pa, e.prot), 0);
 	pages = tenv_pages_in_use(&t);
-	assert_int_equal(pgt_hyp_map(&t.pgt, e.va, e.size, e.pa, e.prot), 0);
+	assert_int_equal(pgt_hyp_map(&t.pgt, e.ia, e.size, e.pa, e.prot), 0);
 	/* A page inside an existing block, translating the same way. */
-	assert_int_equal(pgt_hyp_map(&t.pgt, e.va + 2 * tenv_page(&t), tenv_page(&t),
+	assert_int_equal(pgt_hyp_map(&t.pgt, e.ia + 2 * tenv_page(&t), tenv_page(&t),
 				     e.pa + 2 * tenv_page(&t), e.prot), 0);
 	assert_int_equal(tenv_pages_in_use(&t), pages);
 	expect_exactly(&t, &e, 1);
@@ -196,12 +196,12 @@ static void map_conflict_all_or_nothing(void **state)
 	page = tenv_page(&t);
 	blk = block_size(&t);
 	e = (struct extent){ 3 * blk + 5 * page, page, PA_A, PGT_PROT_R };
-	assert_int_equal(pgt_hyp_map(&t.pgt, e.va, e.size, e.pa, e.prot), 0);
+	assert_int_equal(pgt_hyp_map(&t.pgt, e.ia, e.size, e.pa, e.prot), 0);
 	pages = tenv_pages_in_use(&t);
 
 	assert_int_equal(pgt_hyp_map(&t.pgt, blk, 4 * blk, 0x100000000ULL, PGT_PROT_R), -EEXIST);
-	assert_int_equal(pgt_hyp_map(&t.pgt, e.va, page, e.pa, PGT_PROT_RW), -EEXIST);
-	assert_int_equal(pgt_hyp_map(&t.pgt, e.va, page, e.pa + page, PGT_PROT_R), -EEXIST);
+	assert_int_equal(pgt_hyp_map(&t.pgt, e.ia, page, e.pa, PGT_PROT_RW), -EEXIST);
+	assert_int_equal(pgt_hyp_map(&t.pgt, e.ia, page, e.pa + page, PGT_PROT_R), -EEXIST);
 	assert_int_equal(tenv_pages_in_use(&t), pages);
 	expect_exactly(&t, &e, 1);
 	expect_well_formed(&t, 1 + PGT_MAX_LEVEL - t.pgt.geom.start_level);
@@ -222,25 +222,25 @@ static void map_enomem_every_allocation(void **state)
 	/* Far from e[0]: both ends need tables of their own. */
 	e[1] = (struct extent){ (1ULL << 40) + blk - page, 2 * blk + 2 * page, PA_A - page,
 				PGT_PROT_R };
-	assert_int_equal(pgt_hyp_map(&t.pgt, e[0].va, e[0].size, e[0].pa, e[0].prot), 0);
+	assert_int_equal(pgt_hyp_map(&t.pgt, e[0].ia, e[0].size, e[0].pa, e[0].prot), 0);
 	pages = tenv_pages_in_use(&t);
 
 	calls = host_mm_alloc_calls(t.hm);
-	assert_int_equal(pgt_hyp_map(&t.pgt, e[1].va, e[1].size, e[1].pa, e[1].prot), 0);
+	assert_int_equal(pgt_hyp_map(&t.pgt, e[1].ia, e[1].size, e[1].pa, e[1].prot), 0);
 	calls = host_mm_alloc_calls(t.hm) - calls;
 	assert_true(calls >= 2);
-	assert_int_equal(pgt_hyp_unmap(&t.pgt, e[1].va, e[1].size, NULL), 0);
+	assert_int_equal(pgt_hyp_unmap(&t.pgt, e[1].ia, e[1].size, NULL), 0);
 	assert_int_equal(tenv_pages_in_use(&t), pages);
 
 	for (k = 1; k <= calls; k++) {
 		host_mm_fail_nth_alloc(t.hm, k);
-		assert_int_equal(pgt_hyp_map(&t.pgt, e[1].va, e[1].size, e[1].pa, e[1].prot),
+		assert_int_equal(pgt_hyp_map(&t.pgt, e[1].ia, e[1].size, e[1].pa, e[1].prot),
 				 -ENOMEM);
 		assert_int_equal(tenv_pages_in_use(&t), pages);
 		expect_exactly(&t, e, 1);
 	}
 	host_mm_fail_nth_alloc(t.hm, 0);
-	assert_int_equal(pgt_hyp_map(&t.pgt, e[1].va, e[1].size, e[1].pa, e[1].prot), 0);
+	assert_int_equal(pgt_hyp_map(&t.pgt, e[1].ia, e[1].size, e[1].pa, e[1].prot), 0);
 	expect_exactly(&t, e, 2);
 	tenv_fini(&t);
 }
@@ -342,7 +342,7 @@ static void unmap_bad_input(void **state)
 	setup(&t, state);
 	page = tenv_page(&t);
 	e = (struct extent){ 0, 4 * page, PA_A, PGT_PROT_RW };
-	assert_int_equal(pgt_hyp_map(&t.pgt, e.va, e.size, e.pa, e.prot), 0);
+	assert_int_equal(pgt_hyp_map(&t.pgt, e.ia, e.size, e.pa, e.prot), 0);
 	assert_int_equal(pgt_hyp_unmap(&t.pgt, 8, page, NULL), -EINVAL);
 	assert_int_equal(pgt_hyp_unmap(&t.pgt, 0, page + 1, NULL), -EINVAL);
 	assert_int_equal(pgt_hyp_unmap(&t.pgt, -page, 2 * page, NULL), -EINVAL);
@@ -364,7 +364,7 @@ static void unmap_split_enomem_every_allocation(void **state)
 	blk = block_size(&t);
 	page = tenv_page(&t);
 	e = (struct extent){ 0, 2 * blk, PA_A, PGT_PROT_RW };
-	assert_int_equal(pgt_hyp_map(&t.pgt, e.va, e.size, e.pa, e.prot), 0);
+	assert_int_equal(pgt_hyp_map(&t.pgt, e.ia, e.size, e.pa, e.prot), 0);
 	pages = tenv_pages_in_use(&t);
 	for (k = 1; k <= 2; k++) {
 		host_mm_fail_nth_alloc(t.hm, k);
@@ -432,7 +432,7 @@ static int model_extents(const struct model *m, u64 base, u64 page, struct exten
 
 		if (!m->pa[i])
 			continue;
-		if (last && last->va + last->size == base + i * page &&
+		if (last && last->ia + last->size == base + i * page &&
 		    last->pa + last->size == m->pa[i] && last->prot == m->prot[i]) {
 			last->size += page;
 			continue;

@@ -465,12 +465,12 @@ static void map_one_page(void **state)
 
 	setup(&t, state, 0);
 	e = (struct extent){ 4 * blk(&t) + 5 * pg(&t), pg(&t), PA_A, PGT_PROT_RW };
-	map_ok(&t, e.va, e.size, e.pa, e.prot);
+	map_ok(&t, e.ia, e.size, e.pa, e.prot);
 	expect_exactly(&t, &e, 1);
-	expect_unmapped(&t, e.va - pg(&t));
-	expect_unmapped(&t, e.va + pg(&t));
-	assert_int_equal(level_at(&t, e.va), PGT_MAX_LEVEL);
-	assert_int_equal(tenv_xlat(&t, e.va + pg(&t) - 8).pa, PA_A + pg(&t) - 8);
+	expect_unmapped(&t, e.ia - pg(&t));
+	expect_unmapped(&t, e.ia + pg(&t));
+	assert_int_equal(level_at(&t, e.ia), PGT_MAX_LEVEL);
+	assert_int_equal(tenv_xlat(&t, e.ia + pg(&t) - 8).pa, PA_A + pg(&t) - 8);
 	expect_well_formed(&t, root_pages(&t) + levels_below_root(&t));
 	/* Only empty entries were written: no TLB maintenance. */
 	assert_int_equal(tlbi_total(&t), 0);
@@ -484,10 +484,10 @@ static void map_blocks(void **state)
 
 	setup(&t, state, 0);
 	e = (struct extent){ 4 * blk(&t), 2 * blk(&t), PA_A, PGT_PROT_RWX };
-	map_ok(&t, e.va, e.size, e.pa, e.prot);
+	map_ok(&t, e.ia, e.size, e.pa, e.prot);
 	expect_exactly(&t, &e, 1);
 	expect_leaf_levels(&t, 0, IA_END, 2);
-	assert_int_equal(tenv_xlat(&t, e.va).leaf_size, blk(&t));
+	assert_int_equal(tenv_xlat(&t, e.ia).leaf_size, blk(&t));
 	/* 4K: one level-2 table; 16K and 64K blocks sit in the root. */
 	expect_well_formed(&t, root_pages(&t) + (is_4k(&t) ? 1 : 0));
 	assert_int_equal(tlbi_total(&t), 0);
@@ -502,17 +502,17 @@ static void map_1g_blocks_4k(void **state)
 
 	setup(&t, state, 0);
 	e = (struct extent){ SZ_1G, 2 * SZ_1G, PA_B, PGT_PROT_RW };
-	map_ok(&t, e.va, e.size, e.pa, e.prot);
+	map_ok(&t, e.ia, e.size, e.pa, e.prot);
 	expect_exactly(&t, &e, 1);
 	expect_leaf_levels(&t, 0, IA_END, 1);
 	expect_well_formed(&t, root_pages(&t));
-	assert_int_equal(pgt_stage2_unmap(&t.pgt, e.va, e.size), 0);
+	assert_int_equal(pgt_stage2_unmap(&t.pgt, e.ia, e.size), 0);
 
 	/* 4K pages, a 2M block and 1G blocks from each end inwards. */
 	e = (struct extent){ SZ_1G - edge, 2 * SZ_1G + 2 * edge, PA_B - edge, PGT_PROT_R };
-	map_ok(&t, e.va, e.size, e.pa, e.prot);
+	map_ok(&t, e.ia, e.size, e.pa, e.prot);
 	expect_exactly(&t, &e, 1);
-	assert_int_equal(level_at(&t, e.va), 3);
+	assert_int_equal(level_at(&t, e.ia), 3);
 	assert_int_equal(level_at(&t, SZ_1G - SZ_2M), 2);
 	assert_int_equal(level_at(&t, SZ_1G), 1);
 	assert_int_equal(level_at(&t, 2 * SZ_1G + 5), 1);
@@ -534,13 +534,13 @@ static void map_mixed_range(void **state)
 	b = blk(&t);
 	p = pg(&t);
 	e = (struct extent){ b - 3 * p, 2 * b + 5 * p, PA_A - 3 * p, PGT_PROT_RW };
-	map_ok(&t, e.va, e.size, e.pa, e.prot);
+	map_ok(&t, e.ia, e.size, e.pa, e.prot);
 	expect_exactly(&t, &e, 1);
-	expect_leaf_levels(&t, e.va, b, 3);
+	expect_leaf_levels(&t, e.ia, b, 3);
 	expect_leaf_levels(&t, b, 3 * b, 2);
 	expect_leaf_levels(&t, 3 * b, 3 * b + 2 * p, 3);
-	expect_unmapped(&t, e.va - p);
-	expect_unmapped(&t, e.va + e.size);
+	expect_unmapped(&t, e.ia - p);
+	expect_unmapped(&t, e.ia + e.size);
 	assert_int_equal(ref_for_each_bad_entry(&t.rg, NULL, NULL), 0);
 	tenv_fini(&t);
 }
@@ -552,7 +552,7 @@ static void map_unaligned_pa_uses_pages(void **state)
 
 	setup(&t, state, 0);
 	e = (struct extent){ blk(&t), blk(&t), PA_A + pg(&t), PGT_PROT_RW };
-	map_ok(&t, e.va, e.size, e.pa, e.prot);
+	map_ok(&t, e.ia, e.size, e.pa, e.prot);
 	expect_exactly(&t, &e, 1);
 	expect_leaf_levels(&t, 0, IA_END, 3);
 	tenv_fini(&t);
@@ -565,7 +565,7 @@ static void map_force_pages(void **state)
 
 	setup(&t, state, PGT_S2_FORCE_PAGES);
 	e = (struct extent){ 2 * blk(&t), 2 * blk(&t), PA_A, PGT_PROT_RW };
-	map_ok(&t, e.va, e.size, e.pa, e.prot);
+	map_ok(&t, e.ia, e.size, e.pa, e.prot);
 	expect_exactly(&t, &e, 1);
 	expect_leaf_levels(&t, 0, IA_END, 3);
 	assert_int_equal(ref_for_each_leaf(&t.rg, NULL, NULL), 2 * entries(&t));
@@ -593,7 +593,7 @@ static void map_memory_types(void **state)
 		e[2] = (struct extent){ 3 * b, p, PA_A + b, PGT_PROT_RX };
 		e[3] = (struct extent){ 3 * b + p, p, PA_B + b, PGT_PROT_R | PGT_PROT_DEVICE };
 		for (int j = 0; j < 4; j++)
-			map_ok(&t, e[j].va, e[j].size, e[j].pa, e[j].prot);
+			map_ok(&t, e[j].ia, e[j].size, e[j].pa, e[j].prot);
 		expect_exactly(&t, e, 4);
 		assert_int_equal(tenv_xlat(&t, 2 * b).mt, REF_MT_DEVICE_nGnRE);
 		assert_int_equal(tenv_xlat(&t, b).mt, REF_MT_NORMAL_WB);
@@ -627,11 +627,11 @@ static void map_prot_combinations(void **state)
 			/* Each on a page of its own, at an output page of its own. */
 			e[i] = (struct extent){ base + 2 * i * pg(&t), pg(&t),
 						PA_A + 3 * i * pg(&t), prots[i] };
-			map_ok(&t, e[i].va, e[i].size, e[i].pa, e[i].prot);
+			map_ok(&t, e[i].ia, e[i].size, e[i].pa, e[i].prot);
 		}
 		/* And a whole block with no access at all. */
 		e[n] = (struct extent){ 4 * blk(&t), blk(&t), PA_B, PGT_PROT_SW1 };
-		map_ok(&t, e[n].va, e[n].size, e[n].pa, e[n].prot);
+		map_ok(&t, e[n].ia, e[n].size, e[n].pa, e[n].prot);
 		expect_exactly(&t, e, n + 1);
 		tenv_fini(&t);
 	}
@@ -667,16 +667,16 @@ static void map_identical_exclusive_is_noop(void **state)
 	b = blk(&t);
 	p = pg(&t);
 	e = (struct extent){ b - 2 * p, b + 4 * p, PA_A - 2 * p, PGT_PROT_RW };
-	map_ok(&t, e.va, e.size, e.pa, e.prot);
+	map_ok(&t, e.ia, e.size, e.pa, e.prot);
 	snap_take(&t, &s);
 	host_mm_tlbi_log_clear(t.hm);
 	host_mm_stats_reset(t.hm);
 
-	map_ok(&t, e.va, e.size, e.pa, e.prot);
+	map_ok(&t, e.ia, e.size, e.pa, e.prot);
 	/* A page inside the block, translating exactly as the block does. */
 	map_ok(&t, b + 3 * p, p, PA_A + 3 * p, e.prot);
 	/* One of the pages alone. */
-	map_ok(&t, e.va + p, p, e.pa + p, e.prot);
+	map_ok(&t, e.ia + p, p, e.pa + p, e.prot);
 
 	snap_expect_same(&t, &s);
 	expect_exactly(&t, &e, 1);
@@ -698,15 +698,15 @@ static void map_identical_shared_is_eagain(void **state)
 	b = blk(&t);
 	p = pg(&t);
 	e = (struct extent){ b - 2 * p, b + 4 * p, PA_A - 2 * p, PGT_PROT_RW };
-	map_ok(&t, e.va, e.size, e.pa, e.prot);
+	map_ok(&t, e.ia, e.size, e.pa, e.prot);
 	snap_take(&t, &s);
 	host_mm_tlbi_log_clear(t.hm);
 
-	assert_int_equal(map_shared(&t, e.va, p, e.pa, e.prot), -EAGAIN);
+	assert_int_equal(map_shared(&t, e.ia, p, e.pa, e.prot), -EAGAIN);
 	assert_int_equal(map_shared(&t, b, b, PA_A, e.prot), -EAGAIN);
 	/* Inside the block, identical: another vCPU won. */
 	assert_int_equal(map_shared(&t, b + 3 * p, p, PA_A + 3 * p, e.prot), -EAGAIN);
-	assert_int_equal(map_shared(&t, e.va, e.size, e.pa, e.prot), -EAGAIN);
+	assert_int_equal(map_shared(&t, e.ia, e.size, e.pa, e.prot), -EAGAIN);
 
 	snap_expect_same(&t, &s);
 	assert_int_equal(tlbi_total(&t), 0);
@@ -963,7 +963,7 @@ static void map_block_over_table_shared_collapses(void **state)
 
 	/* Identical afterwards: the fault handler backs off. */
 	e = (struct extent){ 2 * b, b, PA_A + b, PGT_PROT_RW };
-	assert_int_equal(map_shared(&t, e.va, e.size, e.pa, e.prot), -EAGAIN);
+	assert_int_equal(map_shared(&t, e.ia, e.size, e.pa, e.prot), -EAGAIN);
 	tenv_fini(&t);
 }
 
@@ -1257,7 +1257,7 @@ static void unmap_removes_annotations(void **state)
 	assert_int_equal(pgt_stage2_set_owner(&t.pgt, 2 * b + 2 * p, 3 * p, 5, NULL), 0);
 	assert_int_equal(pgt_stage2_set_owner(&t.pgt, 4 * b, b, 6, NULL), 0);
 	e = (struct extent){ 2 * b, 2 * p, PA_A, PGT_PROT_RW };
-	map_ok(&t, e.va, e.size, e.pa, e.prot);
+	map_ok(&t, e.ia, e.size, e.pa, e.prot);
 	assert_int_equal(count_annotations(&t), 3 + 1);
 	host_mm_tlbi_log_clear(t.hm);
 
@@ -1438,11 +1438,11 @@ static void unmap_empty_range_no_tlbi(void **state)
 
 	setup(&t, state, 0);
 	e = (struct extent){ 2 * blk(&t), pg(&t), PA_A, PGT_PROT_R };
-	map_ok(&t, e.va, e.size, e.pa, e.prot);
+	map_ok(&t, e.ia, e.size, e.pa, e.prot);
 	host_mm_tlbi_log_clear(t.hm);
 	host_mm_stats_reset(t.hm);
 	assert_int_equal(pgt_stage2_unmap(&t.pgt, 4 * blk(&t), 2 * blk(&t)), 0);
-	assert_int_equal(pgt_stage2_unmap(&t.pgt, e.va + pg(&t), pg(&t)), 0);
+	assert_int_equal(pgt_stage2_unmap(&t.pgt, e.ia + pg(&t), pg(&t)), 0);
 	assert_int_equal(tlbi_total(&t), 0);
 	assert_int_equal(stats(&t).dcache_ops, 0);
 	expect_exactly(&t, &e, 1);
@@ -1744,7 +1744,7 @@ static void set_owner_over_table_collapses(void **state)
 	map_ok(&t, 2 * b + p, 3 * p, PA_A, PGT_PROT_RW);
 	map_ok(&t, 3 * b - p, p, PA_A, PGT_PROT_RW);
 	e = (struct extent){ 3 * b, p, PA_B, PGT_PROT_R };
-	map_ok(&t, e.va, e.size, e.pa, e.prot);
+	map_ok(&t, e.ia, e.size, e.pa, e.prot);
 	before = tables(&t);
 	host_mm_tlbi_log_clear(t.hm);
 	host_mm_stats_reset(t.hm);
@@ -2600,24 +2600,24 @@ static void map_shared_short_cache_is_enomem(void **state)
 	b = blk(&t);
 	p = pg(&t);
 	e = (struct extent){ 2 * root_span(&t) - p, 2 * p, PA_A, PGT_PROT_RW };
-	need = pgt_stage2_tables_needed(&t.pgt, e.va, e.size, e.pa);
+	need = pgt_stage2_tables_needed(&t.pgt, e.ia, e.size, e.pa);
 	assert_int_equal(need, 2 * levels_below_root(&t));
 	map_ok(&t, 5 * b, p, PA_B, PGT_PROT_R);
 	snap_take(&t, &s);
 
 	assert_int_equal(pgt_memcache_topup(&mc, tenv_mm(&t), p, need - 1), 0);
-	assert_int_equal(pgt_stage2_map(&t.pgt, e.va, e.size, e.pa, e.prot, &mc, PGT_WALK_SHARED),
+	assert_int_equal(pgt_stage2_map(&t.pgt, e.ia, e.size, e.pa, e.prot, &mc, PGT_WALK_SHARED),
 			 -ENOMEM);
 	assert_int_equal(mc.nr, need - 1);
 	pgt_memcache_free(&mc, tenv_mm(&t));
 	snap_expect_same(&t, &s);
 
 	assert_int_equal(pgt_memcache_topup(&mc, tenv_mm(&t), p, need), 0);
-	assert_int_equal(pgt_stage2_map(&t.pgt, e.va, e.size, e.pa, e.prot, &mc, PGT_WALK_SHARED),
+	assert_int_equal(pgt_stage2_map(&t.pgt, e.ia, e.size, e.pa, e.prot, &mc, PGT_WALK_SHARED),
 			 0);
 	assert_int_equal(mc.nr, 0);
-	expect_mapped(&t, e.va, e.pa, e.prot);
-	expect_mapped(&t, e.va + p, e.pa + p, e.prot);
+	expect_mapped(&t, e.ia, e.pa, e.prot);
+	expect_mapped(&t, e.ia + p, e.pa + p, e.prot);
 	expect_mapped(&t, 5 * b, PA_B, PGT_PROT_R);
 	leafset_free(&s);
 	tenv_fini(&t);
@@ -2645,7 +2645,7 @@ static void map_bad_input(void **state)
 	setup(&t, state, 0);
 	p = pg(&t);
 	e = (struct extent){ 16 * p, 2 * p, PA_A, PGT_PROT_RW };
-	map_ok(&t, e.va, e.size, e.pa, e.prot);
+	map_ok(&t, e.ia, e.size, e.pa, e.prot);
 	host_mm_tlbi_log_clear(t.hm);
 
 	expect_map_rejected(&t, p + SZ_4K / 2, p, PA_A, PGT_PROT_RW, 0, -EINVAL);
@@ -2840,7 +2840,7 @@ static void tables_needed_matches_allocations(void **state)
 		setup(&t, state, sh[i].flags);
 		need = pgt_stage2_tables_needed(&t.pgt, sh[i].ia, sh[i].size, sh[i].pa);
 		calls = host_mm_alloc_calls(t.hm);
-		map_ok(&t, e.va, e.size, e.pa, e.prot);
+		map_ok(&t, e.ia, e.size, e.pa, e.prot);
 		if (host_mm_alloc_calls(t.hm) - calls != need || tables(&t) != need)
 			fail_msg("shape %u: tables_needed %llu, map allocated %llu, holds %llu", i,
 				 (unsigned long long)need,
@@ -2852,7 +2852,7 @@ static void tables_needed_matches_allocations(void **state)
 		/* From a cache of exactly that many, shared: every page used. */
 		setup(&t, state, sh[i].flags);
 		assert_int_equal(pgt_memcache_topup(&mc, tenv_mm(&t), pg(&t), need), 0);
-		assert_int_equal(pgt_stage2_map(&t.pgt, e.va, e.size, e.pa, e.prot, &mc,
+		assert_int_equal(pgt_stage2_map(&t.pgt, e.ia, e.size, e.pa, e.prot, &mc,
 						PGT_WALK_SHARED), 0);
 		assert_int_equal(mc.nr, 0);
 		expect_exactly(&t, &e, 1);
@@ -2883,7 +2883,7 @@ static int model_extents(const struct s2model *m, struct extent *out)
 
 		if (!m->pa[i])
 			continue;
-		if (last && last->va + last->size == va && last->pa + last->size == m->pa[i] &&
+		if (last && last->ia + last->size == va && last->pa + last->size == m->pa[i] &&
 		    last->prot == m->prot[i]) {
 			last->size += m->page;
 			continue;
