@@ -303,7 +303,12 @@ static inline u32 pgt_page_size(const struct pgt_geometry *geom)
  * holds pages, which are not blocks.
  * Return: true if a block is allowed.
  */
-bool pgt_level_has_blocks(const struct pgt_geometry *geom, pgt_s8 level);
+static inline bool pgt_level_has_blocks(const struct pgt_geometry *geom, pgt_s8 level)
+{
+	pgt_s8 coarsest = geom->granule_shift == PGT_GRANULE_4K ? 1 : 2;
+
+	return level >= coarsest && level < PGT_MAX_LEVEL;
+}
 
 /**
  * pgt_level_has_leaves() - can a leaf (block or page) sit at @level?
@@ -311,7 +316,10 @@ bool pgt_level_has_blocks(const struct pgt_geometry *geom, pgt_s8 level);
  * @level: a lookup level.
  * Return: true if a block or page descriptor is allowed there.
  */
-bool pgt_level_has_leaves(const struct pgt_geometry *geom, pgt_s8 level);
+static inline bool pgt_level_has_leaves(const struct pgt_geometry *geom, pgt_s8 level)
+{
+	return level == PGT_MAX_LEVEL || pgt_level_has_blocks(geom, level);
+}
 
 /**
  * pgt_pa_range_encode() - the TCR_EL2.PS / VTCR_EL2.PS encoding of @pa_bits.

@@ -16,8 +16,6 @@
 /* Geometry (lib/pgtable.c) */
 EXPORT_SYMBOL_GPL(pgt_geometry_hyp);
 EXPORT_SYMBOL_GPL(pgt_geometry_stage2);
-EXPORT_SYMBOL_GPL(pgt_level_has_blocks);
-EXPORT_SYMBOL_GPL(pgt_level_has_leaves);
 EXPORT_SYMBOL_GPL(pgt_pa_range_encode);
 
 /* Descriptors (lib/pgtable.c, lib/hyp.c, lib/stage2.c) */

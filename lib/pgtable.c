@@ -72,18 +72,6 @@ int pgt_geometry_stage2(struct pgt_geometry *geom, u32 ia_bits, u32 granule_shif
 	return 0;
 }
 
-bool pgt_level_has_blocks(const struct pgt_geometry *geom, pgt_s8 level)
-{
-	pgt_s8 coarsest = geom->granule_shift == PGT_GRANULE_4K ? 1 : 2;
-
-	return level >= coarsest && level < PGT_MAX_LEVEL;
-}
-
-bool pgt_level_has_leaves(const struct pgt_geometry *geom, pgt_s8 level)
-{
-	return level == PGT_MAX_LEVEL || pgt_level_has_blocks(geom, level);
-}
-
 int pgt_pa_range_encode(u32 pa_bits)
 {
 	static const u8 sizes[] = { 32, 36, 40, 42, 44, 48 };
