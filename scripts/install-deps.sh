@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Install the Debian 12 packages libpgtable's build and tests need.
-# Quiet and idempotent: does nothing when every package is already there.
-# Used by `make check`, `make run` and .ci/run.
+# Install the Debian 12 packages libpgtable's build and tests need: the one
+# script that installs packages.  Quiet and idempotent: does nothing when
+# every package is already there.  Used by `make check`, `make run` and
+# .ci/run; `install-deps.sh kmod` adds what building the kernel module and
+# booting it under QEMU need (scripts/kmod-deps.sh asks for it, then only
+# downloads and unpacks Debian's arm64 kernel, which is never installed).
 set -euo pipefail
 
 PACKAGES=(
@@ -17,10 +20,41 @@ PACKAGES=(
 	pkg-config
 )
 
+KMOD_PACKAGES=(
+	make gcc libc6-dev	# host tools of kbuild
+	bc bison flex		# some kbuild helpers call them
+	libelf-dev		# objtool-free x86 builds still check for it
+	gcc-aarch64-linux-gnu	# cross compiler for the arm64 module
+	qemu-system-arm		# qemu-system-aarch64
+	cpio gzip		# the initramfs
+	kmod			# modinfo
+	linux-kbuild-6.1	# Debian's prebuilt kbuild scripts (fixdep, modpost)
+	linux-headers-amd64	# the host (x86-64) build
+)
+
+# Arguments: the group "kmod", or packages, optionally pinned (name=version).
+for arg in "$@"; do
+	case "$arg" in
+	kmod) PACKAGES+=("${KMOD_PACKAGES[@]}") ;;
+	-*) echo "install-deps: unknown option '$arg'" >&2; exit 2 ;;
+	*) PACKAGES+=("$arg") ;;
+	esac
+done
+
+# Installed, and at the pinned version if one is given.
+present() {
+	local name=${1%%=*} status version
+
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$name" 2>/dev/null || true)
+	[ "$status" = installed ] || return 1
+	[ "$name" = "$1" ] && return 0
+	version=$(dpkg-query -W -f='${Version}' "$name" 2>/dev/null || true)
+	[ "$version" = "${1#*=}" ]
+}
+
 missing=()
 for pkg in "${PACKAGES[@]}"; do
-	status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
-	[ "$status" = installed ] || missing+=("$pkg")
+	present "$pkg" || missing+=("$pkg")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -5,8 +5,9 @@
 # under QEMU needs (make kmod-check), on Debian 12, as root.  Idempotent and
 # cached: a second run with everything in place only checks and exits.
 #
-#   host packages (installed):  qemu-system-arm gcc-aarch64-linux-gnu cpio
-#                               linux-kbuild-6.1 linux-headers-amd64 ...
+#   host packages (installed by scripts/install-deps.sh kmod): qemu-system-arm,
+#                               gcc-aarch64-linux-gnu, cpio, linux-kbuild-6.1,
+#                               linux-headers-amd64 ...
 #   arm64 packages (downloaded with apt-get download and unpacked with
 #   dpkg -x, never installed) into $KMOD_OUT (default build/kmod):
 #       arm64/<ver>/    linux-headers-<ver>-arm64, linux-headers-<ver>-common,
@@ -23,17 +24,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 OUT=${KMOD_OUT:-build/kmod}
-HOST_PACKAGES=(
-	make gcc libc6-dev	# host tools of kbuild
-	bc bison flex		# some kbuild helpers call them
-	libelf-dev		# objtool-free x86 builds still check for it
-	gcc-aarch64-linux-gnu	# cross compiler for the arm64 module
-	qemu-system-arm		# qemu-system-aarch64
-	cpio gzip		# the initramfs
-	kmod			# modinfo
-	linux-kbuild-6.1	# Debian's prebuilt kbuild scripts (fixdep, modpost)
-	linux-headers-amd64	# the host (x86-64) build
-)
 
 log() { echo "kmod-deps: $*" >&2; }
 die() { echo "kmod-deps: error: $*" >&2; exit 1; }
@@ -54,18 +44,6 @@ apt_update() {
 	updated=1
 }
 
-installed() {
-	[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = installed ]
-}
-
-apt_install() {
-	apt_update
-	log "installing $*"
-	"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -qq --no-install-recommends "$@" >/dev/null ||
-		die "apt-get install $* failed"
-}
-
 # ---- arm64 as a foreign architecture, so apt knows the arm64 packages
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 	log "dpkg --add-architecture arm64"
@@ -74,12 +52,8 @@ if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 	apt_update
 fi
 
-# ---- host packages
-missing=()
-for pkg in "${HOST_PACKAGES[@]}"; do
-	installed "$pkg" || missing+=("$pkg")
-done
-[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+# ---- host packages: the project's one installer
+bash scripts/install-deps.sh kmod || die "scripts/install-deps.sh kmod failed"
 
 # ---- which kernel: cached, or asked of apt
 mkdir -p "$OUT/debs"
@@ -146,11 +120,11 @@ want=$(dpkg-deb -f "$(download "linux-headers-$ver-arm64:arm64")" Version)
 have=$(dpkg-query -W -f='${Version}' linux-kbuild-6.1 2>/dev/null || true)
 if [ "$want" != "$have" ]; then
 	log "linux-kbuild-6.1 is $have, the arm64 headers are $want"
-	apt_install "linux-kbuild-6.1=$want"
+	bash scripts/install-deps.sh "linux-kbuild-6.1=$want" || die "cannot install linux-kbuild-6.1=$want"
 fi
 # The host build uses the x86-64 headers of the same ABI when there are any.
 if [ ! -d "/usr/src/linux-headers-$ver-amd64" ] && [ -n "$(pkgver "linux-headers-$ver-amd64")" ]; then
-	apt_install "linux-headers-$ver-amd64"
+	bash scripts/install-deps.sh "linux-headers-$ver-amd64" || die "cannot install linux-headers-$ver-amd64"
 fi
 
 # ---- busybox for the initramfs
