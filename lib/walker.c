@@ -60,14 +60,13 @@ static struct pgt_action locked_entry_action(const struct walk_data *data)
 	return pgt_exit(-EBUSY);
 }
 
+/* Only visits the walk asked for, or locked entries, get here. */
 static struct pgt_action call_visitor(const struct walk_data *data,
 				      const struct pgt_visit_ctx *ctx,
 				      enum pgt_walk_flags visit)
 {
 	if (pgt_pte_is_locked(ctx->old))
 		return locked_entry_action(data);
-	if (!(data->walker->flags & visit))
-		return pgt_continue();
 	return data->walker->cb(ctx, visit);
 }
 
