@@ -294,10 +294,8 @@ static struct pgt_action hyp_split_block(const struct pgt_visit_ctx *ctx,
 		return pgt_exit(-ENOMEM);
 	table = data->reserve[--data->reserved];
 	pgt_fill_split(ctx->pgt, table, ctx->old, ctx->level);
-
-	pgt_write_once(ctx->ptep, 0);
-	pgt_tlbi_va(ctx->pgt, pgt_ctx_entry_start(ctx), ctx->level, true);
-	pgt_write_once(ctx->ptep, pgt_table_pte(&ctx->pgt->geom, mm->virt_to_phys(mm, table)));
+	pgt_break(ctx);
+	pgt_pte_make(ctx, pgt_table_pte(&ctx->pgt->geom, mm->virt_to_phys(mm, table)));
 	return pgt_continue();
 }
 

@@ -66,6 +66,7 @@ void pgt_free_empty_table(const struct pgt_visit_ctx *ctx);
 struct pgt_action pgt_free_visitor(const struct pgt_visit_ctx *ctx, enum pgt_walk_flags visit);
 int pgt_root_alloc(struct pgt *pgt);
 void pgt_memcache_recycle(struct pgt_memcache *mc, void *table);
+bool pgt_break(const struct pgt_visit_ctx *ctx);
 void pgt_pte_make(const struct pgt_visit_ctx *ctx, pgt_pte_t new);
 void pgt_unlinked_tree(struct pgt *tree, struct pgt_mm_ops *mm_ops, void *table, pgt_s8 level,
 		       u8 granule_shift);

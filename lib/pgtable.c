@@ -227,6 +227,35 @@ bool pgt_pte_update(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
 	return true;
 }
 
+/* The TLB maintenance an entry's break needs: its leaf, or all its subtree. */
+static void tlbi_entry(const struct pgt_visit_ctx *ctx)
+{
+	u64 start = pgt_ctx_entry_start(ctx);
+
+	if (pgt_pte_is_table(ctx->old, ctx->level))
+		pgt_tlbi_range(ctx->pgt, start, pgt_ctx_entry_size(ctx), PGT_NO_LEVEL);
+	else if (pgt_pte_valid(ctx->old))
+		pgt_tlbi_va(ctx->pgt, start, ctx->level, true);
+}
+
+/*
+ * The "break" of break-before-make: own the entry through the lock marker
+ * (other shared walkers back off until the make), then flush what the TLB
+ * may hold of the old value.  False means the entry changed: retry.  The
+ * entry stays non-zero throughout, so its table's count does not move.
+ */
+bool pgt_break(const struct pgt_visit_ctx *ctx)
+{
+	if (ctx->flags & PGT_WALK_SHARED) {
+		if (!pgt_cmpxchg(ctx->ptep, ctx->old, PGT_PTE_LOCKED))
+			return false;
+	} else {
+		pgt_write_once(ctx->ptep, PGT_PTE_LOCKED);
+	}
+	tlbi_entry(ctx);
+	return true;
+}
+
 /*
  * The "make" of break-before-make: ctx->ptep holds the lock marker (or 0),
  * and becomes @new.  The release store orders everything written to a new

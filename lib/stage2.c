@@ -368,40 +368,12 @@ static void s2_map_cmo(const struct pgt_visit_ctx *ctx, const struct s2_map_data
 		mm->icache_inval_pou(mm, pa, size);
 }
 
-/* The TLB maintenance an entry's break needs: its leaf, or all its subtree. */
-static void s2_tlbi_entry(const struct pgt_visit_ctx *ctx)
-{
-	u64 start = pgt_ctx_entry_start(ctx);
-
-	if (pgt_pte_is_table(ctx->old, ctx->level))
-		pgt_tlbi_range(ctx->pgt, start, pgt_ctx_entry_size(ctx), PGT_NO_LEVEL);
-	else if (pgt_pte_valid(ctx->old))
-		pgt_tlbi_va(ctx->pgt, start, ctx->level, true);
-}
-
-/*
- * The "break" of break-before-make: own the entry through the lock marker
- * (other shared walkers back off until the make), then flush what the TLB
- * may hold of the old value.  False means the entry changed: retry.
- */
-static bool s2_break(const struct pgt_visit_ctx *ctx)
-{
-	if (ctx_shared(ctx)) {
-		if (!pgt_cmpxchg(ctx->ptep, ctx->old, PGT_PTE_LOCKED))
-			return false;
-	} else {
-		pgt_write_once(ctx->ptep, PGT_PTE_LOCKED);
-	}
-	s2_tlbi_entry(ctx);
-	return true;
-}
-
 /* Replace ctx->old by @new, with break-before-make when the old one was live. */
 static struct pgt_action s2_replace(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
 {
 	if (!pgt_pte_valid(ctx->old))
 		return pgt_pte_update(ctx, new) ? pgt_continue() : pgt_retry();
-	if (!s2_break(ctx))
+	if (!pgt_break(ctx))
 		return pgt_retry();
 	pgt_pte_make(ctx, new);
 	return pgt_continue();
@@ -571,7 +543,7 @@ static struct pgt_action s2_map_collapse(const struct pgt_visit_ctx *ctx,
 		return pgt_exit(-EPERM);
 	new = s2_new_entry(ctx, d);
 	s2_map_cmo(ctx, d, s2_map_pa(ctx, d), pgt_ctx_entry_size(ctx));
-	if (!s2_break(ctx))
+	if (!pgt_break(ctx))
 		return pgt_retry();
 	pgt_pte_make(ctx, new);
 	s2_free_subtree(ctx, ctx->old);
@@ -1001,7 +973,6 @@ static struct pgt_action s2_attr_leaf(const struct pgt_visit_ctx *ctx, struct s2
 	if (new != ctx->old && !pgt_pte_update(ctx, new))
 		return pgt_retry();
 	d->young |= !!(ctx->old & PGT_PTE_AF);
-	d->level = ctx->level;
 	if (new != ctx->old)
 		s2_attr_note(d, pgt_ctx_entry_start(ctx), pgt_ctx_entry_size(ctx), ctx->level);
 	return pgt_continue();
@@ -1188,7 +1159,7 @@ static struct pgt_action s2_split_visitor(const struct pgt_visit_ctx *ctx,
 	table = s2_build_pages(ctx->pgt, ctx->old, ctx->level, d->mc);
 	if (!table)
 		return pgt_exit(-ENOMEM);
-	s2_break(ctx);
+	pgt_break(ctx);
 	pgt_pte_make(ctx, pgt_table_pte(&ctx->pgt->geom, mm->virt_to_phys(mm, table)));
 	return pgt_continue();
 }
