@@ -962,13 +962,32 @@ static void s2_attr_note(struct s2_attr_data *d, u64 start, u64 size, pgt_s8 lev
 	d->level = level;
 }
 
+/*
+ * Making memory executable that was not: the guest may have written the
+ * instructions through the D-side since it was mapped, and FWB does not make
+ * instruction fetches coherent, so the I-cache is invalidated before the new
+ * entry can be fetched through.  Device memory is never executable.
+ */
+static int s2_attr_exec_prepare(const struct pgt_visit_ctx *ctx)
+{
+	struct pgt_mm_ops *mm = ctx->mm_ops;
+	u32 old = pgt_s2_pte_prot(ctx->old, s2_fwb(ctx->pgt));
+
+	if (old & PGT_PROT_DEVICE)
+		return -EINVAL;
+	if (!(old & PGT_PROT_X) && mm->icache_inval_pou)
+		mm->icache_inval_pou(mm, pgt_pte_addr(&ctx->pgt->geom, ctx->old),
+				     pgt_ctx_entry_size(ctx));
+	return 0;
+}
+
 static struct pgt_action s2_attr_leaf(const struct pgt_visit_ctx *ctx, struct s2_attr_data *d)
 {
 	pgt_pte_t new = (ctx->old & ~d->clr) | d->set;
 
 	if (!pgt_pte_valid(ctx->old))
 		return d->need_leaf ? pgt_exit(-ENOENT) : pgt_continue();
-	if (d->check_exec && (pgt_s2_pte_prot(ctx->old, s2_fwb(ctx->pgt)) & PGT_PROT_DEVICE))
+	if (d->check_exec && s2_attr_exec_prepare(ctx))
 		return pgt_exit(-EINVAL);
 	if (new != ctx->old && !pgt_pte_update(ctx, new))
 		return pgt_retry();
