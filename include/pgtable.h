@@ -103,7 +103,9 @@ enum pgt_prot {
  * that goes into descriptors.
  *
  * @zalloc_page: a zeroed, naturally aligned table page of @size bytes with a
- *	reference count of 1, or NULL.
+ *	reference count of 1, or NULL.  Tables must lie below the tree's output
+ *	address size: a page beyond it is given back and the operation fails
+ *	with -ENOMEM (Documentation/design.rst, invariant 10).
  * @zalloc_pages_exact: @size zeroed bytes aligned to @size (a power of two),
  *	for concatenated root tables, or NULL.
  * @free_pages_exact: release what @zalloc_pages_exact returned.
@@ -738,9 +740,10 @@ void pgt_unlinked_free(struct pgt_mm_ops *mm_ops, void *table, pgt_s8 level,
  * pgt_hyp_init() - an empty EL2 stage-1 tree.
  * @pgt: filled in.
  * @cfg: ia_bits is the VA size; pa_bits bounds output addresses; no flags.
- * @mm_ops: the home.
+ * @mm_ops: the home; every page it gives must lie below 2^pa_bits.
  *
- * Return: 0, -EINVAL for a bad configuration, -ENOMEM.
+ * Return: 0, -EINVAL for a bad configuration, -ERANGE if the root the home
+ * gave lies beyond the output address size (freed again), -ENOMEM.
  */
 int pgt_hyp_init(struct pgt *pgt, const struct pgt_config *cfg,
 		 struct pgt_mm_ops *mm_ops);
@@ -843,10 +846,11 @@ void *pgt_memcache_pop(struct pgt_memcache *mc);
  * pgt_stage2_init() - an empty stage-2 tree with concatenated root tables.
  * @pgt: filled in, including @pgt->ctrl (VTCR_EL2).
  * @cfg: IPA size, granule, PA size (at least the IPA size) and flags.
- * @mm_ops: the home.
+ * @mm_ops: the home; every page it gives must lie below 2^pa_bits.
  * @tlb_cookie: passed to the TLB hooks, naming the VMID.
  *
- * Return: 0, -EINVAL for a bad configuration, -ENOMEM.
+ * Return: 0, -EINVAL for a bad configuration, -ERANGE if the root the home
+ * gave lies beyond the output address size (freed again), -ENOMEM.
  */
 int pgt_stage2_init(struct pgt *pgt, const struct pgt_config *cfg,
 		    struct pgt_mm_ops *mm_ops, void *tlb_cookie);

@@ -124,9 +124,45 @@ int pgt_check_map(const struct pgt *pgt, u64 addr, u64 size, u64 phys)
 	return ret;
 }
 
+/*
+ * A table the MMU reaches must lie below the output address size: a table
+ * address above it is an Address size fault, however right its entries are.
+ */
+static bool table_reachable(const struct pgt *pgt, u64 pa, u64 size)
+{
+	return pa < 1ULL << pgt->pa_bits && size <= (1ULL << pgt->pa_bits) - pa;
+}
+
+/* A page of the home becomes a table only if the walk can reach it. */
+static void *table_accept(const struct pgt *pgt, void *page)
+{
+	struct pgt_mm_ops *mm = pgt->mm_ops;
+
+	if (!page || table_reachable(pgt, mm->virt_to_phys(mm, page), pgt_page_size(&pgt->geom)))
+		return page;
+	mm->put_page(mm, page);
+	return NULL;
+}
+
 void *pgt_alloc_table(const struct pgt *pgt)
 {
-	return pgt->mm_ops->zalloc_page(pgt->mm_ops, pgt_page_size(&pgt->geom));
+	return table_accept(pgt, pgt->mm_ops->zalloc_page(pgt->mm_ops, pgt_page_size(&pgt->geom)));
+}
+
+void *pgt_table_pop(const struct pgt *pgt, struct pgt_memcache *mc)
+{
+	return table_accept(pgt, pgt_memcache_pop(mc));
+}
+
+int pgt_cache_reachable(const struct pgt *pgt, const struct pgt_memcache *mc)
+{
+	struct pgt_mm_ops *mm = pgt->mm_ops;
+	void *page;
+
+	for (page = mc ? mc->head : NULL; page; page = *(void **)page)
+		if (!table_reachable(pgt, mm->virt_to_phys(mm, page), pgt_page_size(&pgt->geom)))
+			return -ENOMEM;
+	return 0;
 }
 
 /* Entries appearing or vanishing in bulk move their table's count at once. */
@@ -366,7 +402,12 @@ int pgt_root_alloc(struct pgt *pgt)
 	if (!pgt->root)
 		return -ENOMEM;
 	pgt->root_phys = mm->virt_to_phys(mm, pgt->root);
-	return 0;
+	if (table_reachable(pgt, pgt->root_phys, size))
+		return 0;
+	mm->free_pages_exact(mm, pgt->root, size);
+	pgt->root = NULL;
+	pgt->root_phys = 0;
+	return -ERANGE;
 }
 
 /* Free every table below the root, then the root itself. */

@@ -403,7 +403,7 @@ static struct pgt_action s2_map_install(const struct pgt_visit_ctx *ctx,
 /* A new table for the walk to descend into: empty, or equivalent to ctx->old. */
 static pgt_pte_t *s2_new_table(const struct pgt_visit_ctx *ctx, struct pgt_memcache *mc)
 {
-	pgt_pte_t *table = pgt_memcache_pop(mc);
+	pgt_pte_t *table = pgt_table_pop(ctx->pgt, mc);
 	u32 i, n = pgt_table_entries(&ctx->pgt->geom);
 
 	if (!table)
@@ -428,8 +428,9 @@ static struct pgt_action s2_map_descend(const struct pgt_visit_ctx *ctx, struct 
 	/* A fault does not split a block another vCPU just mapped: it refaults. */
 	if (ctx_shared(ctx) && pgt_pte_valid(ctx->old))
 		return pgt_exit(-EAGAIN);
+	/* Exclusive walks checked their cache first; a shared one finds out here. */
 	table = s2_new_table(ctx, d->mc);
-	if (PGT_WARN_ON(!table))
+	if (!table)
 		return pgt_exit(-ENOMEM);
 	new = pgt_table_pte(&ctx->pgt->geom, mm->virt_to_phys(mm, table));
 	pgt_dsb_ishst();
@@ -464,10 +465,10 @@ static struct pgt_action s2_map_fill(const struct pgt_visit_ctx *ctx, struct s2_
 	struct pgt_mm_ops *mm = ctx->mm_ops;
 	pgt_s8 child = ctx->level + 1;
 	u64 step = pgt_level_size(&pgt->geom, child), pa = s2_map_pa(ctx, d);
-	pgt_pte_t first = d->owner_pte, *table = pgt_memcache_pop(d->mc);
+	pgt_pte_t first = d->owner_pte, *table = pgt_table_pop(pgt, d->mc);
 	u32 i, n = pgt_table_entries(&pgt->geom);
 
-	if (PGT_WARN_ON(!table))
+	if (!table)
 		return pgt_exit(-ENOMEM);
 	if (!d->annotate)
 		first = pgt_s2_leaf_pte(&pgt->geom, pa, d->prot, child, s2_fwb(pgt));
@@ -595,6 +596,18 @@ static int s2_reserve(struct pgt *pgt, struct s2_map_data *d, struct pgt_memcach
 	return s2_reserve_pages(pgt, &d->mc, local, d->tables);
 }
 
+/*
+ * An exclusive operation must not fail half-way: every page it may link is
+ * checked against the output address size before anything changes.
+ */
+static int s2_reserve_exclusive(struct pgt *pgt, struct pgt_memcache **mc,
+				struct pgt_memcache *local, u64 tables)
+{
+	int ret = s2_reserve_pages(pgt, mc, local, tables);
+
+	return ret ? ret : pgt_cache_reachable(pgt, *mc);
+}
+
 static int s2_map_walk(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
 {
 	struct pgt_walker walker = { .cb = s2_map_visitor, .arg = d, .flags = flags };
@@ -623,8 +636,10 @@ static int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32
 	if (s2_may_sweep(pgt, size))
 		walk |= PGT_WALK_TABLE_PRE;
 	if (!(flags & PGT_WALK_SHARED) && !pgt->owners && !d->annotate && d->mc &&
-	    d->mc->nr >= worst)
-		return s2_map_walk(pgt, d, size, walk);
+	    d->mc->nr >= worst) {
+		ret = pgt_cache_reachable(pgt, d->mc);
+		return ret ? ret : s2_map_walk(pgt, d, size, walk);
+	}
 	if (flags & PGT_WALK_SHARED) {
 		d->tables = worst;
 		ret = s2_reserve(pgt, d, &local);
@@ -633,7 +648,7 @@ static int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32
 	} else {
 		ret = pgt_walk(pgt, d->ipa, size, &count);
 		if (!ret)
-			ret = s2_reserve(pgt, d, &local);
+			ret = s2_reserve_exclusive(pgt, &d->mc, &local, d->tables);
 		if (!ret)
 			ret = s2_map_walk(pgt, d, size,
 					  walk | (d->annotate ? PGT_WALK_TABLE_POST : 0));
@@ -1128,7 +1143,7 @@ static pgt_pte_t *s2_build_pages(struct pgt *pgt, pgt_pte_t leaf, pgt_s8 level,
 				 struct pgt_memcache *mc)
 {
 	struct pgt_mm_ops *mm = pgt->mm_ops;
-	pgt_pte_t *table = pgt_memcache_pop(mc);
+	pgt_pte_t *table = pgt_table_pop(pgt, mc);
 	u32 i, n = pgt_table_entries(&pgt->geom);
 
 	if (PGT_WARN_ON(!table))
@@ -1193,7 +1208,7 @@ int pgt_stage2_split(struct pgt *pgt, u64 addr, u64 size, struct pgt_memcache *m
 	if (!ret)
 		ret = pgt_walk(pgt, addr, size, &walker);
 	if (!ret)
-		ret = s2_reserve_pages(pgt, &d.mc, &local, d.tables);
+		ret = s2_reserve_exclusive(pgt, &d.mc, &local, d.tables);
 	d.counting = false;
 	if (!ret && d.tables)
 		ret = pgt_walk(pgt, addr, size, &walker);
@@ -1224,7 +1239,7 @@ static int s2_build_unlinked(struct pgt *pgt, struct s2_map_data *d, pgt_s8 leve
 {
 	struct pgt tree;
 
-	*table = pgt_memcache_pop(d->mc);
+	*table = pgt_table_pop(pgt, d->mc);
 	pgt_unlinked_tree(&tree, pgt->mm_ops, *table, level + 1, pgt->geom.granule_shift);
 	tree.flags = pgt->flags;
 	tree.pa_bits = pgt->pa_bits;
@@ -1245,7 +1260,7 @@ int pgt_stage2_create_unlinked(struct pgt *pgt, u64 phys, pgt_s8 level, u32 prot
 	d.shape = s2_map_shape(pgt, 0, phys, false);
 	d.shape.pages_only |= force_pages;
 	d.tables = 1 + span_tables(&d.shape, level + 1, 0, pgt_level_size(&pgt->geom, level));
-	ret = s2_reserve(pgt, &d, &local);
+	ret = s2_reserve_exclusive(pgt, &d.mc, &local, d.tables);
 	if (!ret)
 		ret = s2_build_unlinked(pgt, &d, level, table);
 	pgt_memcache_free(&local, pgt->mm_ops);

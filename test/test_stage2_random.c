@@ -1230,7 +1230,7 @@ static void op_relax(struct rt *r)
 {
 	u32 i = rndn(r, r->n), lo, hi, j, flags = rndn(r, 2) ? PGT_WALK_SHARED : 0;
 	u32 prot = rndn(r, 8);
-	u64 ia = IA(r, i) + (rnd(r) % r->page);
+	u64 ia = IA(r, i) + (rnd(r) % r->page), ibytes = 0;
 	int ret, want;
 
 	if (rndn(r, 16) == 0)
@@ -1248,11 +1248,14 @@ static void op_relax(struct rt *r)
 		want = -EINVAL;
 	else
 		want = 0;
+	/* Memory becoming executable has its I-cache invalidated, the whole leaf. */
+	if (!want && (prot & PGT_PROT_X) && !(model[i].prot & PGT_PROT_X))
+		ibytes = E(&pre, i)->esize;
 	for (j = e_lo(r, E(&pre, i)); !want && j < e_hi(r, E(&pre, i)); j++)
 		model[j].prot |= prot;
 	expect_ret(r, ret, want);
 	finish(r, lo, hi, false);
-	expect_cmo(r, 0, 0);
+	expect_cmo(r, 0, ibytes);
 }
 
 /* Tables that split a block at @level into pages. */
