@@ -56,6 +56,12 @@ else ifeq ($(VARIANT),tsan)
   SAN := $(SAN_TSAN)
   # Old TSan runtimes reject some ASLR layouts; run with randomisation off.
   RUN_PREFIX := setarch $(shell uname -m) -R
+else ifeq ($(VARIANT),coverage)
+  # make coverage (test/coverage.mk): gcc's line and branch counters,
+  # updated atomically (the concurrency tests would tear them otherwise).
+  VCC := $(GCC)
+  OPT := -O0 -g
+  SAN := --coverage -fprofile-update=atomic
 else ifeq ($(VARIANT),freestanding-gcc)
   FREESTANDING := 1
   VCC := $(GCC)
@@ -381,6 +387,8 @@ kmod-clean:
 -include tools/tools.mk
 # make check runs each benchmark once, tiny (bench-smoke).
 -include bench/bench.mk
+# Line and branch coverage of lib/ from the host tests (make coverage).
+-include test/coverage.mk
 
 # ---------------------------------------------------------------- clean
 clean:

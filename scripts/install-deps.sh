@@ -32,10 +32,15 @@ KMOD_PACKAGES=(
 	linux-headers-amd64	# the host (x86-64) build
 )
 
-# Arguments: the group "kmod", or packages, optionally pinned (name=version).
+COVERAGE_PACKAGES=(
+	gcovr			# make coverage: line and branch coverage of lib/
+)
+
+# Arguments: a group (kmod, coverage), or packages, optionally pinned (name=version).
 for arg in "$@"; do
 	case "$arg" in
 	kmod) PACKAGES+=("${KMOD_PACKAGES[@]}") ;;
+	coverage) PACKAGES+=("${COVERAGE_PACKAGES[@]}") ;;
 	-*) echo "install-deps: unknown option '$arg'" >&2; exit 2 ;;
 	*) PACKAGES+=("$arg") ;;
 	esac
