@@ -330,7 +330,7 @@ static inline bool pgt_level_has_leaves(const struct pgt_geometry *geom, pgt_s8 
  */
 int pgt_pa_range_encode(u32 pa_bits);
 
-/* ---- Descriptors (lib/pgtable.c, lib/hyp.c, lib/stage2.c) ---- */
+/* ---- Descriptors (lib/descriptor.c) ---- */
 
 /** PGT_PTE_VALID - bit 0: the descriptor is valid. */
 #define PGT_PTE_VALID		PGT_BIT(0)

@@ -7,64 +7,6 @@
  */
 #include "internal.h"
 
-#define PGT_S1_ATTRINDX_SHIFT	2
-#define PGT_S1_ATTRINDX_MASK	PGT_GENMASK(4, 2)
-/* AP[1] is RES1 in a single-privilege regime; AP[2] set means read-only. */
-#define PGT_S1_AP_RES1		PGT_BIT(6)
-#define PGT_S1_AP_RDONLY		PGT_BIT(7)
-
-/* ---- Descriptors ---- */
-
-int pgt_hyp_prot_check(u32 prot)
-{
-	u32 known = PGT_PROT_RWX | PGT_PROT_DEVICE | PGT_PROT_SW_MASK;
-
-	if (prot & ~known || !(prot & PGT_PROT_R))
-		return -EINVAL;
-	if ((prot & PGT_PROT_X) && (prot & (PGT_PROT_W | PGT_PROT_DEVICE)))
-		return -EINVAL;
-	return 0;
-}
-
-pgt_pte_t pgt_hyp_leaf_pte(const struct pgt_geometry *geom, u64 pa, u32 prot, pgt_s8 level)
-{
-	u64 attr_idx = prot & PGT_PROT_DEVICE ? PGT_HYP_ATTR_DEVICE : PGT_HYP_ATTR_NORMAL;
-	pgt_pte_t pte = pgt_pte_addr(geom, pa) | pte_leaf_type(level);
-
-	pte |= attr_idx << PGT_S1_ATTRINDX_SHIFT | PGT_S1_AP_RES1 | PGT_SH_INNER | PGT_PTE_AF;
-	if (!(prot & PGT_PROT_W))
-		pte |= PGT_S1_AP_RDONLY;
-	if (!(prot & PGT_PROT_X))
-		pte |= PGT_XN;
-	return pte | prot_to_sw_bits(prot);
-}
-
-u32 pgt_hyp_pte_prot(pgt_pte_t pte)
-{
-	u32 prot = PGT_PROT_R | sw_bits_to_prot(pte);
-
-	if (!(pte & PGT_S1_AP_RDONLY))
-		prot |= PGT_PROT_W;
-	if (!(pte & PGT_XN))
-		prot |= PGT_PROT_X;
-	if ((pte & PGT_S1_ATTRINDX_MASK) >> PGT_S1_ATTRINDX_SHIFT == PGT_HYP_ATTR_DEVICE)
-		prot |= PGT_PROT_DEVICE;
-	return prot;
-}
-
-u64 pgt_hyp_tcr(const struct pgt_geometry *geom, u32 pa_bits)
-{
-	int ps = pgt_pa_range_encode(pa_bits);
-	u64 tg0 = geom->granule_shift == PGT_GRANULE_4K ? 0 :
-		  geom->granule_shift == PGT_GRANULE_64K ? 1 : 2;
-
-	if (ps < 0)
-		return 0;
-	/* Write-back walks, inner shareable; bits 23 and 31 are RES1. */
-	return (64 - geom->ia_bits) | 1ULL << 8 | 1ULL << 10 | 3ULL << 12 | tg0 << 14 |
-	       (u64)ps << 16 | PGT_BIT(23) | PGT_BIT(31);
-}
-
 /* ---- init and destroy ---- */
 
 int pgt_hyp_init(struct pgt *pgt, const struct pgt_config *cfg, struct pgt_mm_ops *mm_ops)

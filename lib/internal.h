@@ -18,6 +18,10 @@
 #define PGT_XN			PGT_BIT(54)
 #define PGT_SW_SHIFT		55
 #define PGT_PROT_SW_SHIFT		8
+/* Stage-2 S2AP (read, write) and XN[1:0]. */
+#define PGT_S2AP_R			PGT_BIT(6)
+#define PGT_S2AP_W			PGT_BIT(7)
+#define PGT_S2_XN_MASK		PGT_GENMASK(54, 53)
 
 /* The type bits a leaf needs at @level. */
 static inline pgt_pte_t pte_leaf_type(pgt_s8 level)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * pgtable.c - geometry, the parts of descriptors both stages share, and the
- * operations every tree has (lookup, freeing).
+ * pgtable.c - geometry, and the operations every tree has (lookup, freeing).
+ * Descriptor formats live in descriptor.c.
  */
 #include "internal.h"
 
@@ -70,22 +70,6 @@ int pgt_geometry_stage2(struct pgt_geometry *geom, u32 ia_bits, u32 granule_shif
 	geom->ia_bits = ia_bits;
 	geometry_set_root(geom, start);
 	return 0;
-}
-
-int pgt_pa_range_encode(u32 pa_bits)
-{
-	static const u8 sizes[] = { 32, 36, 40, 42, 44, 48 };
-	u32 i;
-
-	for (i = 0; i < sizeof(sizes); i++)
-		if (sizes[i] == pa_bits)
-			return i;
-	return -EINVAL;
-}
-
-pgt_pte_t pgt_table_pte(const struct pgt_geometry *geom, u64 table_pa)
-{
-	return pgt_pte_addr(geom, table_pa) | PGT_PTE_TYPE | PGT_PTE_VALID;
 }
 
 /* Range rules every operation and the walker share. */
@@ -179,23 +163,6 @@ void pgt_table_add_refs(const struct pgt *pgt, void *table, int delta)
 		mm->get_page(mm, table);
 	for (; delta < 0; delta++)
 		mm->put_page(mm, table);
-}
-
-/*
- * Fill @table with next-level leaves that translate exactly as @block did, so
- * that swapping one for the other changes no translation.
- */
-void pgt_fill_split(const struct pgt *pgt, pgt_pte_t *table, pgt_pte_t block, pgt_s8 level)
-{
-	pgt_s8 child_level = level + 1;
-	u64 child_size = pgt_level_size(&pgt->geom, child_level);
-	u64 pa = pgt_pte_addr(&pgt->geom, block);
-	pgt_pte_t attrs = (block & PGT_ATTR_MASK) | pte_leaf_type(child_level);
-	u32 i, n = pgt_table_entries(&pgt->geom);
-
-	for (i = 0; i < n; i++)
-		table[i] = (pa + i * child_size) | attrs;
-	pgt_table_add_refs(pgt, table, n);
 }
 
 /*
