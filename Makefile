@@ -162,7 +162,7 @@ MAKEFLAGS += --no-print-directory -r --output-sync=target
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 .SUFFIXES:
-.PHONY: all lib test run-tests run-examples examples run run-now bench check check-all \
+.PHONY: layers all lib test run-tests run-examples examples run run-now bench check check-all \
 	check-includes freestanding fs-check kmod kmod-clean clean help install-deps FORCE \
 	$(addprefix build-,$(HOSTED_VARIANTS)) $(addprefix test-,$(HOSTED_VARIANTS)) \
 	$(addprefix check-,$(HOSTED_VARIANTS))
@@ -341,6 +341,15 @@ check-includes:
 	    if (!k) { print FILENAME ":" FNR ": system header outside __KERNEL__: " $$0; bad = 1 } } \
 	  END { exit bad }' $(wildcard lib/*.c lib/*.h include/*.h)
 
+# No two files of lib/ call each other, and each calls only what
+# Documentation/design.rst's map of the code allows (read from the gcc objects).
+layers:
+	+$(Q)$(MAKE) VARIANT=gcc lib
+	$(call msg,CHECK,lib/ layers against Documentation/design.rst)
+	$(Q)python3 scripts/call-graph.py --self-test > /dev/null
+	$(Q)python3 scripts/call-graph.py $(BUILD)/gcc lib --design Documentation/design.rst \
+		> $(BUILD)/layers.txt || { cat $(BUILD)/layers.txt; exit 1; }
+
 CHECK_ITEMS = $(foreach v,gcc clang asan,$(TESTS:%=$(v)/test/%)) \
 	$(TSAN_TESTS:%=tsan/test/%) \
 	$(foreach v,$(EXAMPLE_VARIANTS),$(EXAMPLES:%=$(v)/examples/%))
@@ -355,6 +364,7 @@ check:
 # Fragments included below add their own checks as further prerequisites
 # ("check-all: kmod-check"): a variable would be expanded before they are read.
 check-all: check-gcc check-clang check-asan check-tsan freestanding
+	+$(Q)$(MAKE) layers
 	@echo "==== make check summary"
 	$(call summarize,$(CHECK_ITEMS),check,$(FS_REPORTS))
 

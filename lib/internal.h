@@ -58,7 +58,22 @@ static inline void *pte_table_page(const struct pgt *pgt, pgt_pte_t *ptep)
 	return (void *)PGT_ALIGN_DOWN((uintptr_t)ptep, pgt_page_size(&pgt->geom));
 }
 
-int pgt_check_range(const struct pgt *pgt, u64 addr, u64 size);
+/*
+ * -EINVAL if [@addr, @addr + @size) wraps, -ERANGE if it ends beyond the input
+ * address size.  Inline: the walker checks every range with it, and the
+ * walker calls nothing of the layers above it.
+ */
+static inline int pgt_check_range(const struct pgt *pgt, u64 addr, u64 size)
+{
+	u64 end = addr + size;
+
+	if (end < addr)
+		return -EINVAL;
+	if (end > (1ULL << pgt->geom.ia_bits))
+		return -ERANGE;
+	return 0;
+}
+
 int pgt_check_aligned(const struct pgt *pgt, u64 addr, u64 size, u64 phys);
 int pgt_check_map(const struct pgt *pgt, u64 addr, u64 size, u64 phys);
 void *pgt_alloc_table(const struct pgt *pgt);

@@ -72,18 +72,6 @@ int pgt_geometry_stage2(struct pgt_geometry *geom, u32 ia_bits, u32 granule_shif
 	return 0;
 }
 
-/* Range rules every operation and the walker share. */
-int pgt_check_range(const struct pgt *pgt, u64 addr, u64 size)
-{
-	u64 end = addr + size;
-
-	if (end < addr)
-		return -EINVAL;
-	if (end > (1ULL << pgt->geom.ia_bits))
-		return -ERANGE;
-	return 0;
-}
-
 /* Mapping operations take page-aligned input, size and output. */
 int pgt_check_aligned(const struct pgt *pgt, u64 addr, u64 size, u64 phys)
 {

@@ -18,6 +18,7 @@ PACKAGES=(
 	libcmocka-dev
 	liburcu-dev
 	pkg-config
+	python3			# scripts/call-graph.py (make layers)
 )
 
 KMOD_PACKAGES=(
