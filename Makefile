@@ -381,6 +381,8 @@ kmod-clean:
 -include tools/tools.mk
 # make check runs each benchmark once, tiny (bench-smoke).
 -include bench/bench.mk
+# Extra TSan tests and the mutation score (make mutants).
+-include test/test.mk
 
 # ---------------------------------------------------------------- clean
 clean:
