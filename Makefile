@@ -399,6 +399,8 @@ kmod-clean:
 -include bench/bench.mk
 # Line and branch coverage of lib/ from the host tests (make coverage).
 -include test/coverage.mk
+# Extra TSan tests and the mutation score (make mutants).
+-include test/test.mk
 
 # ---------------------------------------------------------------- clean
 clean:
