@@ -45,17 +45,17 @@ pgt_pte_t pgt_table_pte(const struct pgt_geometry *geom, u64 table_pa)
  * Fill @table with next-level leaves that translate exactly as @block did, so
  * that swapping one for the other changes no translation.
  */
-void pgt_fill_split(const struct pgt *pgt, pgt_pte_t *table, pgt_pte_t block, pgt_s8 level)
+void pgt_split_entries(const struct pgt_geometry *geom, pgt_pte_t *table, pgt_pte_t block,
+		       pgt_s8 level)
 {
 	pgt_s8 child_level = level + 1;
-	u64 child_size = pgt_level_size(&pgt->geom, child_level);
-	u64 pa = pgt_pte_addr(&pgt->geom, block);
+	u64 child_size = pgt_level_size(geom, child_level);
+	u64 pa = pgt_pte_addr(geom, block);
 	pgt_pte_t attrs = (block & PGT_ATTR_MASK) | pte_leaf_type(child_level);
-	u32 i, n = pgt_table_entries(&pgt->geom);
+	u32 i, n = pgt_table_entries(geom);
 
 	for (i = 0; i < n; i++)
 		table[i] = (pa + i * child_size) | attrs;
-	pgt_table_add_refs(pgt, table, n);
 }
 
 /* ---- stage 2 ---- */

@@ -74,14 +74,13 @@ static enum hyp_map_step hyp_map_step(const struct pgt_visit_ctx *ctx,
 
 static struct pgt_action hyp_install_table(const struct pgt_visit_ctx *ctx)
 {
-	struct pgt_mm_ops *mm = ctx->mm_ops;
-	void *table = pgt_alloc_table(ctx->pgt);
+	pgt_pte_t desc;
 
-	if (!table)
+	if (!pgt_alloc_table(ctx->pgt, &desc))
 		return pgt_exit(-ENOMEM);
 	/* The zeroed table must be visible before the descriptor that points to it. */
 	pgt_dsb_ishst();
-	pgt_pte_update(ctx, pgt_table_pte(&ctx->pgt->geom, mm->virt_to_phys(mm, table)));
+	pgt_pte_update(ctx, desc);
 	return pgt_continue();
 }
 
@@ -203,7 +202,7 @@ static void hyp_reserve_release(struct pgt *pgt, struct hyp_unmap_data *data)
 static int hyp_reserve_fill(struct pgt *pgt, struct hyp_unmap_data *data, u32 tables)
 {
 	while (data->reserved < tables) {
-		void *page = pgt_alloc_table(pgt);
+		void *page = pgt_alloc_table(pgt, NULL);
 
 		if (!page) {
 			hyp_reserve_release(pgt, data);

@@ -76,12 +76,20 @@ static inline int pgt_check_range(const struct pgt *pgt, u64 addr, u64 size)
 
 int pgt_check_aligned(const struct pgt *pgt, u64 addr, u64 size, u64 phys);
 int pgt_check_map(const struct pgt *pgt, u64 addr, u64 size, u64 phys);
-void *pgt_alloc_table(const struct pgt *pgt);
-/* The next page of @mc as a table; NULL (the page freed) if beyond the PA size. */
-void *pgt_table_pop(const struct pgt *pgt, struct pgt_memcache *mc);
+/*
+ * A new table page from the home, or the next one of @mc; NULL (the page
+ * given back) if it lies beyond the output address size.  @desc, if not
+ * NULL, receives the table descriptor that links it.
+ */
+void *pgt_alloc_table(const struct pgt *pgt, pgt_pte_t *desc);
+void *pgt_table_pop(const struct pgt *pgt, struct pgt_memcache *mc, pgt_pte_t *desc);
 /* 0 if every page of @mc can be a table of @pgt, else -ENOMEM. */
 int pgt_cache_reachable(const struct pgt *pgt, const struct pgt_memcache *mc);
 void pgt_table_add_refs(const struct pgt *pgt, void *table, int delta);
+/* descriptor.c: @table's entries as next-level leaves translating as @block. */
+void pgt_split_entries(const struct pgt_geometry *geom, pgt_pte_t *table, pgt_pte_t block,
+		       pgt_s8 level);
+/* pgtable.c: the same, with the table's references counted. */
 void pgt_fill_split(const struct pgt *pgt, pgt_pte_t *table, pgt_pte_t block, pgt_s8 level);
 void pgt_tlbi_va(const struct pgt *pgt, u64 addr, pgt_s8 level, bool leaf);
 void pgt_tlbi_range(const struct pgt *pgt, u64 addr, u64 size, pgt_s8 level);

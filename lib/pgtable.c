@@ -105,25 +105,37 @@ static bool table_reachable(const struct pgt *pgt, u64 pa, u64 size)
 	return pa < 1ULL << pgt->pa_bits && size <= (1ULL << pgt->pa_bits) - pa;
 }
 
-/* A page of the home becomes a table only if the walk can reach it. */
-static void *table_accept(const struct pgt *pgt, void *page)
+/*
+ * A page of the home becomes a table only if the walk can reach it; @desc
+ * (if not NULL) receives the table descriptor that links it.
+ */
+static void *table_accept(const struct pgt *pgt, void *page, pgt_pte_t *desc)
+{
+	struct pgt_mm_ops *mm = pgt->mm_ops;
+	u64 pa;
+
+	if (!page)
+		return NULL;
+	pa = mm->virt_to_phys(mm, page);
+	if (!table_reachable(pgt, pa, pgt_page_size(&pgt->geom))) {
+		mm->put_page(mm, page);
+		return NULL;
+	}
+	if (desc)
+		*desc = pgt_table_pte(&pgt->geom, pa);
+	return page;
+}
+
+void *pgt_alloc_table(const struct pgt *pgt, pgt_pte_t *desc)
 {
 	struct pgt_mm_ops *mm = pgt->mm_ops;
 
-	if (!page || table_reachable(pgt, mm->virt_to_phys(mm, page), pgt_page_size(&pgt->geom)))
-		return page;
-	mm->put_page(mm, page);
-	return NULL;
+	return table_accept(pgt, mm->zalloc_page(mm, pgt_page_size(&pgt->geom)), desc);
 }
 
-void *pgt_alloc_table(const struct pgt *pgt)
+void *pgt_table_pop(const struct pgt *pgt, struct pgt_memcache *mc, pgt_pte_t *desc)
 {
-	return table_accept(pgt, pgt->mm_ops->zalloc_page(pgt->mm_ops, pgt_page_size(&pgt->geom)));
-}
-
-void *pgt_table_pop(const struct pgt *pgt, struct pgt_memcache *mc)
-{
-	return table_accept(pgt, pgt_memcache_pop(mc));
+	return table_accept(pgt, pgt_memcache_pop(mc), desc);
 }
 
 int pgt_cache_reachable(const struct pgt *pgt, const struct pgt_memcache *mc)
@@ -151,6 +163,16 @@ void pgt_table_add_refs(const struct pgt *pgt, void *table, int delta)
 		mm->get_page(mm, table);
 	for (; delta < 0; delta++)
 		mm->put_page(mm, table);
+}
+
+/*
+ * Fill @table with next-level leaves that translate exactly as @block did, so
+ * that swapping one for the other changes no translation.
+ */
+void pgt_fill_split(const struct pgt *pgt, pgt_pte_t *table, pgt_pte_t block, pgt_s8 level)
+{
+	pgt_split_entries(&pgt->geom, table, block, level);
+	pgt_table_add_refs(pgt, table, pgt_table_entries(&pgt->geom));
 }
 
 /*

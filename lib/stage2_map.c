@@ -179,10 +179,14 @@ static struct pgt_action s2_map_install(const struct pgt_visit_ctx *ctx,
 	return s2_replace(ctx, new);
 }
 
-/* A new table for the walk to descend into: empty, or equivalent to ctx->old. */
-static pgt_pte_t *s2_new_table(const struct pgt_visit_ctx *ctx, struct pgt_memcache *mc)
+/*
+ * A new table for the walk to descend into: empty, or equivalent to ctx->old;
+ * *desc links it.
+ */
+static pgt_pte_t *s2_new_table(const struct pgt_visit_ctx *ctx, struct pgt_memcache *mc,
+			       pgt_pte_t *desc)
 {
-	pgt_pte_t *table = pgt_table_pop(ctx->pgt, mc);
+	pgt_pte_t *table = pgt_table_pop(ctx->pgt, mc, desc);
 	u32 i, n = pgt_table_entries(&ctx->pgt->geom);
 
 	if (!table)
@@ -200,7 +204,6 @@ static pgt_pte_t *s2_new_table(const struct pgt_visit_ctx *ctx, struct pgt_memca
 
 static struct pgt_action s2_map_descend(const struct pgt_visit_ctx *ctx, struct s2_map_data *d)
 {
-	struct pgt_mm_ops *mm = ctx->mm_ops;
 	pgt_pte_t *table;
 	pgt_pte_t new;
 
@@ -208,10 +211,9 @@ static struct pgt_action s2_map_descend(const struct pgt_visit_ctx *ctx, struct 
 	if (ctx_shared(ctx) && pgt_pte_valid(ctx->old))
 		return pgt_exit(-EAGAIN);
 	/* Exclusive walks checked their cache first; a shared one finds out here. */
-	table = s2_new_table(ctx, d->mc);
+	table = s2_new_table(ctx, d->mc, &new);
 	if (!table)
 		return pgt_exit(-ENOMEM);
-	new = pgt_table_pte(&ctx->pgt->geom, mm->virt_to_phys(mm, table));
 	pgt_dsb_ishst();
 	if (pgt_pte_valid(ctx->old))
 		return s2_replace(ctx, new);
@@ -244,7 +246,7 @@ static struct pgt_action s2_map_fill(const struct pgt_visit_ctx *ctx, struct s2_
 	struct pgt_mm_ops *mm = ctx->mm_ops;
 	pgt_s8 child = ctx->level + 1;
 	u64 step = pgt_level_size(&pgt->geom, child), pa = s2_map_pa(ctx, d);
-	pgt_pte_t first = d->owner_pte, *table = pgt_table_pop(pgt, d->mc);
+	pgt_pte_t desc, first = d->owner_pte, *table = pgt_table_pop(pgt, d->mc, &desc);
 	u32 i, n = pgt_table_entries(&pgt->geom);
 
 	if (!table)
@@ -257,7 +259,7 @@ static struct pgt_action s2_map_fill(const struct pgt_visit_ctx *ctx, struct s2_
 	pgt_table_add_refs(pgt, table, n);
 	s2_map_cmo(ctx, d, pa, pgt_ctx_entry_size(ctx));
 	pgt_dsb_ishst();
-	if (pgt_pte_update(ctx, pgt_table_pte(&pgt->geom, mm->virt_to_phys(mm, table))))
+	if (pgt_pte_update(ctx, desc))
 		return pgt_skip();
 	pgt_unlinked_free(mm, table, child, pgt->geom.granule_shift);
 	return pgt_retry();

@@ -9,13 +9,13 @@
 
 /*
  * A detached subtree of pages translating exactly as @leaf at @level did,
- * attributes and software bits included.  It is not live: plain stores.
+ * attributes and software bits included; *desc links it.  It is not live:
+ * plain stores.
  */
 static pgt_pte_t *s2_build_pages(struct pgt *pgt, pgt_pte_t leaf, pgt_s8 level,
-				 struct pgt_memcache *mc)
+				 struct pgt_memcache *mc, pgt_pte_t *desc)
 {
-	struct pgt_mm_ops *mm = pgt->mm_ops;
-	pgt_pte_t *table = pgt_table_pop(pgt, mc);
+	pgt_pte_t *table = pgt_table_pop(pgt, mc, desc);
 	u32 i, n = pgt_table_entries(&pgt->geom);
 
 	if (PGT_WARN_ON(!table))
@@ -24,11 +24,8 @@ static pgt_pte_t *s2_build_pages(struct pgt *pgt, pgt_pte_t leaf, pgt_s8 level,
 	if (level + 1 == PGT_MAX_LEVEL)
 		return table;
 	for (i = 0; i < n; i++) {
-		pgt_pte_t *child = s2_build_pages(pgt, table[i], level + 1, mc);
-
-		if (!child)
+		if (!s2_build_pages(pgt, table[i], level + 1, mc, &table[i]))
 			return NULL;
-		table[i] = pgt_table_pte(&pgt->geom, mm->virt_to_phys(mm, child));
 	}
 	return table;
 }
@@ -52,8 +49,7 @@ static struct pgt_action s2_split_visitor(const struct pgt_visit_ctx *ctx,
 					  enum pgt_walk_flags visit)
 {
 	struct s2_split_data *d = ctx->arg;
-	struct pgt_mm_ops *mm = ctx->mm_ops;
-	pgt_pte_t *table;
+	pgt_pte_t desc;
 
 	(void)visit;
 	if (!pgt_pte_is_leaf(ctx->old, ctx->level) || ctx->level == PGT_MAX_LEVEL)
@@ -62,11 +58,10 @@ static struct pgt_action s2_split_visitor(const struct pgt_visit_ctx *ctx,
 		d->tables += s2_split_tables(ctx->pgt, ctx->level);
 		return pgt_continue();
 	}
-	table = s2_build_pages(ctx->pgt, ctx->old, ctx->level, d->mc);
-	if (!table)
+	if (!s2_build_pages(ctx->pgt, ctx->old, ctx->level, d->mc, &desc))
 		return pgt_exit(-ENOMEM);
 	pgt_break(ctx);
-	pgt_pte_make(ctx, pgt_table_pte(&ctx->pgt->geom, mm->virt_to_phys(mm, table)));
+	pgt_pte_make(ctx, desc);
 	return pgt_continue();
 }
 
@@ -111,7 +106,7 @@ static int s2_build_unlinked(struct pgt *pgt, struct s2_map_data *d, pgt_s8 leve
 {
 	struct pgt tree;
 
-	*table = pgt_table_pop(pgt, d->mc);
+	*table = pgt_table_pop(pgt, d->mc, NULL);
 	pgt_unlinked_tree(&tree, pgt->mm_ops, *table, level + 1, pgt->geom.granule_shift);
 	tree.flags = pgt->flags;
 	tree.pa_bits = pgt->pa_bits;
