@@ -83,8 +83,11 @@ int pgt_check_map(const struct pgt *pgt, u64 addr, u64 size, u64 phys);
  */
 void *pgt_alloc_table(const struct pgt *pgt, pgt_pte_t *desc);
 void *pgt_table_pop(const struct pgt *pgt, struct pgt_memcache *mc, pgt_pte_t *desc);
-/* 0 if every page of @mc can be a table of @pgt, else -ENOMEM. */
-int pgt_cache_reachable(const struct pgt *pgt, const struct pgt_memcache *mc);
+/*
+ * 0 if the next @n pages of @mc (the only ones an operation needing @n can
+ * pop: the cache is a stack) can be tables of @pgt, else -ENOMEM.
+ */
+int pgt_cache_reachable(const struct pgt *pgt, const struct pgt_memcache *mc, u64 n);
 void pgt_table_add_refs(const struct pgt *pgt, void *table, int delta);
 /* descriptor.c: @table's entries as next-level leaves translating as @block. */
 void pgt_split_entries(const struct pgt_geometry *geom, pgt_pte_t *table, pgt_pte_t block,

@@ -138,12 +138,12 @@ void *pgt_table_pop(const struct pgt *pgt, struct pgt_memcache *mc, pgt_pte_t *d
 	return table_accept(pgt, pgt_memcache_pop(mc), desc);
 }
 
-int pgt_cache_reachable(const struct pgt *pgt, const struct pgt_memcache *mc)
+int pgt_cache_reachable(const struct pgt *pgt, const struct pgt_memcache *mc, u64 n)
 {
 	struct pgt_mm_ops *mm = pgt->mm_ops;
 	void *page;
 
-	for (page = mc ? mc->head : NULL; page; page = *(void **)page)
+	for (page = mc ? mc->head : NULL; page && n; page = *(void **)page, n--)
 		if (!table_reachable(pgt, mm->virt_to_phys(mm, page), pgt_page_size(&pgt->geom)))
 			return -ENOMEM;
 	return 0;

@@ -373,7 +373,7 @@ int pgt_s2_reserve_exclusive(struct pgt *pgt, struct pgt_memcache **mc,
 {
 	int ret = s2_reserve_pages(pgt, mc, local, tables);
 
-	return ret ? ret : pgt_cache_reachable(pgt, *mc);
+	return ret ? ret : pgt_cache_reachable(pgt, *mc, tables);
 }
 
 int pgt_s2_map_walk(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
@@ -405,7 +405,7 @@ static int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32
 		walk |= PGT_WALK_TABLE_PRE;
 	if (!(flags & PGT_WALK_SHARED) && !pgt->owners && !d->annotate && d->mc &&
 	    d->mc->nr >= worst) {
-		ret = pgt_cache_reachable(pgt, d->mc);
+		ret = pgt_cache_reachable(pgt, d->mc, worst);
 		return ret ? ret : pgt_s2_map_walk(pgt, d, size, walk);
 	}
 	if (flags & PGT_WALK_SHARED) {
