@@ -143,6 +143,12 @@ enum pgt_prot {
  * @shared_walk_begin: enter a section in which tables unlinked by others
  *	are not freed (rcu_read_lock()).  Optional.
  * @shared_walk_end: leave that section.  Optional.
+ * @linear: every page the home gives the library (roots and tables) lies in
+ *	one linear map, virt == phys + @linear_offset: the library then converts
+ *	table addresses itself instead of calling @phys_to_virt and
+ *	@virt_to_phys on every level of every walk.  Both calls must still be
+ *	provided and agree (other users, such as the VM layer, may use them).
+ * @linear_offset: with @linear, virt - phys (modulo 2^64).
  *
  * The library issues the barriers around TLB maintenance itself (DSB ISHST
  * before, DSB ISH after, through the port header); the tlbi hooks issue only
@@ -169,6 +175,8 @@ struct pgt_mm_ops {
 	void (*tlbi_all)(struct pgt_mm_ops *mm, void *cookie);
 	void (*shared_walk_begin)(struct pgt_mm_ops *mm);
 	void (*shared_walk_end)(struct pgt_mm_ops *mm);
+	bool linear;
+	u64 linear_offset;
 };
 
 /**

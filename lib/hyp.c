@@ -236,7 +236,7 @@ static struct pgt_action hyp_split_block(const struct pgt_visit_ctx *ctx,
 	table = data->reserve[--data->reserved];
 	pgt_fill_split(ctx->pgt, table, ctx->old, ctx->level);
 	pgt_break(ctx);
-	pgt_pte_make(ctx, pgt_table_pte(&ctx->pgt->geom, mm->virt_to_phys(mm, table)));
+	pgt_pte_make(ctx, pgt_table_pte(&ctx->pgt->geom, pgt_table_phys(mm, table)));
 	return pgt_continue();
 }
 

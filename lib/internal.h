@@ -40,10 +40,28 @@ static inline u32 sw_bits_to_prot(pgt_pte_t pte)
 	return (u32)((pte & PGT_PTE_SW_MASK) >> PGT_SW_SHIFT) << PGT_PROT_SW_SHIFT;
 }
 
+/*
+ * Address conversions for the library's own tables: arithmetic when the home
+ * declared one linear map, a call into the home otherwise.
+ */
+static inline void *pgt_table_virt(struct pgt_mm_ops *mm, u64 phys)
+{
+	if (mm->linear)
+		return (void *)(uintptr_t)(phys + mm->linear_offset);
+	return mm->phys_to_virt(mm, phys);
+}
+
+static inline u64 pgt_table_phys(struct pgt_mm_ops *mm, void *virt)
+{
+	if (mm->linear)
+		return (u64)(uintptr_t)virt - mm->linear_offset;
+	return mm->virt_to_phys(mm, virt);
+}
+
 /* The library's view of the table a table descriptor points to. */
 static inline pgt_pte_t *pte_table_virt(const struct pgt *pgt, pgt_pte_t pte)
 {
-	return pgt->mm_ops->phys_to_virt(pgt->mm_ops, pgt_pte_addr(&pgt->geom, pte));
+	return pgt_table_virt(pgt->mm_ops, pgt_pte_addr(&pgt->geom, pte));
 }
 
 /* Does an entry of @ptep's table hold a reference on its page? */

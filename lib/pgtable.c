@@ -116,7 +116,7 @@ static void *table_accept(const struct pgt *pgt, void *page, pgt_pte_t *desc)
 
 	if (!page)
 		return NULL;
-	pa = mm->virt_to_phys(mm, page);
+	pa = pgt_table_phys(mm, page);
 	if (!table_reachable(pgt, pa, pgt_page_size(&pgt->geom))) {
 		mm->put_page(mm, page);
 		return NULL;
@@ -144,7 +144,7 @@ int pgt_cache_reachable(const struct pgt *pgt, const struct pgt_memcache *mc, u6
 	void *page;
 
 	for (page = mc ? mc->head : NULL; page && n; page = *(void **)page, n--)
-		if (!table_reachable(pgt, mm->virt_to_phys(mm, page), pgt_page_size(&pgt->geom)))
+		if (!table_reachable(pgt, pgt_table_phys(mm, page), pgt_page_size(&pgt->geom)))
 			return -ENOMEM;
 	return 0;
 }
@@ -378,7 +378,7 @@ int pgt_root_alloc(struct pgt *pgt)
 	pgt->root = mm->zalloc_pages_exact(mm, size);
 	if (!pgt->root)
 		return -ENOMEM;
-	pgt->root_phys = mm->virt_to_phys(mm, pgt->root);
+	pgt->root_phys = pgt_table_phys(mm, pgt->root);
 	if (table_reachable(pgt, pgt->root_phys, size))
 		return 0;
 	mm->free_pages_exact(mm, pgt->root, size);

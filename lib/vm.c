@@ -146,6 +146,8 @@ static void vm_mm_init(struct pgt_vm *vm, struct pgt_mm_ops *home)
 	mm->tlbi_all = FWD(tlbi_all);
 	mm->shared_walk_begin = FWD(shared_walk_begin);
 	mm->shared_walk_end = FWD(shared_walk_end);
+	mm->linear = home->linear;
+	mm->linear_offset = home->linear_offset;
 	vm->home = home;
 }
 

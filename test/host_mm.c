@@ -1115,6 +1115,12 @@ void host_mm_set_quiet(struct host_mm *hm, bool quiet)
 	__atomic_store_n(&hm->quiet, quiet, __ATOMIC_RELAXED);
 }
 
+void host_mm_set_linear(struct host_mm *hm, bool on)
+{
+	hm->ops.linear = on;
+	hm->ops.linear_offset = (u64)(uintptr_t)hm->base - hm->phys_base;
+}
+
 /* ---- Inspection ---- */
 
 bool host_mm_read64(void *ctx, u64 pa, uint64_t *val)

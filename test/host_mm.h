@@ -328,6 +328,16 @@ void host_mm_fail_reset(struct host_mm *hm);
 void host_mm_set_quiet(struct host_mm *hm, bool quiet);
 
 /**
+ * host_mm_set_linear() - declare (or withdraw) the arena's one linear map in
+ *	its mm_ops, so the library converts table addresses itself
+ *	(struct pgt_mm_ops @linear).  Off by default: the conversion calls then
+ *	check every address they are given, and the race hooks can fire there.
+ * @hm: the arena.
+ * @on: true to declare it.
+ */
+void host_mm_set_linear(struct host_mm *hm, bool on);
+
+/**
  * host_mm_set_unlinked_free() - what free_unlinked_table ends up calling.
  * @hm: the arena.
  * @fn: pgt_unlinked_free in real use, a double in tests.  Until set, an
