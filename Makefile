@@ -350,7 +350,11 @@ layers:
 	$(Q)python3 scripts/call-graph.py $(BUILD)/gcc lib --design Documentation/design.rst \
 		> $(BUILD)/layers.txt || { cat $(BUILD)/layers.txt; exit 1; }
 
-CHECK_ITEMS = $(foreach v,gcc clang asan,$(TESTS:%=$(v)/test/%)) \
+# test_home_misuse touches the pages it frees on purpose: ASan reports that
+# before the home can, so it runs under gcc, clang and tsan only.
+ASAN_SKIP := test_home_misuse
+CHECK_ITEMS = $(foreach v,gcc clang,$(TESTS:%=$(v)/test/%)) \
+	$(patsubst %,asan/test/%,$(filter-out $(ASAN_SKIP),$(TESTS))) \
 	$(TSAN_TESTS:%=tsan/test/%) \
 	$(foreach v,$(EXAMPLE_VARIANTS),$(EXAMPLES:%=$(v)/examples/%))
 FS_REPORTS = $(FREESTANDING_VARIANTS:%=$(BUILD)/%/report.txt)
@@ -373,7 +377,8 @@ check-all: check-gcc check-clang check-asan check-tsan freestanding
 $(addprefix check-,$(HOSTED_VARIANTS)): check-%:
 	+$(Q)$(MAKE) VARIANT=$* \
 		$(if $(filter gcc clang,$*),all) \
-		$(if $(filter tsan,$*),RUN_TESTS="$(TSAN_TESTS)") run-tests \
+		$(if $(filter tsan,$*),RUN_TESTS="$(TSAN_TESTS)") \
+		$(if $(filter asan,$*),RUN_TESTS="$(filter-out $(ASAN_SKIP),$(TESTS))") run-tests \
 		$(if $(filter $*,$(EXAMPLE_VARIANTS)),run-examples)
 
 install-deps:
