@@ -117,6 +117,8 @@ elif cmd == 'apply':
 elif cmd == 'restore':
     path = os.path.join(tree, sys.argv[4])
     os.replace(path + '.orig', path)
+    # Newer than the mutant's objects: make rebuilds them from the original.
+    os.utime(path)
 PY
 }
 
