@@ -6,8 +6,7 @@
  *
  * The TLBI hook of the arena looks at the tree at the moment of each
  * invalidation, through the reference translator, so the order is proven,
- * not only the count (the mutant "hyp split breaks the block without
- * invalidating it" survived a count of page invalidations).
+ * not only the count of invalidations that test_hyp checks.
  */
 #include "harness.h"
 
