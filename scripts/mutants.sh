@@ -97,8 +97,14 @@ muts = parse(defs)
 if cmd == 'count':
     print(len(muts))
 elif cmd == 'list':
+    hit = set()
     for i, m in enumerate(muts, 1):
-        print('%d\t%s\t%s' % (i, locate(tree, m)[0], m['desc']))
+        f = locate(tree, m)[0]
+        hit.add(f)
+        print('%d\t%s\t%s' % (i, f, m['desc']))
+    missed = [f for f in lib_files(tree) if f not in hit]
+    if missed:
+        print('mutants: no mutant in %s' % ' '.join(missed), file=sys.stderr)
 elif cmd == 'apply':
     m = muts[int(sys.argv[4]) - 1]
     f, old = locate(tree, m)
@@ -111,6 +117,8 @@ elif cmd == 'apply':
 elif cmd == 'restore':
     path = os.path.join(tree, sys.argv[4])
     os.replace(path + '.orig', path)
+    # Newer than the mutant's objects: make rebuilds them from the original.
+    os.utime(path)
 PY
 }
 
