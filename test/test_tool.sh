@@ -20,6 +20,9 @@
 #   dumps      every output above goes through dump_check: the reference
 #              translator, reading only the dump, must agree with each
 #              translate line that follows it.
+#   json       every "dump --json" line goes through json_check.py: it must
+#              parse, and agree with the raw dump before it (entries, and
+#              ranges as "show" merges them); mutants prove it can fail.
 #   random     TOOL_RANDOM_RUNS (default 30) scripts from gen_script, seeds
 #              1, 2, ...; PGT_TEST_SEED=N runs seed N alone.  Each must
 #              replay with exit status 0 and pass dump_check.
@@ -65,6 +68,10 @@ same() {
 dumps_agree() {
 	"$CHECK" "$2" > "$TMP/check" 2>&1
 	check "$1: dump_check" $? "$TMP/check"
+	if grep -q '^{' "$2"; then
+		python3 "$DIR/json_check.py" "$2" > "$TMP/json" 2>&1
+		check "$1: json_check" $? "$TMP/json"
+	fi
 }
 
 # ---------------------------------------------------------------- golden
@@ -124,6 +131,28 @@ mutant "pages out of order" awk '!d && /^pte 0x40002000 / { a = a $0 "\n"; next 
 mutant "an entry at the wrong level" sed '0,/^pte 0x40003000 3 0 /s//pte 0x40003000 2 0 /'
 mutant "a dump without end" sed '0,/^end$/{/^end$/d}'
 
+# json_check must catch a JSON dump that disagrees with the raw one.
+json_mutant() {
+	local name=$1
+	shift
+	"$@" "$TMP/show.out" > "$TMP/mutant.out"
+	if cmp -s "$TMP/show.out" "$TMP/mutant.out"; then
+		bad "json_check catches $name: the mutation changed nothing"
+	elif python3 "$DIR/json_check.py" "$TMP/mutant.out" > "$TMP/mutant.log" 2>&1; then
+		bad "json_check catches $name"
+	else
+		ok "json_check catches $name"
+	fi
+}
+
+json_mutant "a range with a wrong pa" sed '0,/"pa":"0x100402000"/s//"pa":"0x100403000"/'
+json_mutant "a lost entry" sed '0,/,{"ia":"0x80407000","level":3,"kind":"page","pte":"[0-9a-fx]*"}/s///'
+json_mutant "two ranges that should be one" \
+	sed '0,/"young":false/s//"young":true/'
+json_mutant "a range at the wrong level" sed '0,/"level":1,"entries":1,"kind":"block"/s//"level":2,"entries":1,"kind":"block"/'
+json_mutant "a lost range" sed '0,/,{"start":"0x80602000","end":"0x80603000"[^}]*}/s///'
+json_mutant "broken JSON" sed '0,/"ranges":\[/s//"ranges":[[/'
+
 # ---------------------------------------------------------------- parse errors
 parse_case() {
 	local line=$1 msg=$2 rc
@@ -169,6 +198,9 @@ printf 'stage2 ia=32\nmap 0x1001 0x1000 0x1000 rw\nmap 1 2\n' > "$TMP/both.pgt"
 
 expect "--help" 0 '^usage: pgtable replay' -- "$TOOL" --help
 expect "--help lists commands" 0 '^  translate <addr>$' -- "$TOOL" --help
+expect "--help lists show" 0 '^  show$' -- "$TOOL" --help
+expect "--version" 0 '^pgtable [0-9]*\.[0-9]*\.[0-9]* (libpgtable [0-9]*\.[0-9]*\.[0-9]*)$' -- \
+	"$TOOL" --version
 expect "replay --help" 0 '^usage: pgtable replay' -- "$TOOL" replay --help
 expect "no command" 2 '^pgtable: no command' -- "$TOOL"
 expect "unknown command" 2 '^pgtable: unknown command: frob' -- "$TOOL" frob
