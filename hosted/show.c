@@ -43,7 +43,7 @@ static bool entry_range(const struct pgt_visit_ctx *ctx, struct pgt_range *r)
 	return r->owner;
 }
 
-static bool continues(const struct pgt_range *a, const struct pgt_range *b)
+static bool range_continues(const struct pgt_range *a, const struct pgt_range *b)
 {
 	if (!a->entries || a->end != b->start || a->level != b->level || a->leaf != b->leaf)
 		return false;
@@ -53,7 +53,7 @@ static bool continues(const struct pgt_range *a, const struct pgt_range *b)
 	       a->young == b->young;
 }
 
-static void flush(struct range_walk *w)
+static void range_flush(struct range_walk *w)
 {
 	if (w->cur.entries && !w->err)
 		w->err = w->fn(&w->cur, w->arg);
@@ -67,12 +67,12 @@ static struct pgt_action range_visit(const struct pgt_visit_ctx *ctx, enum pgt_w
 
 	(void)visit;
 	if (!entry_range(ctx, &r)) {
-		flush(w);
-	} else if (continues(&w->cur, &r)) {
+		range_flush(w);
+	} else if (range_continues(&w->cur, &r)) {
 		w->cur.end = r.end;
 		w->cur.entries++;
 	} else {
-		flush(w);
+		range_flush(w);
 		w->cur = r;
 	}
 	return w->err ? pgt_exit(w->err) : pgt_continue();
@@ -84,7 +84,7 @@ int pgt_for_each_range(struct pgt *pgt, pgt_range_fn fn, void *arg)
 	struct pgt_walker walker = { .cb = range_visit, .arg = &w, .flags = PGT_WALK_LEAF };
 	int ret = pgt_walk(pgt, 0, 1ULL << pgt->geom.ia_bits, &walker);
 
-	flush(&w);
+	range_flush(&w);
 	return ret ? ret : w.err;
 }
 
