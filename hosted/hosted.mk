@@ -120,6 +120,33 @@ uninstall:
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/pgtable
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
 
+# ---------------------------------------------------------------- the home's tests
+# hosted/tests/test_hosted.c: cmocka, with the reference translator, linked
+# like a user's program (the home, not the test harness).  run-tests runs it
+# in the gcc, clang and asan builds.
+HOSTED_TEST := $(B)/hosted/tests/test_hosted
+HOSTED_TEST_LOG := $(B)/results/hosted/test_hosted.log
+
+all: $(HOSTED_TEST)
+
+$(B)/hosted/tests/%.o: hosted/tests/%.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(VCC) $(PROG_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+-include $(HOSTED_TEST).d
+
+$(HOSTED_TEST): $(HOSTED_TEST).o $(B)/test/ref_xlat.o $(HOSTED_OBJS) $(LIBPGTABLE)
+	$(call msg,LD,$@)
+	$(Q)$(VCC) $(PROG_LDFLAGS) -o $@ $< $(B)/test/ref_xlat.o $(HOSTED_LINK) $(TEST_LDLIBS)
+
+$(HOSTED_TEST_LOG): $(HOSTED_TEST) FORCE
+	$(run_prog)
+
+ifneq ($(filter gcc clang asan,$(VARIANT)),)
+run-tests: $(HOSTED_TEST_LOG)
+endif
+
 # ---------------------------------------------------------------- checks
 # Each leaves results/<kind>/<name>.{log,rc} and cmocka-style totals, like
 # every other run; the summary gives the verdict.
@@ -154,4 +181,5 @@ deb-check: install-check
 	+$(Q)$(MAKE) VARIANT=gcc deb-check-run
 
 check-all: install-check deb-check
-CHECK_ITEMS += gcc/install/install gcc/install/deb
+CHECK_ITEMS += gcc/install/install gcc/install/deb \
+	$(foreach v,gcc clang asan,$(v)/hosted/test_hosted)
