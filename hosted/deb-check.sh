@@ -32,6 +32,9 @@ OUT=${1:?usage: deb-check.sh [--build-only] OUT_DIR}
 PACKAGES=(libpgtable0 libpgtable-dev pgtable-tools)
 pass=0
 fail=0
+start=$(now)
+AS_ROOT=()
+[ "$(id -u)" -eq 0 ] || AS_ROOT=(sudo)
 
 ok() { pass=$((pass + 1)); echo "ok    $*"; }
 bad() { fail=$((fail + 1)); echo "FAIL  $*"; }
@@ -46,7 +49,7 @@ dpkg_wait() {
 	local tries=0 rc
 
 	while :; do
-		DEBIAN_FRONTEND=noninteractive dpkg "$@" > "$OUT/dpkg.log" 2>&1
+		DEBIAN_FRONTEND=noninteractive "${AS_ROOT[@]}" dpkg "$@" > "$OUT/dpkg.log" 2>&1
 		rc=$?
 		grep -q 'lock' "$OUT/dpkg.log" && [ $rc -ne 0 ] && [ $tries -lt 120 ] || break
 		tries=$((tries + 1))
@@ -57,6 +60,7 @@ dpkg_wait() {
 }
 
 totals() {
+	echo "deb-check: $(took "$start")"
 	echo "[==========] $((pass + fail)) test(s) run."
 	echo "[  PASSED  ] $pass test(s)."
 	[ $fail -eq 0 ] || echo "[  FAILED  ] $fail test(s), listed above."
