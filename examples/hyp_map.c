@@ -39,19 +39,8 @@ static void print_counters(struct pgt_hosted *home, const char *when)
 	       (unsigned long long)st.tlbi_va_table);
 }
 
-static const char *prot_str(u32 prot, char buf[8])
-{
-	buf[0] = prot & PGT_PROT_R ? 'r' : '-';
-	buf[1] = prot & PGT_PROT_W ? 'w' : '-';
-	buf[2] = prot & PGT_PROT_X ? 'x' : '-';
-	buf[3] = prot & PGT_PROT_DEVICE ? 'd' : '-';
-	buf[4] = '\0';
-	return buf;
-}
-
 static int map_layout(struct pgt *pgt)
 {
-	char prot[8];
 	size_t i;
 	int ret;
 
@@ -59,10 +48,10 @@ static int map_layout(struct pgt *pgt)
 		const struct region *r = &layout[i];
 
 		ret = pgt_hyp_map(pgt, r->va, r->size, r->pa, r->prot);
-		printf("map %-6s va 0x%012llx size 0x%-8llx pa 0x%08llx %s: %s\n", r->name,
+		/* Permissions and memory type: the listing below shows them. */
+		printf("map %-6s va 0x%012llx size 0x%-8llx pa 0x%08llx: %s\n", r->name,
 		       (unsigned long long)r->va, (unsigned long long)r->size,
-		       (unsigned long long)r->pa, prot_str(r->prot, prot),
-		       ret ? "failed" : "ok");
+		       (unsigned long long)r->pa, ret ? "failed" : "ok");
 		if (ret)
 			return ret;
 	}

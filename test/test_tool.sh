@@ -106,18 +106,24 @@ done
 # ---------------------------------------------------------------- dump_check
 # The checker must catch a dump or a translate line that is wrong: each
 # mutant of the stage2_basic output has to fail it.
-mutant() {
-	local name=$1
-	shift
-	"$@" "$TMP/stage2_basic.out" > "$TMP/mutant.out"
-	if cmp -s "$TMP/stage2_basic.out" "$TMP/mutant.out"; then
-		bad "dump_check catches $name: the mutation changed nothing"
-	elif "$CHECK" "$TMP/mutant.out" > "$TMP/mutant.log" 2>&1; then
-		bad "dump_check catches $name"
+# catches CHECKER BASE NAME CMD...: CMD BASE must change BASE, and CHECKER
+# (dump_check or json_check) must reject what it prints.
+catches() {
+	local checker=$1 base=$2 name=$3
+	shift 3
+	"$@" "$base" > "$TMP/mutant.out"
+	if cmp -s "$base" "$TMP/mutant.out"; then
+		bad "$checker catches $name: the mutation changed nothing"
+	elif "run_$checker" "$TMP/mutant.out" > "$TMP/mutant.log" 2>&1; then
+		bad "$checker catches $name"
 	else
-		ok "dump_check catches $name"
+		ok "$checker catches $name"
 	fi
 }
+run_dump_check() { "$CHECK" "$1"; }
+run_json_check() { python3 "$DIR/json_check.py" "$1"; }
+mutant() { catches dump_check "$TMP/stage2_basic.out" "$@"; }
+json_mutant() { catches json_check "$TMP/show.out" "$@"; }
 
 mutant "a wrong pa" sed '0,/^translate 0x40000000 pa=0x80000000 /s//translate 0x40000000 pa=0x80001000 /'
 mutant "a wrong prot" sed '0,/ prot=rwd / s// prot=rw /'
@@ -132,19 +138,6 @@ mutant "an entry at the wrong level" sed '0,/^pte 0x40003000 3 0 /s//pte 0x40003
 mutant "a dump without end" sed '0,/^end$/{/^end$/d}'
 
 # json_check must catch a JSON dump that disagrees with the raw one.
-json_mutant() {
-	local name=$1
-	shift
-	"$@" "$TMP/show.out" > "$TMP/mutant.out"
-	if cmp -s "$TMP/show.out" "$TMP/mutant.out"; then
-		bad "json_check catches $name: the mutation changed nothing"
-	elif python3 "$DIR/json_check.py" "$TMP/mutant.out" > "$TMP/mutant.log" 2>&1; then
-		bad "json_check catches $name"
-	else
-		ok "json_check catches $name"
-	fi
-}
-
 json_mutant "a range with a wrong pa" sed '0,/"pa":"0x100402000"/s//"pa":"0x100403000"/'
 json_mutant "a lost entry" sed '0,/,{"ia":"0x80407000","level":3,"kind":"page","pte":"[0-9a-fx]*"}/s///'
 json_mutant "two ranges that should be one" \

@@ -23,6 +23,11 @@
 #define MiB		(1ULL << 20)
 #define BASE		0x40000000ULL
 
+/* A guest's stage 2 as most cases build it: 40-bit IPA, 4K pages. */
+static const struct pgt_config s2_4k = {
+	.ia_bits = 40, .granule_shift = PGT_GRANULE_4K, .pa_bits = 40,
+};
+
 /* Built with -DPGT_PORT_WARN=pgt_host_warn, lib/ reports through it. */
 void pgt_host_warn(const char *file, int line, const char *cond);
 
@@ -260,7 +265,6 @@ static void test_stage2_trees_in_the_home(void **state)
 /* A home too small for the tables: -ENOMEM, then the same map fits in a bigger one. */
 static void test_full_home_is_enomem(void **state)
 {
-	struct pgt_config cfg = { .ia_bits = 40, .granule_shift = PGT_GRANULE_4K, .pa_bits = 40 };
 	struct pgt_hosted *h = home(MiB, 0);
 	struct pgt_mm_ops *mm = pgt_hosted_ops(h);
 	void *fill[256];
@@ -268,7 +272,7 @@ static void test_full_home_is_enomem(void **state)
 	int n = 0;
 
 	(void)state;
-	assert_int_equal(pgt_stage2_init(&s2, &cfg, mm, NULL), 0);
+	assert_int_equal(pgt_stage2_init(&s2, &s2_4k, mm, NULL), 0);
 	while (n < 256 && (fill[n] = mm->zalloc_page(mm, 4096)))
 		n++;
 	assert_int_equal(pgt_stage2_map(&s2, 0x80000000, 4096, 0x100000000, PGT_PROT_RW,
@@ -352,7 +356,6 @@ static void *reader_thread(void *arg)
  */
 static void test_rcu_defers_unlinked_tables(void **state)
 {
-	struct pgt_config cfg = { .ia_bits = 40, .granule_shift = PGT_GRANULE_4K, .pa_bits = 40 };
 	struct pgt_hosted *h = home(4 * MiB, PGT_HOSTED_RCU);
 	struct reader rd = { .h = h };
 	u64 before;
@@ -364,7 +367,7 @@ static void test_rcu_defers_unlinked_tables(void **state)
 	pthread_mutex_init(&rd.lock, NULL);
 	pthread_cond_init(&rd.cond, NULL);
 	pgt_hosted_thread_online();
-	assert_int_equal(pgt_stage2_init(&s2, &cfg, pgt_hosted_ops(h), NULL), 0);
+	assert_int_equal(pgt_stage2_init(&s2, &s2_4k, pgt_hosted_ops(h), NULL), 0);
 	assert_int_equal(pgt_stage2_map(&s2, 0x80000000, 0x1000, 0x100000000, PGT_PROT_RW,
 					NULL, 0), 0);
 	before = stats(h).frames_in_use;
@@ -402,13 +405,12 @@ static void test_rcu_defers_unlinked_tables(void **state)
 /* Without PGT_HOSTED_RCU an unlinked table is freed at once. */
 static void test_no_rcu_frees_at_once(void **state)
 {
-	struct pgt_config cfg = { .ia_bits = 40, .granule_shift = PGT_GRANULE_4K, .pa_bits = 40 };
 	struct pgt_hosted *h = home(4 * MiB, 0);
 	struct pgt s2;
 	u64 before;
 
 	(void)state;
-	assert_int_equal(pgt_stage2_init(&s2, &cfg, pgt_hosted_ops(h), NULL), 0);
+	assert_int_equal(pgt_stage2_init(&s2, &s2_4k, pgt_hosted_ops(h), NULL), 0);
 	assert_int_equal(pgt_stage2_map(&s2, 0x80000000, 0x1000, 0x100000000, PGT_PROT_RW,
 					NULL, 0), 0);
 	before = stats(h).frames_in_use;
@@ -433,13 +435,12 @@ static int count_ranges(const struct pgt_range *r, void *arg)
 
 static void test_range_callback_stops_the_walk(void **state)
 {
-	struct pgt_config cfg = { .ia_bits = 40, .granule_shift = PGT_GRANULE_4K, .pa_bits = 40 };
 	struct pgt_hosted *h = home(MiB, 0);
 	struct pgt s2;
 	int n = 0;
 
 	(void)state;
-	assert_int_equal(pgt_stage2_init(&s2, &cfg, pgt_hosted_ops(h), NULL), 0);
+	assert_int_equal(pgt_stage2_init(&s2, &s2_4k, pgt_hosted_ops(h), NULL), 0);
 	assert_int_equal(pgt_stage2_map(&s2, 0x80000000, 0x1000, 0x1000000, PGT_PROT_RW,
 					NULL, 0), 0);
 	assert_int_equal(pgt_stage2_map(&s2, 0x80001000, 0x1000, 0x2000000, PGT_PROT_RW,
@@ -454,7 +455,6 @@ static void test_range_callback_stops_the_walk(void **state)
 
 static void test_show_prints_ranges(void **state)
 {
-	struct pgt_config cfg = { .ia_bits = 40, .granule_shift = PGT_GRANULE_4K, .pa_bits = 40 };
 	struct pgt_hosted *h = home(MiB, 0);
 	char buf[1024] = "";
 	struct pgt s2;
@@ -462,7 +462,7 @@ static void test_show_prints_ranges(void **state)
 
 	(void)state;
 	assert_non_null(f);
-	assert_int_equal(pgt_stage2_init(&s2, &cfg, pgt_hosted_ops(h), NULL), 0);
+	assert_int_equal(pgt_stage2_init(&s2, &s2_4k, pgt_hosted_ops(h), NULL), 0);
 	assert_int_equal(pgt_stage2_map(&s2, 0x80000000, 0x3000, 0x100000000, PGT_PROT_RW,
 					NULL, 0), 0);
 	assert_int_equal(pgt_hosted_show(f, &s2), 0);
