@@ -21,6 +21,10 @@
 #   examples/*.c            one binary each: build/<v>/examples/*
 #   bench/*.c               one binary each: build/<v>/bench/*   (make bench runs them)
 #   tools/*.c               all linked into one binary: build/<v>/pgtable
+#   hosted/*.c              the installed hosted home; tools and examples link it
+#
+#   make install            PREFIX=/usr/local DESTDIR=...; make uninstall
+#                           (hosted/hosted.mk, Documentation/install.rst)
 # Extra libraries for one program: LDLIBS_<name> (e.g. LDLIBS_test_foo := -lm).
 
 VARIANT ?= gcc
@@ -91,9 +95,10 @@ ifdef FREESTANDING
 else
   # The host harness (test/host_mm.c) defines pgt_host_warn.  lib/ sees
   # include/ only: it may not reach test headers.
-  LIB_CFLAGS = $(BASE_CFLAGS) -DPGT_PORT_WARN=pgt_host_warn -Iinclude $(CPPFLAGS) $(CFLAGS)
+  # -fPIC: the same objects go into libpgtable.so (hosted/hosted.mk).
+  LIB_CFLAGS = $(BASE_CFLAGS) -fPIC -DPGT_PORT_WARN=pgt_host_warn -Iinclude $(CPPFLAGS) $(CFLAGS)
 endif
-PROG_CFLAGS = $(BASE_CFLAGS) -Iinclude -Itest $(CPPFLAGS) $(CFLAGS)
+PROG_CFLAGS = $(BASE_CFLAGS) -Iinclude -Ihosted -Itest $(CPPFLAGS) $(CFLAGS)
 PROG_LDFLAGS = $(SAN) -Wl,--as-needed $(LDFLAGS)
 
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
@@ -209,17 +214,20 @@ $(TEST_BINS): $(B)/test/%: $(B)/test/%.o $(LIBHELPERS) $(LIBPGTABLE)
 	$(call msg,LD,$@)
 	$(Q)$(VCC) $(PROG_LDFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS_$*) $(TEST_LDLIBS)
 
-$(EXAMPLE_BINS): $(B)/examples/%: $(B)/examples/%.o $(LIBHELPERS) $(LIBPGTABLE)
+# Examples and the tool live in the hosted home a user gets: HOSTED_LINK
+# (hosted/hosted.mk), not the test harness.
+$(EXAMPLE_BINS): $(B)/examples/%: $(B)/examples/%.o $(LIBPGTABLE)
 	$(call msg,LD,$@)
-	$(Q)$(VCC) $(PROG_LDFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS_$*) $(EXAMPLE_LDLIBS)
+	$(Q)$(VCC) $(PROG_LDFLAGS) -o $@ $< $(HOSTED_LINK) $(LDLIBS_$*) $(EXAMPLE_LDLIBS)
 
 $(BENCH_BINS): $(B)/bench/%: $(B)/bench/%.o $(LIBHELPERS) $(LIBPGTABLE)
 	$(call msg,LD,$@)
 	$(Q)$(VCC) $(PROG_LDFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS_$*) $(BENCH_LDLIBS)
 
-$(B)/$(TOOL_NAME): $(TOOL_OBJS) $(B)/tool.list $(LIBHELPERS) $(LIBPGTABLE)
+$(B)/$(TOOL_NAME): $(TOOL_OBJS) $(B)/tool.list $(LIBPGTABLE)
 	$(call msg,LD,$@)
-	$(Q)$(VCC) $(PROG_LDFLAGS) -o $@ $(TOOL_OBJS) $(LINK_LIBS) $(LDLIBS_$(TOOL_NAME)) $(TOOL_LDLIBS)
+	$(Q)$(VCC) $(PROG_LDFLAGS) -o $@ $(TOOL_OBJS) $(HOSTED_LINK) $(LDLIBS_$(TOOL_NAME)) \
+		$(TOOL_LDLIBS)
 
 $(PROG_OBJS): $(B)/%.o: %.c
 	$(call msg,CC,$@)
@@ -406,6 +414,8 @@ kmod-clean:
 -include test/coverage.mk
 # Extra TSan tests and the mutation score (make mutants).
 -include test/test.mk
+# The hosted home, install/uninstall, libpgtable.so, pkg-config, the man page, Debian packages.
+-include hosted/hosted.mk
 
 # ---------------------------------------------------------------- clean
 clean:

@@ -12,6 +12,33 @@
 
 #include "pgtable_port.h"
 
+/*
+ * The release: the Makefile, libpgtable.pc and debian/changelog take it
+ * from here.  A new major number means a new SONAME (libpgtable.so.N).
+ */
+/** PGT_VERSION_MAJOR - incompatible ABI changes. */
+#define PGT_VERSION_MAJOR	0
+/** PGT_VERSION_MINOR - new API, compatible. */
+#define PGT_VERSION_MINOR	1
+/** PGT_VERSION_PATCH - fixes only. */
+#define PGT_VERSION_PATCH	0
+/** PGT_VERSION - the three numbers in one comparable integer. */
+#define PGT_VERSION \
+	((PGT_VERSION_MAJOR << 16) | (PGT_VERSION_MINOR << 8) | PGT_VERSION_PATCH)
+
+/**
+ * pgt_version() - the version of the library actually linked (lib/version.c),
+ *	to compare with the PGT_VERSION a program was compiled against.
+ * Return: PGT_VERSION as the library was built.
+ */
+u32 pgt_version(void);
+
+/**
+ * pgt_version_string() - the same as "major.minor.patch".
+ * Return: a static string, e.g. "0.1.0".
+ */
+const char *pgt_version_string(void);
+
 /** typedef pgt_pte_t - one raw VMSAv8-64 translation table descriptor. */
 typedef u64 pgt_pte_t;
 

@@ -13,6 +13,10 @@
 
 #include "pgtable_kmod.h"
 
+/* The release (lib/version.c) */
+EXPORT_SYMBOL_GPL(pgt_version);
+EXPORT_SYMBOL_GPL(pgt_version_string);
+
 /* Geometry (lib/pgtable.c) */
 EXPORT_SYMBOL_GPL(pgt_geometry_hyp);
 EXPORT_SYMBOL_GPL(pgt_geometry_stage2);

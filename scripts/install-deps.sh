@@ -18,7 +18,10 @@ PACKAGES=(
 	libcmocka-dev
 	liburcu-dev
 	pkg-config
-	python3			# scripts/call-graph.py (make layers)
+	python3			# scripts/call-graph.py (make layers), test/tool/json_check.py
+	# make install's man page, and the Debian packages make check builds
+	python3-docutils	# rst2man
+	dpkg-dev debhelper fakeroot lintian
 )
 
 KMOD_PACKAGES=(
