@@ -32,10 +32,16 @@ KMOD_PACKAGES=(
 	linux-headers-amd64	# the host (x86-64) build
 )
 
-# Arguments: the group "kmod", or packages, optionally pinned (name=version).
+HYPERVISOR_PACKAGES=(
+	gcc-aarch64-linux-gnu	# cross compiler and binutils for hypervisor/
+	qemu-system-arm		# qemu-system-aarch64 boots it (make hypervisor-check)
+)
+
+# Arguments: the group "kmod" or "hypervisor", or packages, optionally pinned (name=version).
 for arg in "$@"; do
 	case "$arg" in
 	kmod) PACKAGES+=("${KMOD_PACKAGES[@]}") ;;
+	hypervisor) PACKAGES+=("${HYPERVISOR_PACKAGES[@]}") ;;
 	-*) echo "install-deps: unknown option '$arg'" >&2; exit 2 ;;
 	*) PACKAGES+=("$arg") ;;
 	esac
