@@ -10,3 +10,5 @@
 .endm
 
 	guest	g_main
+	guest	g_smp
+	guest	g_vms

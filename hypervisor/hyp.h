@@ -59,6 +59,7 @@ struct spinlock {
 
 struct rwlock {
 	s32 count;	/* readers, or -1 while a writer holds it */
+	u32 writers;	/* writers waiting: new readers wait */
 };
 
 void spin_lock(struct spinlock *l);
@@ -69,7 +70,10 @@ void write_lock(struct rwlock *l);
 void write_unlock(struct rwlock *l);
 
 u32 cpu_id(void);
-int cpu_start(u32 cpu, void (*fn)(u32 cpu));
+/* Power @cpu on to run @fn(@arg), then off; cpu_wait() waits for that. */
+int cpu_start(u32 cpu, void (*fn)(void *arg), void *arg);
+void cpu_wait(u32 cpu);
+void secondary_main(u32 cpu);
 /* A sense-reversing barrier for the CPUs of one phase of a test. */
 struct cpu_barrier {
 	u32 count;
@@ -157,6 +161,7 @@ enum stat {
 	ST_FAULT_TRANS, ST_FAULT_PERM_W, ST_FAULT_PERM_X, ST_FAULT_AF,
 	ST_FAULT_MMIO, ST_FAULT_EAGAIN, ST_HVC,
 	ST_MAP_PAGES, ST_MAP_BLOCKS, ST_FAULT_TICKS,
+	ST_RUN_NEW_VMID, ST_RUN_FLUSH_ALL, ST_RUN_FLUSH_VMID,
 	ST_NR,
 };
 void stat_add(enum stat s, u64 n);

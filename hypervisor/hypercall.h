@@ -20,6 +20,8 @@ enum hypercall {
 	HC_BARRIER,		/* every vCPU of the VM waits for the others */
 	HC_SMP_CHAOS,		/* x1: IPA, x2: size, x3: rounds: the exclusive side of the SMP test */
 	HC_VMID,		/* the VMID number this vCPU runs with now */
+	HC_YIELD,		/* give the CPU back to the hypervisor's scheduler */
+	HC_EXPECT,		/* what the hypervisor says the test page holds now */
 };
 
 enum guest_fault_kind {

@@ -46,6 +46,8 @@ HYP_ELF := $(HYP_OUT)/hyp.elf
 
 # Each guest is linked at its own IPA.
 GUEST_BASE_g_main := 0x80000000
+GUEST_BASE_g_smp := 0x80100000
+GUEST_BASE_g_vms := 0x80200000
 
 .PHONY: hypervisor hypervisor-check hypervisor-run
 .SECONDARY: $(HYP_GUESTS:%=$(HYP_OUT)/guest/%.o) $(HYP_GUESTS:%=$(HYP_OUT)/guest/%.elf) \

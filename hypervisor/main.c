@@ -80,20 +80,6 @@ static void verdict(void)
 	system_off();
 }
 
-extern void (*cpu_fn[NR_CPUS])(u32 cpu);
-
-static void secondary_main(u32 cpu)
-{
-	void (*fn)(u32 cpu);
-
-	el2_mmu_enable();
-	while (!(fn = __atomic_load_n(&cpu_fn[cpu], __ATOMIC_ACQUIRE)))
-		pgt_cpu_relax();
-	fn(cpu);
-	for (;;)
-		__asm__ volatile("wfe");
-}
-
 void hyp_cpu_main(u32 cpu)
 {
 	u64 el = read_sysreg(currentel) >> 2;

@@ -537,6 +537,9 @@ static const char *const stat_names[ST_NR] = {
 	[ST_FAULT_MMIO] = "s2 faults: mmio (emulated uart)", [ST_FAULT_EAGAIN] = "s2 faults: lost races (-EAGAIN)",
 	[ST_HVC] = "hypercalls", [ST_MAP_PAGES] = "s2 pages mapped by faults",
 	[ST_MAP_BLOCKS] = "s2 blocks mapped by faults", [ST_FAULT_TICKS] = "fault handling ticks",
+	[ST_RUN_NEW_VMID] = "guest entries with a new VMID",
+	[ST_RUN_FLUSH_ALL] = "guest entries after a rollover flush",
+	[ST_RUN_FLUSH_VMID] = "guest entries after a last-vCPU flush",
 };
 
 void stats_print(void)

@@ -317,7 +317,7 @@ static u64 hc_dirty_check(struct hyp_vm *hvm, u64 bitmap_ipa, u64 pages)
 	return missing + extra;
 }
 
-static u64 hc_remap(struct hyp_vm *hvm, u64 ipa, u64 value)
+void hvm_remap_page(struct hyp_vm *hvm, u64 ipa, u64 value)
 {
 	u64 page = hvm_page(hvm), pa = spare_page(page);
 	int un, map;
@@ -332,7 +332,6 @@ static u64 hc_remap(struct hyp_vm *hvm, u64 ipa, u64 value)
 	if (un || map)
 		panic("%s: remap: unmap %d map %d", hvm->name, un, map);
 	hvm_judge(hvm, ipa, ipa + page, 0);
-	return 0;
 }
 
 static u64 hc_change(struct hyp_vm *hvm, u32 fn, u64 ipa, u64 size)
@@ -376,6 +375,57 @@ static u64 hc_age(struct hyp_vm *hvm, bool mkold, u64 ipa, u64 size)
 	return age.young;
 }
 
+/*
+ * The exclusive side of the SMP test, on the calling vCPU's CPU: rounds of
+ * unmap, split and write-protect of random ranges under the MMU lock held
+ * for writing, each judged by AT before the lock is dropped, each followed
+ * by a wait for the other vCPUs to take a few faults.
+ */
+static u64 hc_smp_chaos(struct vcpu *v, u64 ipa, u64 size, u64 rounds)
+{
+	struct hyp_vm *hvm = v->hvm;
+	struct pgt *pgt = hvm_pgt(hvm);
+	u64 page = hvm_page(hvm), block = page << (pgt->geom.granule_shift - 3);
+	u64 r, ops[3] = { 0 };
+
+	for (r = 0; r < rounds; r++) {
+		u64 off = (rand64() % (size / page)) * page, len = page * (1 + rand64() % 16);
+		u64 seen = hvm->faults[GF_TRANSLATION] + hvm->faults[GF_PERM_WRITE], spins;
+		u32 op = rand64() % 3;
+		int ret;
+
+		if (off + len > size)
+			len = size - off;
+		if (op == 1) {
+			off = PGT_ALIGN_DOWN(off, block);
+			len = block < size - off ? block : size - off;
+		}
+		exclusive_begin();
+		if (op == 0)
+			ret = pgt_stage2_unmap(pgt, ipa + off, len);
+		else if (op == 1)
+			ret = pgt_stage2_split(pgt, ipa + off, len, NULL);
+		else
+			ret = pgt_stage2_wrprotect(pgt, ipa + off, len);
+		if (ret)
+			panic("%s: chaos op %u at %lx: %d", hvm->name, op, (unsigned long)(ipa + off),
+			      ret);
+		hvm_judge(hvm, ipa + off, ipa + off + len, 2);
+		exclusive_end();
+		ops[op]++;
+		/* Progress, not time: let the others fault a few times (bounded). */
+		for (spins = 0; spins < 200000; spins++) {
+			if (__atomic_load_n(&hvm->faults[GF_TRANSLATION], __ATOMIC_RELAXED) +
+			    __atomic_load_n(&hvm->faults[GF_PERM_WRITE], __ATOMIC_RELAXED) >= seen + 3)
+				break;
+			pgt_cpu_relax();
+		}
+	}
+	hprintf("%s: exclusive side: %lu unmaps, %lu splits, %lu write-protects\n", hvm->name,
+		(unsigned long)ops[0], (unsigned long)ops[1], (unsigned long)ops[2]);
+	return 0;
+}
+
 static void hc_check(struct vcpu *v, u64 ok, u64 name_ipa)
 {
 	const char *name = guest_ptr(v->hvm, name_ipa, 1);
@@ -407,7 +457,7 @@ static void hypercall(struct vcpu *v)
 		ret = hc_dirty_check(hvm, x[1], x[2]);
 		break;
 	case HC_REMAP:
-		ret = hc_remap(hvm, x[1], x[2]);
+		hvm_remap_page(hvm, x[1], x[2]);
 		break;
 	case HC_UNMAP:
 	case HC_WRPROTECT:
@@ -422,6 +472,15 @@ static void hypercall(struct vcpu *v)
 		break;
 	case HC_BARRIER:
 		cpu_barrier_wait(&hvm->barrier, hvm->nr_vcpus);
+		break;
+	case HC_SMP_CHAOS:
+		ret = hc_smp_chaos(v, x[1], x[2], x[3]);
+		break;
+	case HC_YIELD:
+		v->yielded = true;
+		return;
+	case HC_EXPECT:
+		ret = v->expect;
 		break;
 	case HC_VMID:
 		ret = pgt_s2_mmu_vmid(&hvm->mmu);
@@ -441,6 +500,10 @@ static void load_guest(struct vcpu *v)
 
 	if (ret < 0)
 		panic("%s: pgt_s2_mmu_load: %d", hvm->name, ret);
+	v->load_flags |= ret;
+	stat_add(ST_RUN_NEW_VMID, !!(ret & PGT_RUN_NEW_VMID));
+	stat_add(ST_RUN_FLUSH_ALL, !!(ret & PGT_RUN_FLUSH_ALL));
+	stat_add(ST_RUN_FLUSH_VMID, !!(ret & PGT_RUN_FLUSH_VMID));
 	write_sysreg(hvm->hcr, hcr_el2);
 	write_sysreg(pgt_s2_mmu_vtcr(&hvm->mmu), vtcr_el2);
 	write_sysreg(pgt_s2_mmu_vttbr(&hvm->mmu), vttbr_el2);
@@ -451,7 +514,11 @@ static void load_guest(struct vcpu *v)
 
 u64 vcpu_run(struct vcpu *v)
 {
-	while (!v->done) {
+	/* HC_YIELD answers when the vCPU runs again: finish now, or not. */
+	if (v->yielded)
+		v->regs.x[0] = v->stop;
+	v->yielded = false;
+	while (!v->done && !v->yielded) {
 		u64 exit, ec;
 
 		load_guest(v);
@@ -468,6 +535,7 @@ u64 vcpu_run(struct vcpu *v)
 			panic("%s.%u: unexpected exit, ESR %lx ELR %lx", v->hvm->name, v->idx,
 			      (unsigned long)v->regs.esr, (unsigned long)v->regs.elr);
 	}
-	pgt_memcache_free(&v->mc, &s2_mm);
+	if (v->done)
+		pgt_memcache_free(&v->mc, &s2_mm);
 	return v->status;
 }

@@ -44,7 +44,11 @@ struct vcpu {
 	struct hyp_vm *hvm;
 	u32 idx;
 	bool done;
+	bool yielded;
+	bool stop;		/* HC_YIELD's answer: finish now */
 	u64 status;
+	u64 expect;		/* HC_EXPECT's answer */
+	u64 load_flags;		/* enum pgt_run_flags seen, ORed */
 	struct pgt_memcache mc;
 	char line[120];
 	u32 len;
@@ -67,13 +71,20 @@ void hvm_add_slot(struct hyp_vm *hvm, u64 ipa, u64 size, u64 pa);
 void hvm_load_image(struct hyp_vm *hvm, const struct guest_image *img);
 void hvm_destroy(struct hyp_vm *hvm);
 void vcpu_init(struct vcpu *v, struct hyp_vm *hvm, u32 idx, u64 entry, u64 sp);
-/* Run until the guest exits (HC_EXIT); returns its status. */
+/* Run until the guest exits (HC_EXIT) or yields; returns its status. */
 u64 vcpu_run(struct vcpu *v);
 /* The hypervisor's exclusive changes, judged by AT afterwards. */
 void hvm_judge(struct hyp_vm *hvm, u64 start, u64 end, u32 nr_random);
 u64 hvm_vttbr(struct hyp_vm *hvm);
+/* Back the page at @ipa by a fresh page holding @value (exclusive). */
+void hvm_remap_page(struct hyp_vm *hvm, u64 ipa, u64 value);
 /* A spare page of guest memory outside every memslot (for remapping). */
 u64 spare_page(u64 size);
+
+/* Run @v on @cpu (cpu0: here), and wait for it to exit or yield. */
+void cpu_run_vcpu(u32 cpu, struct vcpu *v);
+/* Post @v to @cpu without waiting; cpu_wait() waits. */
+void cpu_post_vcpu(u32 cpu, struct vcpu *v);
 
 
 

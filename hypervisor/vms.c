@@ -154,11 +154,41 @@ static void check_tables(struct hyp_vm *hvm, u64 frames_before)
 	      hvm->name, tables, (unsigned long)used);
 }
 
-extern const u8 g_main_start[], g_main_end[];
+extern const u8 g_main_start[], g_main_end[], g_smp_start[], g_smp_end[];
+extern const u8 g_vms_start[], g_vms_end[];
 
-static const struct guest_image g_main = {
-	"g_main", g_main_start, g_main_end, G_SLOT0_IPA,
-};
+/* The IPAs match GUEST_BASE_* in hypervisor.mk. */
+static const struct guest_image g_main = { "g_main", g_main_start, g_main_end, 0x80000000 };
+static const struct guest_image g_smp = { "g_smp", g_smp_start, g_smp_end, 0x80100000 };
+static const struct guest_image g_vms = { "g_vms", g_vms_start, g_vms_end, 0x80200000 };
+
+/* ---- secondary CPUs run vCPUs they are handed ---- */
+
+static void run_vcpu_job(void *arg)
+{
+	vcpu_run(arg);
+}
+
+void cpu_post_vcpu(u32 cpu, struct vcpu *v)
+{
+	int ret;
+
+	if (!cpu || cpu >= NR_CPUS)
+		panic("cpu_post_vcpu: cpu%u", cpu);
+	ret = cpu_start(cpu, run_vcpu_job, v);
+	if (ret)
+		panic("PSCI CPU_ON cpu%u: %d", cpu, ret);
+}
+
+void cpu_run_vcpu(u32 cpu, struct vcpu *v)
+{
+	if (!cpu) {
+		vcpu_run(v);
+		return;
+	}
+	cpu_post_vcpu(cpu, v);
+	cpu_wait(cpu);
+}
 
 static void vm_standard_slots(struct hyp_vm *hvm, u64 pa)
 {
@@ -185,13 +215,188 @@ static void run_main_guest(void)
 	vm_standard_slots(&vm0, GUESTMEM_PA);
 	hvm_load_image(&vm0, &g_main);
 	vm0.nr_vcpus = 1;
-	vcpu_init(&vcpu0, &vm0, 0, G_SLOT0_IPA, G_STACK_TOP);
+	vcpu_init(&vcpu0, &vm0, 0, g_main.ipa, G_STACK_TOP);
 	status = vcpu_run(&vcpu0);
 	check(status == 0, "vm0: the guest ran to its end (status %lu)", (unsigned long)status);
 	hvm_judge(&vm0, G_SLOT0_IPA, G_SLOT1_IPA + G_SLOT1_SIZE, 64);
 	check_tables(&vm0, before);
 	hvm_destroy(&vm0);
 	check(pool_frames_used() == before, "vm0: destroyed, every table page back in the pool");
+}
+
+/* Every leaf of every memslot maps the slot's own backing: what the model says. */
+static u64 mapping_errors(struct hyp_vm *hvm)
+{
+	struct pgt *pgt = hvm_pgt(hvm);
+	u64 page = hvm_page(hvm), errors = 0, ipa;
+	u32 i;
+
+	for (i = 0; i < hvm->space.nr; i++) {
+		const struct pgt_memslot *s = &hvm->space.slots[i];
+		u64 start = s->base_gfn << pgt->geom.granule_shift;
+
+		for (ipa = start; ipa < start + s->npages * page; ipa += page) {
+			pgt_pte_t pte;
+			pgt_s8 level;
+
+			pgt_get_leaf(pgt, ipa, &pte, &level);
+			if (pgt_pte_is_leaf(pte, level) &&
+			    pgt_pte_addr(&pgt->geom, pte) + (ipa & (pgt_level_size(&pgt->geom, level) - 1)) !=
+			    s->userspace_addr + (ipa - start))
+				errors++;
+		}
+	}
+	return errors;
+}
+
+static struct hyp_vm vm_smp;
+static struct vcpu smp_vcpus[NR_CPUS];
+
+/*
+ * Four vCPUs on four CPUs fault concurrently (shared walks) while vCPU 0's
+ * CPU changes the tree exclusively (hc_smp_chaos()).
+ */
+static void run_smp(void)
+{
+	u64 before = pool_frames_used(), deferred = stat_get(ST_DEFERRED), eagain;
+	u32 i, bad = 0;
+
+	if (hvm_create(&vm_smp, "vm-smp"))
+		panic("vm-smp: create");
+	vm_standard_slots(&vm_smp, GUESTMEM_PA);
+	hvm_load_image(&vm_smp, &g_smp);
+	vm_smp.judge_faults = false;	/* the tree moves under a fault's AT */
+	vm_smp.nr_vcpus = NR_CPUS;
+	eagain = stat_get(ST_FAULT_EAGAIN);
+	for (i = 0; i < NR_CPUS; i++)
+		vcpu_init(&smp_vcpus[i], &vm_smp, i, g_smp.ipa, G_STACK_TOP - i * G_STACK_SIZE);
+	for (i = 1; i < NR_CPUS; i++)
+		cpu_post_vcpu(i, &smp_vcpus[i]);
+	vcpu_run(&smp_vcpus[0]);
+	for (i = 1; i < NR_CPUS; i++)
+		cpu_wait(i);
+	for (i = 0; i < NR_CPUS; i++)
+		bad += !smp_vcpus[i].done || smp_vcpus[i].status;
+	check(!bad, "vm-smp: all %u vCPUs ran to their end: no fault lost", NR_CPUS);
+	hprintf("HYP: vm-smp: faults %lu translation, %lu write, %lu lost races; %lu deferred frees\n",
+		(unsigned long)vm_smp.faults[GF_TRANSLATION], (unsigned long)vm_smp.faults[GF_PERM_WRITE],
+		(unsigned long)(stat_get(ST_FAULT_EAGAIN) - eagain),
+		(unsigned long)(stat_get(ST_DEFERRED) - deferred));
+	check(mapping_errors(&vm_smp) == 0, "vm-smp: every leaf maps its memslot's own backing");
+	hvm_judge(&vm_smp, G_SLOT0_IPA, G_SLOT1_IPA + G_SLOT1_SIZE, 128);
+	check_tables(&vm_smp, before);
+	check(epoch_pending() == 0 && stat_get(ST_DEFERRED_FREED) == stat_get(ST_DEFERRED),
+	      "vm-smp: every deferred free was done once its epoch was quiet (%lu)",
+	      (unsigned long)stat_get(ST_DEFERRED_FREED));
+	hvm_destroy(&vm_smp);
+	check(pool_frames_used() == before, "vm-smp: destroyed, every table page back in the pool");
+}
+
+/* ---- two VMs alternating on the CPUs, VMIDs rolling over ---- */
+
+#define VMS_ROUNDS	24
+#define VMS_VMID_BITS	3
+#define VMS_TEST_PAGE	G_SLOT1_IPA
+
+static struct hyp_vm vm_a, vm_b;
+static struct vcpu vms_vcpus[3];	/* vm-a.0, vm-a.1, vm-b.0 */
+
+static void vms_set_expect(struct hyp_vm *hvm, u64 value)
+{
+	u32 i;
+
+	for (i = 0; i < ARRAY_SIZE(vms_vcpus); i++)
+		if (vms_vcpus[i].hvm == hvm)
+			vms_vcpus[i].expect = value;
+}
+
+/* A VMID taken and dropped: a short-lived MMU sharing vm-a's root. */
+static void vmid_churn(void)
+{
+	static struct pgt_s2_mmu churn;
+	static u32 churn_last_ran[NR_CPUS];
+	int ret;
+
+	write_lock(&mmu_lock);
+	ret = pgt_s2_mmu_init(&churn, &vm_a.vm, 0, &vm_a.mmu, churn_last_ran);
+	write_unlock(&mmu_lock);
+	if (ret)
+		panic("churn MMU: %d", ret);
+	ret = pgt_s2_mmu_load(&churn, 0, cpu_id());
+	if (ret < 0)
+		panic("churn MMU load: %d", ret);
+	write_lock(&mmu_lock);
+	ret = pgt_s2_mmu_destroy(&churn);
+	write_unlock(&mmu_lock);
+	if (ret)
+		panic("churn MMU destroy: %d", ret);
+}
+
+static void run_two_vms(void)
+{
+	u64 before = pool_frames_used(), rollovers, flush_all = stat_get(ST_RUN_FLUSH_ALL);
+	u64 flush_vmid = stat_get(ST_RUN_FLUSH_VMID);
+	struct hyp_vm *vms[2] = { &vm_a, &vm_b };
+	u32 i, r, bad = 0;
+
+	/*
+	 * The narrowest space four CPUs allow (seven numbers: each CPU keeps
+	 * its own across a rollover, and one must be left for a newcomer),
+	 * for two VMs and short-lived MMUs taking two numbers a round.
+	 */
+	vmids_init(VMS_VMID_BITS);
+	if (hvm_create(&vm_a, "vm-a") || hvm_create(&vm_b, "vm-b"))
+		panic("vm-a/vm-b: create");
+	vm_standard_slots(&vm_a, GUESTMEM_PA);
+	vm_standard_slots(&vm_b, GUESTMEM_PA + 0x4000000);
+	for (i = 0; i < 2; i++) {
+		hvm_load_image(vms[i], &g_vms);
+		vms[i]->nr_vcpus = i ? 1 : 2;
+	}
+	vcpu_init(&vms_vcpus[0], &vm_a, 0, g_vms.ipa, G_STACK_TOP);
+	vcpu_init(&vms_vcpus[1], &vm_a, 1, g_vms.ipa, G_STACK_TOP - G_STACK_SIZE);
+	vcpu_init(&vms_vcpus[2], &vm_b, 0, g_vms.ipa, G_STACK_TOP);
+	*(volatile u64 *)(GUESTMEM_PA + G_SLOT0_SIZE + hvm_page(&vm_a)) = 0xa0;
+	*(volatile u64 *)(GUESTMEM_PA + 0x4000000 + G_SLOT0_SIZE + hvm_page(&vm_b)) = 0xb0;
+	vms_set_expect(&vm_a, 0xa0);
+	vms_set_expect(&vm_b, 0xb0);
+	for (r = 0; r <= VMS_ROUNDS; r++) {
+		/* Both vCPUs of vm-a take turns on one CPU: the last-vCPU-ran rule. */
+		u32 cpu = (r / 2) % NR_CPUS;
+
+		if (r % 3 == 2) {
+			struct hyp_vm *hvm = vms[(r / 3) % 2];
+			u64 value = (hvm == &vm_a ? 0xa0 : 0xb0) + r;
+
+			hvm_remap_page(hvm, VMS_TEST_PAGE, value);
+			vms_set_expect(hvm, value);
+		}
+		vmid_churn();
+		vmid_churn();
+		for (i = 0; i < ARRAY_SIZE(vms_vcpus); i++)
+			vms_vcpus[i].stop = r == VMS_ROUNDS;
+		cpu_run_vcpu(cpu, &vms_vcpus[r % 2]);
+		cpu_run_vcpu(cpu, &vms_vcpus[2]);
+	}
+	/* vm-a's other vCPU finishes too. */
+	cpu_run_vcpu(0, &vms_vcpus[(VMS_ROUNDS + 1) % 2]);
+	rollovers = vmids.rollovers;
+	for (i = 0; i < ARRAY_SIZE(vms_vcpus); i++)
+		bad += !vms_vcpus[i].done || vms_vcpus[i].status;
+	check(!bad, "vms: both VMs' vCPUs ran to their end");
+	check(rollovers >= 3,
+	      "vms: %lu VMID rollovers with %u-bit VMIDs; %lu rollover flushes, %lu last-vCPU flushes",
+	      (unsigned long)rollovers, VMS_VMID_BITS,
+	      (unsigned long)(stat_get(ST_RUN_FLUSH_ALL) - flush_all),
+	      (unsigned long)(stat_get(ST_RUN_FLUSH_VMID) - flush_vmid));
+	check(stat_get(ST_RUN_FLUSH_ALL) > flush_all && stat_get(ST_RUN_FLUSH_VMID) > flush_vmid,
+	      "vms: rollover and last-vCPU-ran invalidations were both exercised");
+	for (i = 0; i < 2; i++)
+		hvm_judge(vms[i], G_SLOT0_IPA, G_SLOT1_IPA + G_SLOT1_SIZE, 32);
+	hvm_destroy(&vm_a);
+	hvm_destroy(&vm_b);
+	check(pool_frames_used() == before, "vms: both destroyed, every table page back in the pool");
+	vmids_init(8);
 }
 
 static bool config_supported(void)
@@ -214,4 +419,8 @@ void guests_run(void)
 		return;
 	if (cfg.tests & TEST_GUEST)
 		run_main_guest();
+	if (cfg.tests & TEST_SMP)
+		run_smp();
+	if (cfg.tests & TEST_TWO_VMS)
+		run_two_vms();
 }
