@@ -287,8 +287,10 @@ static u64 hc_dirty_start(struct hyp_vm *hvm, u64 ipa, u64 size)
 	hvm->log_size = size;
 	__atomic_store_n(&hvm->logging, true, __ATOMIC_RELEASE);
 	/* Eager splitting: no block survives into the logged range. */
+	tlbi_skip_armed = cfg.skip_tlbi;
 	split = pgt_stage2_split(pgt, ipa, size, NULL);
 	wp = pgt_stage2_wrprotect(pgt, ipa, size);
+	tlbi_skip_armed = 0;
 	exclusive_end();
 	check(!split && !wp, "%s: dirty logging on: split %d, wrprotect %d of [%lx, +%lx)",
 	      hvm->name, split, wp, (unsigned long)ipa, (unsigned long)size);

@@ -42,9 +42,10 @@ static void vmids_init(u32 bits)
 		panic("pgt_vmid_allocator_init: %d", ret);
 }
 
+/* The CPU's PA size, as far as the library's descriptor formats reach. */
 static u32 s2_pa_bits(void)
 {
-	return feat.pa_bits > 48 ? 48 : feat.pa_bits;
+	return feat.pa_bits > PGT_MAX_PA_BITS ? PGT_MAX_PA_BITS : feat.pa_bits;
 }
 
 int hvm_create(struct hyp_vm *hvm, const char *name)
@@ -199,6 +200,8 @@ static void vm_standard_slots(struct hyp_vm *hvm, u64 pa)
 	hvm_add_slot(hvm, G_SLOT1_IPA, G_SLOT1_SIZE, pa + G_SLOT0_SIZE + page);
 }
 
+#define VTCR_HA		BIT(21)
+
 static struct hyp_vm vm0;
 static struct vcpu vcpu0;
 
@@ -212,6 +215,9 @@ static void run_main_guest(void)
 	hprintf("HYP: vm0: VTCR_EL2 %lx, root %lx (%u page(s), start level %d)\n",
 		(unsigned long)vm0.vm.vtcr, (unsigned long)hvm_pgt(&vm0)->root_phys,
 		hvm_pgt(&vm0)->geom.root_pages, hvm_pgt(&vm0)->geom.start_level);
+	/* Access flags stay the software's business: AF faults reach mkyoung. */
+	check(!(vm0.vm.vtcr & VTCR_HA), "vm0: VTCR_EL2.HA = 0 (the CPU %s hardware AF updates)",
+	      feat.hafdbs ? "has, but is not given," : "has no");
 	vm_standard_slots(&vm0, GUESTMEM_PA);
 	hvm_load_image(&vm0, &g_main);
 	vm0.nr_vcpus = 1;

@@ -16,6 +16,7 @@
 #define DIRTY_START	(G_SLOT0_IPA + 0x1800000)
 #define DIRTY_SIZE	0x200000UL
 #define DIRTY_MAX_PAGES	512
+#define DIRTY_WARM	8
 
 static u64 page_size;
 static u64 dirty_bitmap[DIRTY_MAX_PAGES / 64];
@@ -95,8 +96,16 @@ static void dirty_logging(u64 *seed)
 
 	for (i = 0; i < DIRTY_SIZE; i += page_size)
 		POKE(DIRTY_START + i, i);	/* mapped before logging starts */
+	for (i = 0; i < DIRTY_WARM; i++)
+		POKE(DIRTY_START + i * page_size, i);	/* and these in the TLB */
 	hvc(HC_DIRTY_START, DIRTY_START, DIRTY_SIZE, 0);
-	for (i = 0; i < pages; i++) {
+	/* A stale writable TLB entry would let these through unlogged. */
+	for (i = 0; i < DIRTY_WARM; i++) {
+		POKE(DIRTY_START + i * page_size, i + 1);
+		dirty_bitmap[i / 64] |= 1UL << (i % 64);
+		n++;
+	}
+	for (i = DIRTY_WARM; i < pages; i++) {
 		u64 a = DIRTY_START + i * page_size + (grand(seed) % (page_size / 8)) * 8;
 
 		switch (grand(seed) % 4) {
