@@ -75,18 +75,43 @@ static bool read64(void *ctx, uint64_t pa, uint64_t *val)
 struct opinion {
 	bool ok;	/* translates */
 	u64 pa;
+	int mt;		/* enum ref_memtype of a translation, -1 if this opinion has none */
 	int fault;	/* PAR_EL1.FST[5:2] style: 1 translation, 2 access flag, 3 permission */
 	int level;
 };
 
-/* PAR_EL1 after an AT: F in bit 0; PA[47:12]; or FST in bits 6:1. */
+/* A Normal memory nibble of PAR_EL1.ATTR (MAIR format): NC, write-through or write-back. */
+static int par_cacheability(u32 n)
+{
+	if (n == 0x4)
+		return REF_MT_NORMAL_NC;
+	return n & 0x4 ? REF_MT_NORMAL_WB : REF_MT_NORMAL_WT;
+}
+
+/* PAR_EL1.ATTR, bits 63:56: the memory type of the whole translation. */
+static int par_memtype(u64 par)
+{
+	u32 attr = par >> 56, in, out;
+
+	if (!(attr >> 4))
+		return REF_MT_DEVICE_nGnRnE + ((attr >> 2) & 3);
+	in = par_cacheability(attr & 0xf);
+	out = par_cacheability(attr >> 4);
+	if (in == REF_MT_NORMAL_NC || out == REF_MT_NORMAL_NC)
+		return REF_MT_NORMAL_NC;
+	return in == REF_MT_NORMAL_WB && out == REF_MT_NORMAL_WB ? REF_MT_NORMAL_WB :
+								    REF_MT_NORMAL_WT;
+}
+
+/* PAR_EL1 after an AT: F in bit 0; PA[47:12] and ATTR; or FST in bits 6:1. */
 static struct opinion par_opinion(u64 par, u64 ia)
 {
-	struct opinion o = { 0 };
+	struct opinion o = { .mt = -1 };
 
 	if (!(par & 1)) {
 		o.ok = true;
 		o.pa = (par & PGT_GENMASK(47, 12)) | (ia & 0xfff);
+		o.mt = par_memtype(par);
 	} else {
 		u32 fst = FIELD(par, 1, 6);
 
@@ -98,7 +123,7 @@ static struct opinion par_opinion(u64 par, u64 ia)
 
 static struct opinion ref_opinion(const struct ref_result *r)
 {
-	struct opinion o = { 0 };
+	struct opinion o = { .mt = -1 };
 	static const int kinds[] = {
 		[REF_FAULT_TRANSLATION] = 1, [REF_FAULT_ACCESS_FLAG] = 2,
 		[REF_FAULT_PERMISSION] = 3, [REF_FAULT_ADDRESS_SIZE] = 0,
@@ -108,6 +133,8 @@ static struct opinion ref_opinion(const struct ref_result *r)
 	o.ok = r->fault == REF_OK;
 	o.pa = r->pa;
 	o.level = r->level;
+	if (o.ok)
+		o.mt = r->mt;
 	if (!o.ok)
 		o.fault = kinds[r->fault];
 	return o;
@@ -120,7 +147,7 @@ static struct opinion ref_opinion(const struct ref_result *r)
  */
 static struct opinion lib_opinion(struct pgt *pgt, u64 ia)
 {
-	struct opinion o = { 0 };
+	struct opinion o = { .mt = -1 };
 	pgt_pte_t pte = 0;
 	pgt_s8 level = 0;
 
@@ -142,7 +169,7 @@ static bool same(const struct opinion *a, const struct opinion *b)
 	if (a->ok != b->ok)
 		return false;
 	if (a->ok)
-		return a->pa == b->pa;
+		return a->pa == b->pa && (a->mt < 0 || b->mt < 0 || a->mt == b->mt);
 	return a->fault == b->fault && a->level == b->level;
 }
 
@@ -158,10 +185,12 @@ static bool judge_compare(const char *what, u64 ia, u64 par, const struct ref_re
 	if (same(&at, &rf) && (!lib || same(&at, lib)))
 		return true;
 	if (!quiet)
-		hprintf("judge: %s %lx: AT par %lx (ok %d pa %lx fault %d level %d), "
-			"ref (ok %d pa %lx fault %d level %d), lib (ok %d pa %lx fault %d level %d)\n",
+		hprintf("judge: %s %lx: AT par %lx (ok %d pa %lx mt %d fault %d level %d), "
+			"ref (ok %d pa %lx mt %d fault %d level %d), "
+			"lib (ok %d pa %lx fault %d level %d)\n",
 			what, (unsigned long)ia, (unsigned long)par, at.ok, (unsigned long)at.pa,
-			at.fault, at.level, rf.ok, (unsigned long)rf.pa, rf.fault, rf.level,
+			at.mt, at.fault, at.level, rf.ok, (unsigned long)rf.pa, rf.mt, rf.fault,
+			rf.level,
 			lib ? lib->ok : -1, lib ? (unsigned long)lib->pa : 0UL,
 			lib ? lib->fault : -1, lib ? lib->level : -1);
 	return false;
@@ -304,19 +333,22 @@ void judge_selftest(void)
 	struct ref_result rr, hole;
 	struct opinion lib = lib_opinion(&hyp_pgt, va);
 	u64 par = at_s1e2(va, false), nopar;
-	bool good, bad_pa, bad_fault, bad_level;
+	bool good, bad_pa, bad_fault, bad_level, bad_mt;
 
 	ref_translate(&rg, va, REF_ACC_READ, &rr);
 	good = judge_compare("selftest", va, par, &rr, &lib, false);
 	bad_pa = !judge_compare("selftest", va, par ^ BIT(12), &rr, &lib, true);
 	bad_fault = !judge_compare("selftest", va, 1 | (0x7 << 1), &rr, &lib, true);
+	/* Device-nGnRE where the text is Normal write-back. */
+	bad_mt = !judge_compare("selftest", va, (par & ~PGT_GENMASK(63, 56)) | 0x04ULL << 56, &rr,
+				&lib, true);
 	/* A translation fault at level 3 where the truth is a fault at level 2. */
 	ref_translate(&rg, UNMAPPED_VA, REF_ACC_READ, &hole);
 	nopar = at_s1e2(UNMAPPED_VA, false);
 	bad_level = !judge_compare("selftest", UNMAPPED_VA,
 				   (nopar & ~0x7eULL) | ((u64)(0x4 | ((FIELD(nopar, 1, 2) + 1) & 3)) << 1),
 				   &hole, NULL, true);
-	check(good && bad_pa && bad_fault && bad_level,
+	check(good && bad_pa && bad_fault && bad_level && bad_mt,
 	      "judge: the comparison accepts the MMU's PAR and refuses a wrong PA, a fault, "
-	      "a wrong fault level");
+	      "a wrong fault level, a wrong memory type");
 }

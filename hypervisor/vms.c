@@ -201,6 +201,23 @@ static void vm_standard_slots(struct hyp_vm *hvm, u64 pa)
 }
 
 #define VTCR_HA		BIT(21)
+#define DEVICE_IPA	0x0a000000UL
+
+/* A device mapping: AT must report Device memory, in either MemAttr encoding. */
+static void check_device_mapping(struct hyp_vm *hvm)
+{
+	u64 page = hvm_page(hvm);
+	int ret;
+
+	write_lock(&mmu_lock);
+	ret = pgt_stage2_map(hvm_pgt(hvm), DEVICE_IPA, page, spare_page(page),
+			     PGT_PROT_RW | PGT_PROT_DEVICE, NULL, 0);
+	write_unlock(&mmu_lock);
+	check(ret == 0 && judge_s2_range(hvm_pgt(hvm), hvm_vttbr(hvm), DEVICE_IPA,
+					 DEVICE_IPA + page, 2),
+	      "%s: a Device mapping: AT and ref_xlat agree on its memory type too: %d",
+	      hvm->name, ret);
+}
 
 static struct hyp_vm vm0;
 static struct vcpu vcpu0;
@@ -225,6 +242,7 @@ static void run_main_guest(void)
 	status = vcpu_run(&vcpu0);
 	check(status == 0, "vm0: the guest ran to its end (status %lu)", (unsigned long)status);
 	hvm_judge(&vm0, G_SLOT0_IPA, G_SLOT1_IPA + G_SLOT1_SIZE, 64);
+	check_device_mapping(&vm0);
 	check_tables(&vm0, before);
 	hvm_destroy(&vm0);
 	check(pool_frames_used() == before, "vm0: destroyed, every table page back in the pool");
