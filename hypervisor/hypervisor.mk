@@ -21,9 +21,12 @@ ifeq ($(findstring clang,$(HYP_CC)),clang)
   HYP_TARGET := --target=aarch64-none-elf
   HYP_LINK := ld.lld
   HYP_OBJCOPY ?= llvm-objcopy
+  HYP_GUEST_LDFLAGS :=
 else
   HYP_LINK := $(HYP_CROSS)ld
   HYP_OBJCOPY ?= $(HYP_CROSS)objcopy
+  # A guest is one flat RWX image: its own stage 1 is off.
+  HYP_GUEST_LDFLAGS := --no-warn-rwx-segments
 endif
 
 # No FP/SIMD at EL2 or in guests; no libgcc atomics; strict alignment
@@ -86,7 +89,7 @@ $(HYP_OUT)/guest/crt.o: hypervisor/guest/crt.S
 
 $(HYP_OUT)/guest/%.elf: $(HYP_OUT)/guest/%.o $(HYP_GUEST_COMMON) hypervisor/guest/guest.ld
 	$(call msg,GUESTLD,$@)
-	$(Q)$(HYP_LINK) -nostdlib -static --no-dynamic-linker --no-warn-rwx-segments --defsym=GUEST_BASE=$(GUEST_BASE_$*) \
+	$(Q)$(HYP_LINK) -nostdlib -static --no-dynamic-linker $(HYP_GUEST_LDFLAGS) --defsym=GUEST_BASE=$(GUEST_BASE_$*) \
 		-T hypervisor/guest/guest.ld -o $@ $(HYP_GUEST_COMMON) $<
 
 $(HYP_OUT)/guest/%.bin: $(HYP_OUT)/guest/%.elf
