@@ -6,7 +6,8 @@
 #   make VARIANT=clang      the same with another variant: gcc clang asan tsan
 #   make test               build and run VARIANT's cmocka tests, then a summary
 #   make run                install deps, build, replay examples/vm.pgt with
-#                           build/$(VARIANT)/pgtable (Documentation/pgtable-tool.rst)
+#                           build/$(VARIANT)/pgtable (Documentation/pgtable-tool.rst),
+#                           then boot the EL2 hypervisor's 4K configuration in QEMU
 #   make check              install deps; gcc + clang + asan tests, tsan tests,
 #                           freestanding builds, examples; then a summary
 #   make freestanding       lib/ built -ffreestanding -nostdinc with gcc (x86-64)
@@ -330,6 +331,7 @@ $(addprefix test-,$(HOSTED_VARIANTS)): test-%:
 run:
 	@bash scripts/install-deps.sh
 	+$(Q)$(MAKE) VARIANT=$(VARIANT) run-now
+	+$(Q)$(MAKE) hypervisor-run
 
 freestanding: check-includes
 	+$(Q)$(MAKE) VARIANT=freestanding-gcc fs-check
@@ -416,6 +418,8 @@ kmod-clean:
 -include test/test.mk
 # The hosted home, install/uninstall, libpgtable.so, pkg-config, the man page, Debian packages.
 -include hosted/hosted.mk
+# The EL2 hypervisor booted under QEMU (hypervisor, hypervisor-check).
+-include hypervisor/hypervisor.mk
 
 # ---------------------------------------------------------------- clean
 clean:

@@ -40,11 +40,17 @@ COVERAGE_PACKAGES=(
 	gcovr			# make coverage: line and branch coverage of lib/
 )
 
-# Arguments: a group (kmod, coverage), or packages, optionally pinned (name=version).
+HYPERVISOR_PACKAGES=(
+	gcc-aarch64-linux-gnu	# cross compiler and binutils for hypervisor/
+	qemu-system-arm		# qemu-system-aarch64 boots it (make hypervisor-check)
+)
+
+# Arguments: a group (kmod, coverage, hypervisor), or packages, optionally pinned (name=version).
 for arg in "$@"; do
 	case "$arg" in
 	kmod) PACKAGES+=("${KMOD_PACKAGES[@]}") ;;
 	coverage) PACKAGES+=("${COVERAGE_PACKAGES[@]}") ;;
+	hypervisor) PACKAGES+=("${HYPERVISOR_PACKAGES[@]}") ;;
 	-*) echo "install-deps: unknown option '$arg'" >&2; exit 2 ;;
 	*) PACKAGES+=("$arg") ;;
 	esac
