@@ -32,10 +32,20 @@ KMOD_PACKAGES=(
 	linux-headers-amd64	# the host (x86-64) build
 )
 
-# Arguments: the group "kmod", or packages, optionally pinned (name=version).
+# make bench-kvm: Linux 6.1's KVM page-table code (from the source tarball,
+# never installed as a kernel) and the instruction counters.
+BENCH_PACKAGES=(
+	linux-source-6.1	# /usr/src/linux-source-6.1.tar.xz
+	valgrind		# callgrind: instructions per operation
+	linux-perf		# perf stat / perf record (bench/profile.sh)
+	python3			# scripts/perf-tables.py
+)
+
+# Arguments: the group "kmod" or "bench", or packages, optionally pinned (name=version).
 for arg in "$@"; do
 	case "$arg" in
 	kmod) PACKAGES+=("${KMOD_PACKAGES[@]}") ;;
+	bench) PACKAGES+=("${BENCH_PACKAGES[@]}") ;;
 	-*) echo "install-deps: unknown option '$arg'" >&2; exit 2 ;;
 	*) PACKAGES+=("$arg") ;;
 	esac
