@@ -65,9 +65,10 @@ static struct {
 	const char *only;
 	const char *json;
 	u32 side_mask;		/* bit 0: ours, bit 1: kvm */
+	u32 kind_mask;		/* bit 0: per-call and the floor, bit 1: bulk */
 } opts = {
 	.size = DEFAULT_SIZE, .runs = DEFAULT_RUNS, .warmup = true, .granule_mask = 7,
-	.side_mask = 3,
+	.side_mask = 3, .kind_mask = 3,
 };
 
 /* ================================================================ one run */
@@ -861,6 +862,11 @@ static u32 parse_granules(char *s)
 	return mask;
 }
 
+static u32 parse_kinds(const char *s)
+{
+	return !strcmp(s, "per-call") ? 1 : !strcmp(s, "bulk") ? 2 : !strcmp(s, "all") ? 3 : 0;
+}
+
 static u32 parse_sides(const char *s)
 {
 	return !strcmp(s, "ours") ? 1 : !strcmp(s, "kvm") ? 2 : !strcmp(s, "both") ? 3 : 0;
@@ -870,7 +876,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: bench-kvm [--size=BYTES[KMG]] [--runs=N] [--quick] [--no-warmup]\n"
 		   "                 [--granule=4k,16k,64k] [--only=NAME,...] [--side=ours|kvm|both]\n"
-		   "                 [--json=FILE] [--list]\n"
+		   "                 [--kind=per-call|bulk|all] [--json=FILE] [--list]\n"
 		   "  defaults: --size=1G --runs=%d (under valgrind: --runs=1), all granules\n"
 		   "  --quick: --size=4M --runs=1 --no-warmup (a smoke test, not a measurement)\n",
 		   DEFAULT_RUNS);
@@ -883,7 +889,8 @@ static void parse_opts(int argc, char **argv)
 		{ "quick", no_argument, NULL, 'q' }, { "no-warmup", no_argument, NULL, 'w' },
 		{ "granule", required_argument, NULL, 'g' }, { "only", required_argument, NULL, 'o' },
 		{ "side", required_argument, NULL, 'S' }, { "json", required_argument, NULL, 'j' },
-		{ "list", no_argument, NULL, 'l' }, { "help", no_argument, NULL, 'h' },
+		{ "kind", required_argument, NULL, 'k' }, { "list", no_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	bool runs_given = false;
@@ -901,6 +908,7 @@ static void parse_opts(int argc, char **argv)
 		case 'o': opts.only = optarg; break;
 		case 'S': opts.side_mask = parse_sides(optarg); break;
 		case 'j': opts.json = optarg; break;
+		case 'k': opts.kind_mask = parse_kinds(optarg); break;
 		case 'l':
 			for (i = 0; i < ARRAY_SIZE(scenarios); i++)
 				printf("%s\n", scenarios[i].name);
@@ -915,7 +923,7 @@ static void parse_opts(int argc, char **argv)
 	/* Whole 512 MiB blocks fit in the 40-bit IPA space above BENCH_IPA. */
 	if (optind != argc || !opts.size || opts.size % (1ULL << 16) ||
 	    BENCH_IPA + opts.size > (1ULL << 39) || !opts.runs || opts.runs >= MAX_RUNS ||
-	    !opts.granule_mask || !opts.side_mask) {
+	    !opts.granule_mask || !opts.side_mask || !opts.kind_mask) {
 		usage(stderr);
 		exit(2);
 	}
@@ -926,6 +934,8 @@ static bool selected(const struct scenario *sc)
 	size_t len = strlen(sc->name);
 	const char *p;
 
+	if (!(opts.kind_mask & (sc->kind == BULK ? 2 : 1)))
+		return false;
 	for (p = opts.only; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
 		if (!strncmp(p, sc->name, len) && (p[len] == ',' || !p[len]))
 			return true;

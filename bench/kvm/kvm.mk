@@ -6,7 +6,7 @@
 #
 #   make bench-kvm          build, run the timed comparison (bench/kvm.json),
 #                           then count instructions under callgrind
-#                           (bench/kvm-callgrind/) and print the ratio table
+#                           (build/<variant>/bench/kvm/callgrind/) and print the ratio table
 #   make bench-kvm-bin      only build build/<variant>/bench/kvm/bench-kvm
 #
 # KVM's arch/arm64/kvm/hyp/pgtable.c and asm/kvm_pgtable.h come from
@@ -18,7 +18,10 @@
 # symbols are all local except its struct side.
 #
 #   BENCH_KVM_ARGS          arguments of the timed run (e.g. --runs=21)
-#   BENCH_KVM_CG_ARGS       arguments of the callgrind run (default --size=64M)
+#   BENCH_KVM_CG_PER_CALL   arguments of the callgrind run of the per-call
+#                           scenarios (default --size=64M: the counts per call
+#                           do not depend on the size)
+#   BENCH_KVM_CG_BULK       ... of the bulk ones (default --size=1G, as timed)
 
 KVM_TARBALL ?= /usr/src/linux-source-6.1.tar.xz
 KVM_SRC_CACHE ?= $(BUILD)/kvm-src
@@ -35,9 +38,10 @@ KVM_PARTS := $(foreach g,$(KVM_GRANULES),$(addprefix $(KB)/,\
 	pgtable-$(word 1,$(subst :, ,$(g))).o kvm_side-$(word 1,$(subst :, ,$(g))).o))
 BENCH_KVM_OBJS := $(KB)/bench_kvm.o $(KB)/ours_side.o
 BENCH_KVM_ARGS ?=
-BENCH_KVM_CG_ARGS ?= --size=64M
+BENCH_KVM_CG_PER_CALL ?= --size=64M
+BENCH_KVM_CG_BULK ?= --size=1G
 BENCH_KVM_JSON ?= bench/kvm.json
-BENCH_KVM_CG_DIR ?= bench/kvm-callgrind
+BENCH_KVM_CG_DIR ?= $(KB)/callgrind
 
 # KVM's code as the kernel builds it, less the kernel's own warning set:
 # the project's flags, without -Wunused-parameter (walker callbacks).
@@ -95,11 +99,13 @@ bench-kvm: $(BENCH_KVM_BIN)
 	$(Q)echo "---- $(BENCH_KVM_BIN) -> $(BENCH_KVM_JSON)"; \
 	$(BENCH_KVM_BIN) --json=$(BENCH_KVM_JSON) $(BENCH_KVM_ARGS) > /dev/null
 	$(Q)if command -v valgrind > /dev/null; then \
-		echo "---- valgrind --tool=callgrind $(BENCH_KVM_BIN) $(BENCH_KVM_CG_ARGS) -> $(BENCH_KVM_CG_DIR)"; \
 		rm -rf $(BENCH_KVM_CG_DIR) && mkdir -p $(BENCH_KVM_CG_DIR) && \
-		valgrind -q --tool=callgrind --collect-atstart=no \
-			--callgrind-out-file=$(BENCH_KVM_CG_DIR)/callgrind.out \
-			$(BENCH_KVM_BIN) $(BENCH_KVM_CG_ARGS) > /dev/null || exit 1; \
+		for k in per-call:"$(BENCH_KVM_CG_PER_CALL)" bulk:"$(BENCH_KVM_CG_BULK)"; do \
+			echo "---- valgrind --tool=callgrind $(BENCH_KVM_BIN) --kind=$${k%%:*} $${k#*:}"; \
+			valgrind -q --tool=callgrind --collect-atstart=no \
+				--callgrind-out-file=$(BENCH_KVM_CG_DIR)/callgrind.out.$${k%%:*} \
+				$(BENCH_KVM_BIN) --kind=$${k%%:*} $${k#*:} > /dev/null || exit 1; \
+		done; \
 	else echo "bench-kvm: no valgrind: no instruction counts" >&2; fi
 	$(Q)python3 scripts/perf-tables.py --kvm $(BENCH_KVM_JSON) $(BENCH_KVM_CG_DIR)
 
