@@ -14,20 +14,12 @@ import glob
 import json
 import os
 import re
+import subprocess
 import sys
+import time
 
 DOC = 'Documentation/performance.rst'
 RESULTS = 'bench/results.json'
-KVM = [  # operation, scenario, KVM 6.1 ns per unit (issue 6), target
-    ('fault-style map', 'fault_map', 38.0, 15.2),
-    ('  (shared walks)', 'fault_map_shared', 38.0, 15.2),
-    ('map 1 GiB as pages', 'map_pages', 10.3, 4.12),
-    ('map 1 GiB as 2M blocks', 'map_blocks', 10.5, 4.2),
-    ('wrprotect', 'wrprotect', 3.6, 1.44),
-    ('mkold per page', 'mkold_per_page', 18.9, 7.56),
-    ('relax_perms per page', 'relax_perms_per_page', 20.5, 8.2),
-    ('unmap', 'unmap', 9.6, 3.84),
-]
 
 
 def num(v):
@@ -61,19 +53,6 @@ def granule_table(res, g):
              num(r['max']), str(r.get('tlbi_va_leaf', 0) + r.get('tlbi_va_table', 0)),
              str(r.get('tlbi_range', 0)), str(r.get('cmo', 0)), str(r.get('table_pages', '')),
              str(r.get('tree_pages', '')), note(r)] for r in res if r['granule'] == g]
-    return rst_table(head, rows)
-
-
-def kvm_table(res):
-    by = {r['name']: r for r in res if r['granule'] == '4K'}
-    head = ['operation', 'KVM 6.1', 'ours', 'ratio', 'target', 'met']
-    rows = [[n, '%g' % k, '%.2f' % by[s]['median'], '%.2f' % (k / by[s]['median']), '%g' % t,
-             'yes' if by[s]['median'] <= t else 'no'] for n, s, k, t in KVM]
-    rows.append(['unmap TLBIs', '262,657', '%d range' % by['unmap']['tlbi_range'], '—',
-                 'handful', 'yes'])
-    rows.append(['floor', '0.6', '%.2f' % by['floor']['median'], '—', '—', '—'])
-    rows.append(['table pages after fault', '515', str(by['fault_map']['tree_pages']), '—',
-                 '515', 'yes' if by['fault_map']['tree_pages'] == 515 else 'no'])
     return rst_table(head, rows)
 
 
@@ -127,6 +106,13 @@ def merge_counts(data, counts, cg_dir):
         if 'kvm' in r and r['kvm'].get('callgrind') and r['ours'].get('callgrind'):
             r['ratio_instructions'] = r['kvm']['callgrind'] / r['ours']['callgrind']
     data['meta']['callgrind_dir'] = cg_dir
+    data['meta'].setdefault('date', time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()))
+    try:
+        data['meta'].setdefault('commit', subprocess.run(
+            ['git', 'describe', '--always', '--dirty'], capture_output=True, text=True,
+            check=True).stdout.strip())
+    except (OSError, subprocess.CalledProcessError):
+        pass
     return data
 
 
@@ -210,7 +196,6 @@ def main():
     doc = open(DOC).read()
     for g in ('4K', '16K', '64K'):
         doc = replace_table(doc, '%s granule\n' % g, granule_table(res, g))
-    doc = replace_table(doc, 'Against Linux 6.1 (4K, 1 GiB)\n', kvm_table(res))
     if os.path.exists(KVM_RESULTS):
         kvm = json.load(open(KVM_RESULTS))['results']
         for g in ('4K', '16K', '64K'):

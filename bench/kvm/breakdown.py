@@ -5,6 +5,8 @@ bench-kvm timed part (bench/profile.sh --callgrind writes them, with
 --dump-instr=yes) and split its instructions per unit into categories.
 
   bench/kvm/breakdown.py DUMP [--functions] [--lines N]
+  bench/kvm/breakdown.py --table OURS_DUMP:KVM_DUMP...
+      one column per pair, "ours / KVM" per category (performance.rst)
 
 Every instruction is attributed to the source function its code comes
 from (inlined code to the inlined function, through callgrind's fi/fe
@@ -190,7 +192,51 @@ def parse(dump):
     return selfcost, total, units
 
 
+GROUPS = [
+    ('harness (loop, top-up check)', ('harness',)),
+    ('operation setup', ('operation setup',)),
+    ('argument checks', ('argument checks',)),
+    ('walker setup', ('walker setup',)),
+    ('descent and per-level machinery', ('quiet descent', 'per-level')),
+    ('table address conversion', ('table address',)),
+    ('visitor', ('visitor',)),
+    ('mm_ops calls (the home)', ('mm_ops',)),
+]
+
+
+def grouped(dump):
+    selfcost, total, units = parse(dump)
+    units = units or 1
+    out = dict((g, 0.0) for g, _ in GROUPS)
+    for (src, ln, ffile, fn), c in selfcost.items():
+        cat = category(src, src_function(src, ln), ffile, fn)
+        for g, prefixes in GROUPS:
+            if cat.startswith(prefixes):
+                out[g] += c / units
+                break
+    out['total'] = (total or 0) / units
+    return out
+
+
+def table(pairs):
+    cols = [(name, grouped(o), grouped(k)) for name, o, k in pairs]
+    head = ['instructions per call'] + [c[0] for c in cols]
+    rows = [[g] + ['%.0f / %.0f' % (o[g], k[g]) for _, o, k in cols]
+            for g, _ in GROUPS + [('total', None)]]
+    w = [max(len(head[i]), *(len(r[i]) for r in rows)) for i in range(len(head))]
+    sep = '  '.join('=' * x for x in w)
+    line = lambda r: '  '.join(r[i].ljust(w[i]) for i in range(len(r))).rstrip()
+    print('\n'.join([sep, line(head), sep] + [line(r) for r in rows] + [sep]))
+
+
 def main(argv):
+    if argv[:1] == ['--table']:
+        pairs = []
+        for a in argv[1:]:
+            name, o, k = a.split(':')
+            pairs.append((name, o, k))
+        table(pairs)
+        return 0
     if not argv:
         print(__doc__)
         return 2
