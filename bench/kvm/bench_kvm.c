@@ -41,6 +41,7 @@
 
 #include "pgtable.h"
 #include "host_mm.h"
+#include "bench_util.h"
 #include "ref_xlat.h"
 #include "side.h"
 
@@ -414,29 +415,7 @@ static void die(const char *what, const struct scenario *sc, u32 shift, const ch
 	exit(1);
 }
 
-static u64 cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static u64 cpu_clock_cost;
-
-static void calibrate_cpu_clock(void)
-{
-	u64 t0, t1;
-	int i;
-
-	cpu_clock_cost = ~0ULL;
-	for (i = 0; i < 1000; i++) {
-		t0 = cpu_ns();
-		t1 = cpu_ns();
-		if (t1 - t0 < cpu_clock_cost)
-			cpu_clock_cost = t1 - t0;
-	}
-}
 
 /* User-space instructions retired, or -1 where the machine has no PMU. */
 static int perf_fd = -1;
@@ -480,21 +459,6 @@ static u64 arena_size(void)
 	u64 bytes = size / 64 + (8ULL << 20);
 
 	return (bytes + HOST_MM_MAX_ALLOC - 1) & ~(u64)(HOST_MM_MAX_ALLOC - 1);
-}
-
-/* Touch every frame once, so that no run pays for the kernel's page faults. */
-static void arena_prefault(struct host_mm *hm)
-{
-	struct pgt_mm_ops *mm = host_mm_ops(hm);
-	u64 n = host_mm_size(hm) / HOST_MM_MAX_ALLOC, i;
-	void **p = calloc(n, sizeof(*p));
-
-	for (i = 0; p && i < n; i++)
-		p[i] = mm->zalloc_pages_exact(mm, HOST_MM_MAX_ALLOC);
-	for (i = 0; p && i < n; i++)
-		if (p[i])
-			mm->free_pages_exact(mm, p[i], HOST_MM_MAX_ALLOC);
-	free(p);
 }
 
 static void counts_delta(struct counts *c, const struct host_mm_stats *a,
@@ -607,20 +571,12 @@ static void run_once(const struct scenario *sc, const struct side *side, struct 
 	teardown(sc, &r, hm);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static void summarise(struct side_result *s, u32 n)
 {
 	double v[MAX_RUNS];
 
 	memcpy(v, s->ns, n * sizeof(*v));
-	qsort(v, n, sizeof(*v), cmp_double);
-	s->median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	s->median = median(v, n);
 	s->min = v[0];
 	s->max = v[n - 1];
 }
@@ -756,37 +712,6 @@ static void json_side(FILE *f, const char *name, const struct side_result *s)
 		s->digest.tables, (unsigned long long)s->digest.leaves);
 }
 
-static void cpu_model(char *buf, size_t len)
-{
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[256];
-
-	snprintf(buf, len, "unknown");
-	while (f && fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-
-		if (strncmp(line, "model name", 10) || !colon)
-			continue;
-		snprintf(buf, len, "%s", colon + 2);
-		buf[strcspn(buf, "\n\"\\")] = 0;
-		break;
-	}
-	if (f)
-		fclose(f);
-}
-
-static double loadavg(void)
-{
-	FILE *f = fopen("/proc/loadavg", "r");
-	double v = -1;
-
-	if (f && fscanf(f, "%lf", &v) != 1)
-		v = -1;
-	if (f)
-		fclose(f);
-	return v;
-}
-
 static double load_start;
 
 static int write_json(const char *path, const struct result *res, u32 n)
@@ -837,31 +762,6 @@ static int write_json(const char *path, const struct result *res, u32 n)
 
 /* ================================================================ options */
 
-static u64 parse_size(const char *s)
-{
-	char *end;
-	u64 v = strtoull(s, &end, 0);
-
-	switch (*end) {
-	case 'G': case 'g': v <<= 10; /* fall through */
-	case 'M': case 'm': v <<= 10; /* fall through */
-	case 'K': case 'k': v <<= 10; end++; break;
-	}
-	return *end ? 0 : v;
-}
-
-static u32 parse_granules(char *s)
-{
-	u32 mask = 0, g;
-	char *tok;
-
-	for (tok = strtok(s, ","); tok; tok = strtok(NULL, ","))
-		for (g = 0; g < ARRAY_SIZE(granules); g++)
-			if (strtoul(tok, NULL, 10) << 10 == 1u << granules[g])
-				mask |= 1u << g;
-	return mask;
-}
-
 static u32 parse_kinds(const char *s)
 {
 	return !strcmp(s, "per-call") ? 1 : !strcmp(s, "bulk") ? 2 : !strcmp(s, "all") ? 3 : 0;
@@ -904,7 +804,7 @@ static void parse_opts(int argc, char **argv)
 		case 'q': opts.size = QUICK_SIZE; opts.runs = 1; opts.warmup = false;
 			  runs_given = true; break;
 		case 'w': opts.warmup = false; break;
-		case 'g': opts.granule_mask = parse_granules(optarg); break;
+		case 'g': opts.granule_mask = parse_granules(optarg, granules, ARRAY_SIZE(granules)); break;
 		case 'o': opts.only = optarg; break;
 		case 'S': opts.side_mask = parse_sides(optarg); break;
 		case 'j': opts.json = optarg; break;
@@ -931,15 +831,7 @@ static void parse_opts(int argc, char **argv)
 
 static bool selected(const struct scenario *sc)
 {
-	size_t len = strlen(sc->name);
-	const char *p;
-
-	if (!(opts.kind_mask & (sc->kind == BULK ? 2 : 1)))
-		return false;
-	for (p = opts.only; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
-		if (!strncmp(p, sc->name, len) && (p[len] == ',' || !p[len]))
-			return true;
-	return !opts.only;
+	return (opts.kind_mask & (sc->kind == BULK ? 2 : 1)) && name_selected(opts.only, sc->name);
 }
 
 int main(int argc, char **argv)
@@ -951,7 +843,7 @@ int main(int argc, char **argv)
 
 	parse_opts(argc, argv);
 	load_start = loadavg();
-	calibrate_cpu_clock();
+	cpu_clock_cost = cpu_clock_calibrate();
 	perf_open();
 	fprintf(stderr, "bench-kvm: %llu MiB per granule, %u runs per side%s, alternating; "
 		"instructions: %s\n", (unsigned long long)(opts.size >> 20), opts.runs,

@@ -82,7 +82,7 @@ $(KB)/kvm-%.o: $(KB)/pgtable-%.o $(KB)/kvm_side-%.o
 $(KB)/%.o: bench/kvm/%.c
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(VCC) $(PROG_CFLAGS) -Ibench/kvm $(DEPFLAGS) -c -o $@ $<
+	$(Q)$(VCC) $(PROG_CFLAGS) -Ibench -Ibench/kvm $(DEPFLAGS) -c -o $@ $<
 
 $(BENCH_KVM_BIN): $(BENCH_KVM_OBJS) $(KVM_OBJS) $(LIBHELPERS) $(LIBPGTABLE)
 	$(call msg,LD,$@)
