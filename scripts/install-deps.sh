@@ -45,12 +45,22 @@ HYPERVISOR_PACKAGES=(
 	qemu-system-arm		# qemu-system-aarch64 boots it (make hypervisor-check)
 )
 
-# Arguments: a group (kmod, coverage, hypervisor), or packages, optionally pinned (name=version).
+# make bench-kvm: Linux 6.1's KVM page-table code (from the source tarball,
+# never installed as a kernel) and the instruction counters.
+BENCH_PACKAGES=(
+	linux-source-6.1	# /usr/src/linux-source-6.1.tar.xz
+	valgrind		# callgrind: instructions per operation
+	linux-perf		# perf stat / perf record (bench/profile.sh)
+	python3			# scripts/perf-tables.py
+)
+
+# Arguments: a group (kmod, coverage, hypervisor, bench), or packages, optionally pinned.
 for arg in "$@"; do
 	case "$arg" in
 	kmod) PACKAGES+=("${KMOD_PACKAGES[@]}") ;;
 	coverage) PACKAGES+=("${COVERAGE_PACKAGES[@]}") ;;
 	hypervisor) PACKAGES+=("${HYPERVISOR_PACKAGES[@]}") ;;
+	bench) PACKAGES+=("${BENCH_PACKAGES[@]}") ;;
 	-*) echo "install-deps: unknown option '$arg'" >&2; exit 2 ;;
 	*) PACKAGES+=("$arg") ;;
 	esac
