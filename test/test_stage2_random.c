@@ -83,6 +83,7 @@ struct run_cfg {
 	bool big;	/* 4K: the window holds a whole level-1 (1G) block */
 	bool no_range;	/* the home has no tlbi_range hook */
 	u64 salt;	/* mixed into the seed so that the runs differ */
+	bool linear;	/* the home declares its linear map: no conversion calls */
 };
 
 struct counts {
@@ -1472,9 +1473,7 @@ static void run(void **state)
 	host_mm_tlbi_log_enable(r->t.hm, true);
 	if (cfg->no_range)
 		tenv_mm(&r->t)->tlbi_range = NULL;
-	/* The _b runs declare the arena's linear map: no conversion calls. */
-	if (cfg->name[strlen(cfg->name) - 1] == 'b')
-		host_mm_set_linear(r->t.hm, true);
+	host_mm_set_linear(r->t.hm, cfg->linear);
 	r->fwb = cfg->flags & PGT_S2_FWB;
 	r->pages_only = cfg->flags & PGT_S2_FORCE_PAGES;
 	setup_window(r);
@@ -1536,22 +1535,22 @@ static void run(void **state)
 }
 
 static const struct run_cfg cfgs[] = {
-	{ "stage2_random_4k_a", PGT_GRANULE_4K, 40, 0, 4096, 12000, AT_L1, false, false, 0x4a11 },
+	{ "stage2_random_4k_a", PGT_GRANULE_4K, 40, 0, 4096, 12000, AT_L1, false, false, 0x4a11, false },
 	{ "stage2_random_4k_b", PGT_GRANULE_4K, 48, PGT_S2_FWB, 4096, 12000, AT_MID, false, false,
-	  0x4b22 },
-	{ "stage2_random_4k_c", PGT_GRANULE_4K, 39, 0, 4096, 12000, AT_TOP, false, true, 0x4c33 },
+	  0x4b22, true },
+	{ "stage2_random_4k_c", PGT_GRANULE_4K, 39, 0, 4096, 12000, AT_TOP, false, true, 0x4c33, false },
 	{ "stage2_random_4k_d", PGT_GRANULE_4K, 44, PGT_S2_FORCE_PAGES, 2048, 8000, AT_L1, false,
-	  false, 0x4d44 },
+	  false, 0x4d44, false },
 	{ "stage2_random_4k_1g", PGT_GRANULE_4K, 40, 0, BIG_PAGES, 3000, AT_L1, true, false,
-	  0x4e55 },
-	{ "stage2_random_16k_a", PGT_GRANULE_16K, 40, 0, 4096, 11000, AT_L1, false, false, 0x16a1 },
+	  0x4e55, false },
+	{ "stage2_random_16k_a", PGT_GRANULE_16K, 40, 0, 4096, 11000, AT_L1, false, false, 0x16a1, false },
 	{ "stage2_random_16k_b", PGT_GRANULE_16K, 47, PGT_S2_FWB, 4096, 11000, AT_MID, false, false,
-	  0x16b2 },
-	{ "stage2_random_16k_c", PGT_GRANULE_16K, 40, 0, 4096, 11000, AT_TOP, false, true, 0x16c3 },
-	{ "stage2_random_64k_a", PGT_GRANULE_64K, 42, 0, 10240, 8000, AT_TOP, false, false, 0x64a1 },
-	{ "stage2_random_64k_b", PGT_GRANULE_64K, 48, 0, 10240, 8000, AT_MID, false, false, 0x64b2 },
+	  0x16b2, true },
+	{ "stage2_random_16k_c", PGT_GRANULE_16K, 40, 0, 4096, 11000, AT_TOP, false, true, 0x16c3, false },
+	{ "stage2_random_64k_a", PGT_GRANULE_64K, 42, 0, 10240, 8000, AT_TOP, false, false, 0x64a1, false },
+	{ "stage2_random_64k_b", PGT_GRANULE_64K, 48, 0, 10240, 8000, AT_MID, false, false, 0x64b2, true },
 	{ "stage2_random_64k_c", PGT_GRANULE_64K, 40, PGT_S2_FWB, 10240, 8000, AT_MID, false, false,
-	  0x64c3 },
+	  0x64c3, false },
 };
 
 #define RUN(k) { .name = cfgs[k].name, .test_func = run, .initial_state = (void *)&cfgs[k] }
