@@ -6,11 +6,15 @@
 
 /* ---- init and destroy ---- */
 
-static int stage2_config_check(const struct pgt_config *cfg)
+/* What pgt_stage2_init() (and the VM layer, for every MMU) accepts. */
+int pgt_stage2_config_check(const struct pgt_config *cfg)
 {
-	u32 known = PGT_S2_FWB | PGT_S2_FORCE_PAGES | PGT_S2_VMID16;
+	u32 known = PGT_S2_FWB | PGT_S2_FORCE_PAGES | PGT_S2_VMID16 | PGT_CFG_LPA | PGT_S2_XNX;
 
 	if (cfg->flags & ~known || pgt_pa_range_encode(cfg->pa_bits) < 0)
+		return -EINVAL;
+	/* 52-bit outputs need the CPU's FEAT_LPA (64K) or FEAT_LPA2 (4K, 16K). */
+	if (cfg->pa_bits > 48 && !(cfg->flags & PGT_CFG_LPA))
 		return -EINVAL;
 	/* An IPA wider than the PA range is a stage-2 misconfiguration. */
 	if (cfg->ia_bits > cfg->pa_bits)
@@ -21,7 +25,7 @@ static int stage2_config_check(const struct pgt_config *cfg)
 int pgt_stage2_init(struct pgt *pgt, const struct pgt_config *cfg, struct pgt_mm_ops *mm_ops,
 		    void *tlb_cookie)
 {
-	int ret = stage2_config_check(cfg);
+	int ret = pgt_stage2_config_check(cfg);
 
 	*pgt = (struct pgt){
 		.stage = PGT_STAGE_2,
@@ -31,7 +35,7 @@ int pgt_stage2_init(struct pgt *pgt, const struct pgt_config *cfg, struct pgt_mm
 		.tlb_cookie = tlb_cookie,
 	};
 	if (!ret)
-		ret = pgt_geometry_stage2(&pgt->geom, cfg->ia_bits, cfg->granule_shift);
+		ret = pgt_geometry_cfg(&pgt->geom, PGT_STAGE_2, cfg);
 	if (ret)
 		return ret;
 	pgt->ctrl = pgt_vtcr(&pgt->geom, cfg->pa_bits, cfg->flags & PGT_S2_VMID16);
@@ -249,7 +253,7 @@ static void s2_map_cmo(const struct pgt_visit_ctx *ctx, const struct s2_map_data
 
 	if (d->annotate || (ctx->flags & PGT_WALK_SKIP_CMO))
 		return;
-	if (!(d->prot & PGT_PROT_DEVICE) && !s2_fwb(ctx->pgt) && mm->dcache_clean_inval_poc)
+	if (!(d->prot & PGT_PROT_UNCACHED) && !s2_fwb(ctx->pgt) && mm->dcache_clean_inval_poc)
 		mm->dcache_clean_inval_poc(mm, pa, size);
 	if ((d->prot & PGT_PROT_X) && mm->icache_inval_pou)
 		mm->icache_inval_pou(mm, pa, size);
@@ -356,11 +360,13 @@ static struct pgt_action s2_map_fill(const struct pgt_visit_ctx *ctx, struct s2_
 
 	if (PGT_WARN_ON(!table))
 		return pgt_exit(-ENOMEM);
-	if (!d->annotate)
+	if (d->annotate) {
+		for (i = 0; i < n; i++)
+			table[i] = first;
+	} else {
 		first = pgt_s2_leaf_pte(&pgt->geom, pa, d->prot, child, s2_fwb(pgt));
-	/* Output addresses stay below the PA size: adding never carries into attributes. */
-	for (i = 0; i < n; i++)
-		table[i] = d->annotate ? first : first + i * step;
+		pgt_fill_leaves(&pgt->geom, table, first, step, n);
+	}
 	pgt_table_add_refs(pgt, table, n);
 	s2_map_cmo(ctx, d, pa, pgt_ctx_entry_size(ctx));
 	pgt_dsb_ishst();
@@ -531,7 +537,7 @@ static int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32
 
 static int s2_map_check(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot, u32 flags)
 {
-	int ret = pgt_s2_prot_check(prot);
+	int ret = pgt_s2_prot_check_tree(pgt, prot);
 
 	if (!ret && flags & ~(PGT_WALK_SHARED | PGT_WALK_SKIP_CMO))
 		ret = -EINVAL;
@@ -582,7 +588,7 @@ int pgt_stage2_set_owner(struct pgt *pgt, u64 addr, u64 size, u32 owner,
 static bool s2_needs_clean(const struct pgt *pgt, pgt_pte_t pte)
 {
 	return pgt_pte_valid(pte) && !s2_fwb(pgt) &&
-	       !(pgt_s2_pte_prot(pte, false) & PGT_PROT_DEVICE) &&
+	       !(pgt_s2_pte_prot(pte, false) & PGT_PROT_UNCACHED) &&
 	       pgt->mm_ops->dcache_clean_inval_poc;
 }
 
@@ -836,10 +842,21 @@ struct s2_attr_data {
 	pgt_pte_t set, clr;
 	bool need_leaf;		/* a single-address operation: no leaf is -ENOENT */
 	bool check_exec;	/* relax_perms adding X: device memory refuses */
+	u32 exec;		/* relax_perms: PGT_PROT_PX and/or UX to add */
 	bool young;
 	u64 first, end;		/* the span of changed leaves */
 	pgt_s8 level;
 };
+
+/* The leaf with @d's bits changed; execute permissions are added per EL (XN[54:53]). */
+static pgt_pte_t s2_attr_new(const struct s2_attr_data *d, pgt_pte_t old)
+{
+	pgt_pte_t new = (old & ~d->clr) | d->set;
+
+	if (!d->exec)
+		return new;
+	return (new & ~PGT_S2_XN_MASK) | pgt_s2_xn(pgt_s2_xn_prot(old) | d->exec);
+}
 
 static void s2_attr_note(struct s2_attr_data *d, u64 start, u64 size, pgt_s8 level)
 {
@@ -851,11 +868,11 @@ static void s2_attr_note(struct s2_attr_data *d, u64 start, u64 size, pgt_s8 lev
 
 static struct pgt_action s2_attr_leaf(const struct pgt_visit_ctx *ctx, struct s2_attr_data *d)
 {
-	pgt_pte_t new = (ctx->old & ~d->clr) | d->set;
+	pgt_pte_t new = s2_attr_new(d, ctx->old);
 
 	if (!pgt_pte_valid(ctx->old))
 		return d->need_leaf ? pgt_exit(-ENOENT) : pgt_continue();
-	if (d->check_exec && (pgt_s2_pte_prot(ctx->old, s2_fwb(ctx->pgt)) & PGT_PROT_DEVICE))
+	if (d->check_exec && (pgt_s2_pte_prot(ctx->old, s2_fwb(ctx->pgt)) & PGT_PROT_UNCACHED))
 		return pgt_exit(-EINVAL);
 	if (new != ctx->old && !pgt_pte_update(ctx, new))
 		return pgt_retry();
@@ -880,7 +897,7 @@ static struct pgt_action s2_attr_sweep(const struct pgt_visit_ctx *ctx, struct s
 	    !s2_table_is_last(pgt, table, ctx->level + 1))
 		return pgt_continue();
 	for (i = 0; i < n; i++) {
-		pgt_pte_t old = pgt_read_once(&table[i]), new = (old & ~d->clr) | d->set;
+		pgt_pte_t old = pgt_read_once(&table[i]), new = s2_attr_new(d, old);
 
 		if (!pgt_pte_valid(old))
 			continue;
@@ -948,13 +965,13 @@ int pgt_stage2_test_clear_young(struct pgt *pgt, u64 addr, u64 size, bool mkold,
 
 int pgt_stage2_relax_perms(struct pgt *pgt, u64 addr, u32 prot, u32 flags)
 {
-	struct s2_attr_data d = { .need_leaf = true, .check_exec = prot & PGT_PROT_X };
+	struct s2_attr_data d = { .need_leaf = true, .check_exec = prot & PGT_PROT_X,
+				  .exec = prot & PGT_PROT_X };
 	int ret;
 
-	if (prot & ~PGT_PROT_RWX)
+	if (prot & ~PGT_PROT_RWX || pgt_s2_prot_check_tree(pgt, prot))
 		return -EINVAL;
 	d.set = (prot & PGT_PROT_R ? PGT_S2AP_R : 0) | (prot & PGT_PROT_W ? PGT_S2AP_W : 0);
-	d.clr = prot & PGT_PROT_X ? PGT_S2_XN_MASK : 0;
 	ret = s2_attr_walk(pgt, addr, 1, &d, flags);
 	if (!ret && d.end != d.first)
 		pgt_tlbi_va(pgt, d.first, d.level, true);
@@ -1077,7 +1094,7 @@ static int s2_unlinked_check(const struct pgt *pgt, u64 phys, pgt_s8 level, u32 
 		return -EINVAL;
 	if (phys + pgt_level_size(&pgt->geom, level) > 1ULL << pgt->pa_bits)
 		return -ERANGE;
-	return pgt_s2_prot_check(prot);
+	return pgt_s2_prot_check_tree(pgt, prot);
 }
 
 /*
@@ -1094,6 +1111,7 @@ static int s2_build_unlinked(struct pgt *pgt, struct s2_map_data *d, pgt_s8 leve
 
 	*table = pgt_memcache_pop(d->mc);
 	pgt_unlinked_tree(&tree, pgt->mm_ops, *table, level + 1, pgt->geom.granule_shift);
+	tree.geom.oa_format = pgt->geom.oa_format;
 	tree.flags = pgt->flags;
 	tree.pa_bits = pgt->pa_bits;
 	tree.stage = PGT_STAGE_2;
