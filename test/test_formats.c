@@ -483,6 +483,83 @@ static void lpa_map_range(void **state)
 	tenv_fini(&t);
 }
 
+static int map_any(struct tenv *t, u64 ia, u64 size, u64 pa, u32 prot)
+{
+	if (t->pgt.stage == PGT_STAGE_2)
+		return pgt_stage2_map(&t->pgt, ia, size, pa, prot, NULL, 0);
+	return pgt_hyp_map(&t->pgt, ia, size, pa, prot);
+}
+
+/*
+ * Every input size of the 52-bit format, both stages: the translator's walk,
+ * derived from TCR/VTCR alone, has the library's shape, and the first and
+ * last pages of the input space map to the top of the output space.
+ */
+static void lpa_one_size(enum pgt_stage stage, u32 bits, u32 g)
+{
+	struct ref_regime_info info;
+	struct extent ext[2];
+	struct tenv t;
+	int i;
+
+	if (stage == PGT_STAGE_2)
+		setup_s2(&t, bits, g, 52, PGT_CFG_LPA);
+	else
+		setup_hyp(&t, bits, g, 52, PGT_CFG_LPA);
+	assert_int_equal(ref_regime_info(&t.rg, &info), 0);
+	assert_int_equal(info.ia_bits, bits);
+	assert_int_equal(info.start_level, t.pgt.geom.start_level);
+	assert_int_equal(info.root_pages, t.pgt.geom.root_pages);
+	assert_int_equal(info.root_entries, t.pgt.geom.root_entries);
+	ext[0] = (struct extent){ 0, pg(&t), (1ULL << 52) - 2 * pg(&t), PGT_PROT_RW };
+	ext[1] = (struct extent){ (1ULL << bits) - pg(&t), pg(&t), (1ULL << 52) - pg(&t),
+				  PGT_PROT_R };
+	for (i = 0; i < 2; i++)
+		assert_int_equal(map_any(&t, ext[i].ia, ext[i].size, ext[i].pa, ext[i].prot), 0);
+	expect_only(&t, ext, 2);
+	assert_int_equal(map_any(&t, 1ULL << bits, pg(&t), 0, PGT_PROT_R), -ERANGE);
+	tenv_fini(&t);
+}
+
+static void lpa_every_size(void **state)
+{
+	u32 g = test_granule(state), bits;
+
+	for (bits = 25; bits <= 52; bits++)
+		lpa_one_size(PGT_STAGE_2, bits, g);
+	for (bits = g == PGT_GRANULE_64K ? 17 : 16; bits <= 52; bits++)
+		lpa_one_size(PGT_STAGE_HYP, bits, g);
+}
+
+/* Running out of pages at any allocation leaves the tree as it was; a retry succeeds. */
+static void lpa_enomem(void **state)
+{
+	u32 g = test_granule(state);
+	struct tenv t;
+	struct extent ext;
+	u64 b, k, in_use;
+	int ret = -ENOMEM;
+
+	setup_high(&t, PGT_STAGE_2, g, PA_HI | 0x40000000ULL);
+	b = lvl(&t, 2);
+	ext = (struct extent){ (1ULL << 51) - b - pg(&t), 2 * b + 3 * pg(&t),
+			       PA_HI - b - pg(&t), PGT_PROT_RW };
+	in_use = tenv_pages_in_use(&t);
+	for (k = 1; ret == -ENOMEM; k++) {
+		host_mm_fail_nth_alloc(t.hm, k);
+		ret = pgt_stage2_map(&t.pgt, ext.ia, ext.size, ext.pa, ext.prot, NULL, 0);
+		host_mm_fail_reset(t.hm);
+		if (ret != -ENOMEM)
+			break;
+		assert_int_equal(tenv_pages_in_use(&t), in_use);
+		assert_int_equal(ref_for_each_leaf(&t.rg, NULL, NULL), 0);
+	}
+	assert_int_equal(ret, 0);
+	assert_true(k > 2);
+	expect_only(&t, &ext, 1);
+	tenv_fini(&t);
+}
+
 /* ---------------------------------------------------------------- FEAT_XNX */
 
 static void xnx_map(void **state)
@@ -815,6 +892,8 @@ int main(void)
 		FOR_GRANULES(hyp_lpa_tcr),
 		FOR_GRANULES(lpa_refused),
 		FOR_GRANULES(lpa_map_range),
+		FOR_GRANULES(lpa_every_size),
+		FOR_GRANULES(lpa_enomem),
 		FOR_GRANULES(xnx_map),
 		FOR_GRANULES(xnx_relax),
 		FOR_GRANULES(xnx_refused),
