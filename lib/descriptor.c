@@ -316,25 +316,32 @@ int pgt_hyp_prot_check(u32 prot)
 	return 0;
 }
 
-/* What both EL2 formats share: address, type, memory type, SH, AF, AP[2], SW. */
-static pgt_pte_t hyp_leaf_common(const struct pgt_geometry *geom, u64 pa, u32 prot,
-				 pgt_s8 level)
+/*
+ * Both EL2 formats: address, type, memory type, SH, AF, AP[2], SW, the
+ * bits @always set, and the execute-never bit @xn unless executable.
+ */
+static pgt_pte_t hyp_leaf_bits(const struct pgt_geometry *geom, u64 pa, u32 prot,
+			       pgt_s8 level, pgt_pte_t always, pgt_pte_t xn)
 {
 	u64 attr_idx = prot & PGT_PROT_DEVICE ? PGT_HYP_ATTR_DEVICE : PGT_HYP_ATTR_NORMAL;
-	pgt_pte_t pte = pgt_oa_pack(geom, pa) | pte_leaf_type(level);
+	pgt_pte_t pte = pgt_oa_pack(geom, pa) | pte_leaf_type(level) | always;
 
 	pte |= attr_idx << PGT_S1_ATTRINDX_SHIFT | leaf_sh(geom) | PGT_PTE_AF;
 	if (!(prot & PGT_PROT_W))
 		pte |= PGT_S1_AP_RDONLY;
+	if (!(prot & PGT_PROT_X))
+		pte |= xn;
 	return pte | prot_to_sw_bits(prot);
 }
 
-static u32 hyp_prot_common(pgt_pte_t pte)
+static u32 hyp_leaf_prot(pgt_pte_t pte, pgt_pte_t xn)
 {
 	u32 prot = PGT_PROT_R | sw_bits_to_prot(pte);
 
 	if (!(pte & PGT_S1_AP_RDONLY))
 		prot |= PGT_PROT_W;
+	if (!(pte & xn))
+		prot |= PGT_PROT_X;
 	if ((pte & PGT_S1_ATTRINDX_MASK) >> PGT_S1_ATTRINDX_SHIFT == PGT_HYP_ATTR_DEVICE)
 		prot |= PGT_PROT_DEVICE;
 	return prot;
@@ -342,31 +349,23 @@ static u32 hyp_prot_common(pgt_pte_t pte)
 
 pgt_pte_t pgt_hyp_leaf_pte(const struct pgt_geometry *geom, u64 pa, u32 prot, pgt_s8 level)
 {
-	pgt_pte_t pte = hyp_leaf_common(geom, pa, prot, level) | PGT_S1_AP_RES1;
-
-	if (!(prot & PGT_PROT_X))
-		pte |= PGT_XN;
-	return pte;
+	return hyp_leaf_bits(geom, pa, prot, level, PGT_S1_AP_RES1, PGT_XN);
 }
 
 u32 pgt_hyp_pte_prot(pgt_pte_t pte)
 {
-	return hyp_prot_common(pte) | (pte & PGT_XN ? 0 : PGT_PROT_X);
+	return hyp_leaf_prot(pte, PGT_XN);
 }
 
 pgt_pte_t pgt_hyp_vhe_leaf_pte(const struct pgt_geometry *geom, u64 pa, u32 prot,
 			       pgt_s8 level)
 {
-	pgt_pte_t pte = hyp_leaf_common(geom, pa, prot, level) | PGT_S1_UXN;
-
-	if (!(prot & PGT_PROT_X))
-		pte |= PGT_S1_PXN;
-	return pte;
+	return hyp_leaf_bits(geom, pa, prot, level, PGT_S1_UXN, PGT_S1_PXN);
 }
 
 u32 pgt_hyp_vhe_pte_prot(pgt_pte_t pte)
 {
-	return hyp_prot_common(pte) | (pte & PGT_S1_PXN ? 0 : PGT_PROT_X);
+	return hyp_leaf_prot(pte, PGT_S1_PXN);
 }
 
 /* The leaf @pgt's EL2 format takes. */

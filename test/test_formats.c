@@ -124,10 +124,10 @@ static void expect_leaf(struct tenv *t, u64 ia, u64 pa, u32 prot)
 {
 	struct ref_result r = tenv_xlat(t, ia);
 
-	if (r.fault != REF_OK)
-		fail_msg("ia 0x%llx: %s at level %d, expected pa 0x%llx", (unsigned long long)ia,
-			 ref_fault_str(r.fault), r.level, (unsigned long long)pa);
-	assert_int_equal(r.pa, pa);
+	if (r.fault != REF_OK || r.pa != pa)
+		fail_msg("ia 0x%llx -> %s, pa 0x%llx (level %d); expected pa 0x%llx",
+			 (unsigned long long)ia, ref_fault_str(r.fault), (unsigned long long)r.pa,
+			 r.level, (unsigned long long)pa);
 	check_prot(t, &r, prot);
 }
 
@@ -150,9 +150,8 @@ static int exact_piece(void *arg, u64 ia, u64 end, const struct ref_mapping *m,
 {
 	(void)end;
 	if (!e)
-		fail_msg("unexpected mapping at 0x%llx (leaf 0x%llx+0x%llx level %d)",
-			 (unsigned long long)ia, (unsigned long long)m->ia,
-			 (unsigned long long)m->size, m->level);
+		fail_msg("a leaf no extent expects at 0x%llx (level %d)",
+			 (unsigned long long)m->ia, m->level);
 	expect_leaf(arg, ia, e->pa + (ia - e->ia), e->prot);
 	return 0;
 }
@@ -264,25 +263,6 @@ static void s2_lpa_52(void **state)
 	setup_s2(&t, 52, granule, 52, PGT_CFG_LPA);
 	expect_s2_geometry_52(&t, granule);
 	s2_round_trip_52(&t);
-	tenv_fini(&t);
-}
-
-/* VTCR_EL2, bit by bit, for a 52-bit IPA and PA (Documentation/design.rst). */
-static void s2_lpa_vtcr(void **state)
-{
-	static const u64 want[] = {
-		/* 4K: T0SZ 12, SL0 2 (level 0), TG0 0, PS 0b110, DS */
-		[PGT_GRANULE_4K] = 0x18006358cULL,
-		/* 16K: SL0 3 (level 0), TG0 0b10, DS */
-		[PGT_GRANULE_16K] = 0x18006b5ccULL,
-		/* 64K: SL0 2 (level 1), TG0 0b01, no DS: FEAT_LPA needs none */
-		[PGT_GRANULE_64K] = 0x8006758cULL,
-	};
-	u32 granule = test_granule(state);
-	struct tenv t;
-
-	setup_s2(&t, 52, granule, 52, PGT_CFG_LPA);
-	assert_int_equal(t.pgt.ctrl, want[granule]);
 	tenv_fini(&t);
 }
 
@@ -404,47 +384,27 @@ static void hyp_lpa_high_tables(void **state)
 	tenv_fini(&t);
 }
 
-/* TCR_EL2 (non-VHE) for a 52-bit VA: DS at bit 32 with 4K and 16K. */
-static void hyp_lpa_tcr(void **state)
-{
-	static const u64 want[] = {
-		[PGT_GRANULE_4K] = 0x18086350cULL,
-		[PGT_GRANULE_16K] = 0x18086b50cULL,
-		[PGT_GRANULE_64K] = 0x8086750cULL,
-	};
-	u32 granule = test_granule(state);
-	struct tenv t;
-
-	setup_hyp(&t, 52, granule, 52, PGT_CFG_LPA);
-	assert_int_equal(t.pgt.ctrl, want[granule]);
-	tenv_fini(&t);
-}
-
-static void expect_s2_init_einval(u32 ia, u32 granule, u32 pa, u32 flags)
+/* Init refuses the configuration with -EINVAL and takes no memory. */
+static void expect_init_einval(enum pgt_stage stage, u32 ia, u32 granule, u32 pa, u32 flags)
 {
 	struct host_mm *hm = host_mm_create(1ULL << 20, 0x40000000ULL);
 	struct pgt_config cfg = { .ia_bits = ia, .granule_shift = granule, .pa_bits = pa,
 				  .flags = flags };
 	struct pgt pgt;
+	int ret;
 
 	assert_non_null(hm);
-	assert_int_equal(pgt_stage2_init(&pgt, &cfg, host_mm_ops(hm), NULL), -EINVAL);
-	assert_int_equal(host_mm_in_use_bytes(hm), 0);
+	if (stage == PGT_STAGE_2)
+		ret = pgt_stage2_init(&pgt, &cfg, host_mm_ops(hm), NULL);
+	else
+		ret = pgt_hyp_init(&pgt, &cfg, host_mm_ops(hm));
+	assert_int_equal(ret, -EINVAL);
+	assert_int_equal(host_mm_alloc_calls(hm), 0);
 	host_mm_destroy(hm);
 }
 
-static void expect_hyp_init_einval(u32 va, u32 granule, u32 pa, u32 flags)
-{
-	struct host_mm *hm = host_mm_create(1ULL << 20, 0x40000000ULL);
-	struct pgt_config cfg = { .ia_bits = va, .granule_shift = granule, .pa_bits = pa,
-				  .flags = flags };
-	struct pgt pgt;
-
-	assert_non_null(hm);
-	assert_int_equal(pgt_hyp_init(&pgt, &cfg, host_mm_ops(hm)), -EINVAL);
-	assert_int_equal(host_mm_in_use_bytes(hm), 0);
-	host_mm_destroy(hm);
-}
+#define expect_s2_init_einval(...)	expect_init_einval(PGT_STAGE_2, __VA_ARGS__)
+#define expect_hyp_init_einval(...)	expect_init_einval(PGT_STAGE_HYP, __VA_ARGS__)
 
 /* A CPU without FEAT_LPA/LPA2 gets neither 52-bit outputs nor inputs over 48 bits. */
 static void lpa_refused(void **state)
@@ -839,26 +799,6 @@ static void hvhe_lpa(void **state)
 	tenv_fini(&t);
 }
 
-/*
- * TCR_EL2 in the EL2&0 layout: T0SZ, IRGN0/ORGN0 write-back, SH0 inner,
- * TG0, EPD1 (no TTBR1_EL2 walks) with TG1 naming the same granule, IPS.
- */
-static void hvhe_tcr(void **state)
-{
-	static const u64 want[] = {
-		[PGT_GRANULE_4K] = 0x580803519ULL,
-		[PGT_GRANULE_16K] = 0x54080b519ULL,
-		[PGT_GRANULE_64K] = 0x5c0807519ULL,
-	};
-	u32 g = test_granule(state);
-	struct tenv t;
-
-	setup_hyp(&t, 39, g, 48, PGT_HYP_HVHE);
-	assert_int_equal(t.pgt.ctrl, want[g]);
-	assert_int_equal(pgt_hyp_vhe_tcr(&t.pgt.geom, 48), want[g]);
-	tenv_fini(&t);
-}
-
 /* Raw hVHE leaves: AP[1] (EL0) clear, UXN set, PXN unless executable, nG clear. */
 static void hvhe_encoding(void **state)
 {
@@ -879,17 +819,63 @@ static void hvhe_encoding(void **state)
 	assert_int_equal(pgt_hyp_vhe_pte_prot(ro), PGT_PROT_R);
 }
 
+/* ---------------------------------------------------------------- control registers */
+
+/*
+ * VTCR_EL2 and TCR_EL2, bit by bit (Documentation/design.rst).  Common to
+ * all: IRGN0/ORGN0 write-back (0x500), SH0 inner (0x3000); TG0 4K 0, 16K
+ * 0x8000, 64K 0x4000; PS 0b110 (52 bits) is 0x60000 at 18:16, IPS 0b101
+ * (48 bits) 0x500000000 at 34:32.
+ */
+static void ctrl_values(void **state)
+{
+	static const struct {
+		enum pgt_stage stage;
+		u32 bits, pa, flags;
+		u64 want[PGT_GRANULE_64K + 1];
+	} cases[] = {
+		/*
+		 * VTCR_EL2, 52-bit IPA: T0SZ 12, SL0 0b10 (4K level 0, 64K level 1)
+		 * or 0b11 (16K level 0), RES1 bit 31, DS (bit 32) with 4K and 16K.
+		 */
+		{ PGT_STAGE_2, 52, 52, PGT_CFG_LPA,
+		  { [12] = 0x18006358cULL, [14] = 0x18006b5ccULL, [16] = 0x8006758cULL } },
+		/* TCR_EL2 (E2H=0), 52-bit VA: RES1 bits 23 and 31, DS at bit 32. */
+		{ PGT_STAGE_HYP, 52, 52, PGT_CFG_LPA,
+		  { [12] = 0x18086350cULL, [14] = 0x18086b50cULL, [16] = 0x8086750cULL } },
+		/*
+		 * TCR_EL2 (E2H=1), 39-bit VA: T0SZ 25, EPD1 (bit 23), TG1 naming
+		 * the same granule (4K 0b10, 16K 0b01, 64K 0b11 at 31:30), IPS.
+		 */
+		{ PGT_STAGE_HYP, 39, 48, PGT_HYP_HVHE,
+		  { [12] = 0x580803519ULL, [14] = 0x54080b519ULL, [16] = 0x5c0807519ULL } },
+	};
+	u32 g = test_granule(state);
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tenv t;
+
+		if (cases[i].stage == PGT_STAGE_2)
+			setup_s2(&t, cases[i].bits, g, cases[i].pa, cases[i].flags);
+		else
+			setup_hyp(&t, cases[i].bits, g, cases[i].pa, cases[i].flags);
+		assert_int_equal(t.pgt.ctrl, cases[i].want[g]);
+		if (cases[i].flags & PGT_HYP_HVHE)
+			assert_int_equal(pgt_hyp_vhe_tcr(&t.pgt.geom, cases[i].pa), cases[i].want[g]);
+		tenv_fini(&t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		FOR_GRANULES(s2_lpa_52),
-		FOR_GRANULES(s2_lpa_vtcr),
 		FOR_GRANULES(s2_lpa2_pa48),
 		FOR_GRANULES(s2_lpa_high_tables),
 		FOR_GRANULES(s2_lpa_unlinked),
 		FOR_GRANULES(hyp_lpa_52),
 		FOR_GRANULES(hyp_lpa_high_tables),
-		FOR_GRANULES(hyp_lpa_tcr),
 		FOR_GRANULES(lpa_refused),
 		FOR_GRANULES(lpa_map_range),
 		FOR_GRANULES(lpa_every_size),
@@ -905,8 +891,8 @@ int main(void)
 		FOR_GRANULES(nc_refused),
 		FOR_GRANULES(hvhe_map),
 		FOR_GRANULES(hvhe_lpa),
-		FOR_GRANULES(hvhe_tcr),
 		FOR_GRANULES(hvhe_encoding),
+		FOR_GRANULES(ctrl_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
