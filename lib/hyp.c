@@ -9,17 +9,27 @@
 
 /* ---- init and destroy ---- */
 
+static int hyp_config_check(const struct pgt_config *cfg)
+{
+	if (cfg->flags & ~(PGT_CFG_LPA | PGT_HYP_HVHE) || pgt_pa_range_encode(cfg->pa_bits) < 0)
+		return -EINVAL;
+	/* 52-bit outputs need the CPU's FEAT_LPA (64K) or FEAT_LPA2 (4K, 16K). */
+	return cfg->pa_bits > 48 && !(cfg->flags & PGT_CFG_LPA) ? -EINVAL : 0;
+}
+
 int pgt_hyp_init(struct pgt *pgt, const struct pgt_config *cfg, struct pgt_mm_ops *mm_ops)
 {
 	int ret;
 
-	*pgt = (struct pgt){ .stage = PGT_STAGE_HYP, .mm_ops = mm_ops, .pa_bits = cfg->pa_bits };
-	if (cfg->flags || pgt_pa_range_encode(cfg->pa_bits) < 0)
+	*pgt = (struct pgt){ .stage = PGT_STAGE_HYP, .mm_ops = mm_ops, .pa_bits = cfg->pa_bits,
+			     .flags = cfg->flags };
+	if (hyp_config_check(cfg))
 		return -EINVAL;
-	ret = pgt_geometry_hyp(&pgt->geom, cfg->ia_bits, cfg->granule_shift);
+	ret = pgt_geometry_cfg(&pgt->geom, PGT_STAGE_HYP, cfg);
 	if (ret)
 		return ret;
-	pgt->ctrl = pgt_hyp_tcr(&pgt->geom, cfg->pa_bits);
+	pgt->ctrl = cfg->flags & PGT_HYP_HVHE ? pgt_hyp_vhe_tcr(&pgt->geom, cfg->pa_bits) :
+						 pgt_hyp_tcr(&pgt->geom, cfg->pa_bits);
 	return pgt_root_alloc(pgt);
 }
 
@@ -59,7 +69,7 @@ static bool map_leaf_matches(const struct pgt_visit_ctx *ctx, const struct hyp_m
 {
 	u64 offset = ctx->addr - pgt_ctx_entry_start(ctx);
 	u64 pa = map_pa(ctx, data) - offset;
-	pgt_pte_t want = pgt_hyp_leaf_pte(&ctx->pgt->geom, pa, data->prot, ctx->level);
+	pgt_pte_t want = pgt_hyp_leaf(ctx->pgt, pa, data->prot, ctx->level);
 
 	return pgt_pte_is_leaf(ctx->old, ctx->level) && ctx->old == want;
 }
@@ -110,8 +120,8 @@ static struct pgt_action hyp_map_commit_visitor(const struct pgt_visit_ctx *ctx,
 	(void)visit;
 	switch (hyp_map_step(ctx, data)) {
 	case MAP_WRITE:
-		pgt_pte_update(ctx, pgt_hyp_leaf_pte(&ctx->pgt->geom, map_pa(ctx, data),
-						     data->prot, ctx->level));
+		pgt_pte_update(ctx, pgt_hyp_leaf(ctx->pgt, map_pa(ctx, data), data->prot,
+						 ctx->level));
 		return pgt_continue();
 	case MAP_ALREADY:
 		return pgt_continue();

@@ -7,8 +7,6 @@
 
 #include "pgtable.h"
 
-/* Descriptor bits that carry attributes rather than an address or a type. */
-#define PGT_ATTR_MASK		(PGT_GENMASK(63, 50) | PGT_GENMASK(11, 2))
 /* Bits 1:0 of a block, and of a page (level 3). */
 #define PGT_TYPE_BLOCK		1ULL
 #define PGT_TYPE_PAGE		3ULL
@@ -58,10 +56,25 @@ static inline u64 pgt_table_phys(struct pgt_mm_ops *mm, void *virt)
 	return mm->virt_to_phys(mm, virt);
 }
 
+/* Memory types no cache may hold dirty lines for, and nothing may execute. */
+#define PGT_PROT_UNCACHED	(PGT_PROT_DEVICE | PGT_PROT_NORMAL_NC)
+
+/*
+ * Where a table descriptor points, read with every format's packing at once:
+ * the library writes zeros wherever its format keeps no address bits, so one
+ * decode serves trees whose format is not known here (pgt_unlinked_free()).
+ */
+static inline u64 pgt_table_addr(const struct pgt_geometry *geom, pgt_pte_t pte)
+{
+	if (geom->granule_shift == PGT_GRANULE_64K)
+		return (pte & PGT_GENMASK(47, 16)) | (pte & PGT_GENMASK(15, 12)) << 36;
+	return (pte & PGT_GENMASK(49, geom->granule_shift)) | (pte & PGT_GENMASK(9, 8)) << 42;
+}
+
 /* The library's view of the table a table descriptor points to. */
 static inline pgt_pte_t *pte_table_virt(const struct pgt *pgt, pgt_pte_t pte)
 {
-	return pgt_table_virt(pgt->mm_ops, pgt_pte_addr(&pgt->geom, pte));
+	return pgt_table_virt(pgt->mm_ops, pgt_table_addr(&pgt->geom, pte));
 }
 
 /* Does an entry of @ptep's table hold a reference on its page? */
@@ -92,6 +105,8 @@ static inline int pgt_check_range(const struct pgt *pgt, u64 addr, u64 size)
 	return 0;
 }
 
+int pgt_geometry_cfg(struct pgt_geometry *geom, enum pgt_stage stage,
+		     const struct pgt_config *cfg);
 int pgt_check_aligned(const struct pgt *pgt, u64 addr, u64 size, u64 phys);
 int pgt_check_map(const struct pgt *pgt, u64 addr, u64 size, u64 phys);
 /*
@@ -107,11 +122,21 @@ void *pgt_table_pop(const struct pgt *pgt, struct pgt_memcache *mc, pgt_pte_t *d
  */
 int pgt_cache_reachable(const struct pgt *pgt, const struct pgt_memcache *mc, u64 n);
 void pgt_table_add_refs(const struct pgt *pgt, void *table, int delta);
-/* descriptor.c: @table's entries as next-level leaves translating as @block. */
+
+/* descriptor.c */
+pgt_pte_t pgt_oa_pack(const struct pgt_geometry *geom, u64 pa);
+void pgt_fill_leaves(const struct pgt_geometry *geom, pgt_pte_t *table, pgt_pte_t first,
+		     u64 step, u32 n);
+/* @table's entries as next-level leaves translating as @block. */
 void pgt_split_entries(const struct pgt_geometry *geom, pgt_pte_t *table, pgt_pte_t block,
 		       pgt_s8 level);
-/* pgtable.c: the same, with the table's references counted. */
+int pgt_s2_prot_check_tree(const struct pgt *pgt, u32 prot);
+pgt_pte_t pgt_s2_xn(u32 prot);
+u32 pgt_s2_xn_prot(pgt_pte_t pte);
+pgt_pte_t pgt_hyp_leaf(const struct pgt *pgt, u64 pa, u32 prot, pgt_s8 level);
+/* pgtable.c: pgt_split_entries() with the table's references counted. */
 void pgt_fill_split(const struct pgt *pgt, pgt_pte_t *table, pgt_pte_t block, pgt_s8 level);
+
 void pgt_tlbi_va(const struct pgt *pgt, u64 addr, pgt_s8 level, bool leaf);
 void pgt_tlbi_range(const struct pgt *pgt, u64 addr, u64 size, pgt_s8 level);
 void pgt_free_empty_table(const struct pgt_visit_ctx *ctx);
@@ -124,6 +149,7 @@ void pgt_unlinked_tree(struct pgt *tree, struct pgt_mm_ops *mm_ops, void *table,
 		       u8 granule_shift);
 void pgt_root_free(struct pgt *pgt);
 
+int pgt_stage2_config_check(const struct pgt_config *cfg);
 int pgt_stage2_unmap_filtered(struct pgt *pgt, u64 addr, u64 size, bool device_only,
 			      struct pgt_memcache *recycle);
 

@@ -27,12 +27,13 @@ static void geometry_set_root(struct pgt_geometry *geom, pgt_s8 start_level)
 	geom->root_pages = root_bits > table_bits ? 1u << (root_bits - table_bits) : 1;
 }
 
-int pgt_geometry_hyp(struct pgt_geometry *geom, u32 va_bits, u32 granule_shift)
+static int geometry_hyp(struct pgt_geometry *geom, u32 va_bits, u32 granule_shift,
+			u32 max_bits)
 {
 	u32 min_bits = granule_shift == PGT_GRANULE_64K ? 17 : 16;
 	u32 levels;
 
-	if (!granule_valid(granule_shift) || va_bits < min_bits || va_bits > PGT_MAX_PA_BITS)
+	if (!granule_valid(granule_shift) || va_bits < min_bits || va_bits > max_bits)
 		return -EINVAL;
 
 	/* Stage 1 cannot concatenate: every level but the root is full. */
@@ -43,18 +44,25 @@ int pgt_geometry_hyp(struct pgt_geometry *geom, u32 va_bits, u32 granule_shift)
 	return 0;
 }
 
+int pgt_geometry_hyp(struct pgt_geometry *geom, u32 va_bits, u32 granule_shift)
+{
+	*geom = (struct pgt_geometry){ 0 };
+	return geometry_hyp(geom, va_bits, granule_shift, 48);
+}
+
 /* The deepest start level VTCR_EL2.SL0 encodes without FEAT_TTST. */
 static pgt_s8 stage2_deepest_start(u32 granule_shift)
 {
 	return granule_shift == PGT_GRANULE_4K ? 2 : 3;
 }
 
-int pgt_geometry_stage2(struct pgt_geometry *geom, u32 ia_bits, u32 granule_shift)
+static int geometry_stage2(struct pgt_geometry *geom, u32 ia_bits, u32 granule_shift,
+			   u32 max_bits)
 {
 	u32 levels, table_bits = granule_shift - 3;
 	pgt_s8 start;
 
-	if (!granule_valid(granule_shift) || ia_bits < 25 || ia_bits > PGT_MAX_PA_BITS)
+	if (!granule_valid(granule_shift) || ia_bits < 25 || ia_bits > max_bits)
 		return -EINVAL;
 
 	/*
@@ -69,6 +77,35 @@ int pgt_geometry_stage2(struct pgt_geometry *geom, u32 ia_bits, u32 granule_shif
 	geom->granule_shift = granule_shift;
 	geom->ia_bits = ia_bits;
 	geometry_set_root(geom, start);
+	return 0;
+}
+
+int pgt_geometry_stage2(struct pgt_geometry *geom, u32 ia_bits, u32 granule_shift)
+{
+	*geom = (struct pgt_geometry){ 0 };
+	return geometry_stage2(geom, ia_bits, granule_shift, 48);
+}
+
+/*
+ * The shape and format a configuration asks for: with PGT_CFG_LPA, inputs
+ * up to 52 bits and the granule's 52-bit format (FEAT_LPA for 64K, FEAT_LPA2
+ * for 4K and 16K); without, the 48-bit format only.
+ */
+int pgt_geometry_cfg(struct pgt_geometry *geom, enum pgt_stage stage,
+		     const struct pgt_config *cfg)
+{
+	bool lpa = cfg->flags & PGT_CFG_LPA;
+	u32 max_bits = lpa ? 52 : 48;
+	int ret;
+
+	*geom = (struct pgt_geometry){ 0 };
+	if (stage == PGT_STAGE_2)
+		ret = geometry_stage2(geom, cfg->ia_bits, cfg->granule_shift, max_bits);
+	else
+		ret = geometry_hyp(geom, cfg->ia_bits, cfg->granule_shift, max_bits);
+	if (ret || !lpa)
+		return ret;
+	geom->oa_format = cfg->granule_shift == PGT_GRANULE_64K ? PGT_OA_LPA : PGT_OA_LPA2;
 	return 0;
 }
 

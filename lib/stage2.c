@@ -8,11 +8,15 @@
  */
 #include "stage2.h"
 
-static int stage2_config_check(const struct pgt_config *cfg)
+/* What pgt_stage2_init() (and the VM layer, for every MMU) accepts. */
+int pgt_stage2_config_check(const struct pgt_config *cfg)
 {
-	u32 known = PGT_S2_FWB | PGT_S2_FORCE_PAGES | PGT_S2_VMID16;
+	u32 known = PGT_S2_FWB | PGT_S2_FORCE_PAGES | PGT_S2_VMID16 | PGT_CFG_LPA | PGT_S2_XNX;
 
 	if (cfg->flags & ~known || pgt_pa_range_encode(cfg->pa_bits) < 0)
+		return -EINVAL;
+	/* 52-bit outputs need the CPU's FEAT_LPA (64K) or FEAT_LPA2 (4K, 16K). */
+	if (cfg->pa_bits > 48 && !(cfg->flags & PGT_CFG_LPA))
 		return -EINVAL;
 	/* An IPA wider than the PA range is a stage-2 misconfiguration. */
 	if (cfg->ia_bits > cfg->pa_bits)
@@ -23,7 +27,7 @@ static int stage2_config_check(const struct pgt_config *cfg)
 int pgt_stage2_init(struct pgt *pgt, const struct pgt_config *cfg, struct pgt_mm_ops *mm_ops,
 		    void *tlb_cookie)
 {
-	int ret = stage2_config_check(cfg);
+	int ret = pgt_stage2_config_check(cfg);
 
 	*pgt = (struct pgt){
 		.stage = PGT_STAGE_2,
@@ -33,7 +37,7 @@ int pgt_stage2_init(struct pgt *pgt, const struct pgt_config *cfg, struct pgt_mm
 		.tlb_cookie = tlb_cookie,
 	};
 	if (!ret)
-		ret = pgt_geometry_stage2(&pgt->geom, cfg->ia_bits, cfg->granule_shift);
+		ret = pgt_geometry_cfg(&pgt->geom, PGT_STAGE_2, cfg);
 	if (ret)
 		return ret;
 	pgt->ctrl = pgt_vtcr(&pgt->geom, cfg->pa_bits, cfg->flags & PGT_S2_VMID16);
@@ -96,7 +100,7 @@ void pgt_s2_free_subtree(const struct pgt_visit_ctx *ctx, pgt_pte_t table_pte)
 bool pgt_s2_needs_clean(const struct pgt *pgt, pgt_pte_t pte)
 {
 	return pgt_pte_valid(pte) && !s2_fwb(pgt) &&
-	       !(pgt_s2_pte_prot(pte, false) & PGT_PROT_DEVICE) &&
+	       !(pgt_s2_pte_prot(pte, false) & PGT_PROT_UNCACHED) &&
 	       pgt->mm_ops->dcache_clean_inval_poc;
 }
 

@@ -12,11 +12,22 @@
 struct s2_attr_data {
 	pgt_pte_t set, clr;
 	bool need_leaf;		/* a single-address operation: no leaf is -ENOENT */
-	bool check_exec;	/* relax_perms adding X: device memory refuses */
+	bool check_exec;	/* relax_perms adding X: uncached memory refuses */
+	u32 exec;		/* relax_perms: PGT_PROT_PX and/or UX to add */
 	bool young;
 	u64 first, end;		/* the span of changed leaves */
 	pgt_s8 level;
 };
+
+/* The leaf with @d's bits changed; execute permissions are added per EL (XN[54:53]). */
+static pgt_pte_t s2_attr_new(const struct s2_attr_data *d, pgt_pte_t old)
+{
+	pgt_pte_t new = (old & ~d->clr) | d->set;
+
+	if (!d->exec)
+		return new;
+	return (new & ~PGT_S2_XN_MASK) | pgt_s2_xn(pgt_s2_xn_prot(old) | d->exec);
+}
 
 static void s2_attr_note(struct s2_attr_data *d, u64 start, u64 size, pgt_s8 level)
 {
@@ -30,14 +41,15 @@ static void s2_attr_note(struct s2_attr_data *d, u64 start, u64 size, pgt_s8 lev
  * Making memory executable that was not: the guest may have written the
  * instructions through the D-side since it was mapped, and FWB does not make
  * instruction fetches coherent, so the I-cache is invalidated before the new
- * entry can be fetched through.  Device memory is never executable.
+ * entry can be fetched through.  Device and Normal-NC memory are never
+ * executable.
  */
 static int s2_attr_exec_prepare(const struct pgt_visit_ctx *ctx)
 {
 	struct pgt_mm_ops *mm = ctx->mm_ops;
 	u32 old = pgt_s2_pte_prot(ctx->old, s2_fwb(ctx->pgt));
 
-	if (old & PGT_PROT_DEVICE)
+	if (old & PGT_PROT_UNCACHED)
 		return -EINVAL;
 	if (!(old & PGT_PROT_X) && mm->icache_inval_pou)
 		mm->icache_inval_pou(mm, pgt_pte_addr(&ctx->pgt->geom, ctx->old),
@@ -47,7 +59,7 @@ static int s2_attr_exec_prepare(const struct pgt_visit_ctx *ctx)
 
 static struct pgt_action s2_attr_leaf(const struct pgt_visit_ctx *ctx, struct s2_attr_data *d)
 {
-	pgt_pte_t new = (ctx->old & ~d->clr) | d->set;
+	pgt_pte_t new = s2_attr_new(d, ctx->old);
 
 	if (!pgt_pte_valid(ctx->old))
 		return d->need_leaf ? pgt_exit(-ENOENT) : pgt_continue();
@@ -76,7 +88,7 @@ static struct pgt_action s2_attr_sweep(const struct pgt_visit_ctx *ctx, struct s
 	    !pgt_s2_table_is_last(pgt, table, ctx->level + 1))
 		return pgt_continue();
 	for (i = 0; i < n; i++) {
-		pgt_pte_t old = pgt_read_once(&table[i]), new = (old & ~d->clr) | d->set;
+		pgt_pte_t old = pgt_read_once(&table[i]), new = s2_attr_new(d, old);
 
 		if (!pgt_pte_valid(old))
 			continue;
@@ -144,13 +156,13 @@ int pgt_stage2_test_clear_young(struct pgt *pgt, u64 addr, u64 size, bool mkold,
 
 int pgt_stage2_relax_perms(struct pgt *pgt, u64 addr, u32 prot, u32 flags)
 {
-	struct s2_attr_data d = { .need_leaf = true, .check_exec = prot & PGT_PROT_X };
+	struct s2_attr_data d = { .need_leaf = true, .check_exec = prot & PGT_PROT_X,
+				  .exec = prot & PGT_PROT_X };
 	int ret;
 
-	if (prot & ~PGT_PROT_RWX)
+	if (prot & ~PGT_PROT_RWX || pgt_s2_prot_check_tree(pgt, prot))
 		return -EINVAL;
 	d.set = (prot & PGT_PROT_R ? PGT_S2AP_R : 0) | (prot & PGT_PROT_W ? PGT_S2AP_W : 0);
-	d.clr = prot & PGT_PROT_X ? PGT_S2_XN_MASK : 0;
 	ret = s2_attr_walk(pgt, addr, 1, &d, flags);
 	if (!ret && d.end != d.first)
 		pgt_tlbi_va(pgt, d.first, d.level, true);

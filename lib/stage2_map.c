@@ -141,7 +141,7 @@ static void s2_map_cmo(const struct pgt_visit_ctx *ctx, const struct s2_map_data
 
 	if (d->annotate || (ctx->flags & PGT_WALK_SKIP_CMO))
 		return;
-	if (!(d->prot & PGT_PROT_DEVICE) && !s2_fwb(ctx->pgt) && mm->dcache_clean_inval_poc)
+	if (!(d->prot & PGT_PROT_UNCACHED) && !s2_fwb(ctx->pgt) && mm->dcache_clean_inval_poc)
 		mm->dcache_clean_inval_poc(mm, pa, size);
 	if ((d->prot & PGT_PROT_X) && mm->icache_inval_pou)
 		mm->icache_inval_pou(mm, pa, size);
@@ -251,11 +251,13 @@ static struct pgt_action s2_map_fill(const struct pgt_visit_ctx *ctx, struct s2_
 
 	if (!table)
 		return pgt_exit(-ENOMEM);
-	if (!d->annotate)
+	if (d->annotate) {
+		for (i = 0; i < n; i++)
+			table[i] = first;
+	} else {
 		first = pgt_s2_leaf_pte(&pgt->geom, pa, d->prot, child, s2_fwb(pgt));
-	/* Output addresses stay below the PA size: adding never carries into attributes. */
-	for (i = 0; i < n; i++)
-		table[i] = d->annotate ? first : first + i * step;
+		pgt_fill_leaves(&pgt->geom, table, first, step, n);
+	}
 	pgt_table_add_refs(pgt, table, n);
 	s2_map_cmo(ctx, d, pa, pgt_ctx_entry_size(ctx));
 	pgt_dsb_ishst();
@@ -427,7 +429,7 @@ static int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32
 
 static int s2_map_check(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot, u32 flags)
 {
-	int ret = pgt_s2_prot_check(prot);
+	int ret = pgt_s2_prot_check_tree(pgt, prot);
 
 	if (!ret && flags & ~(PGT_WALK_SHARED | PGT_WALK_SKIP_CMO))
 		ret = -EINVAL;

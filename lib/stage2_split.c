@@ -91,7 +91,7 @@ static int s2_unlinked_check(const struct pgt *pgt, u64 phys, pgt_s8 level, u32 
 		return -EINVAL;
 	if (phys + pgt_level_size(&pgt->geom, level) > 1ULL << pgt->pa_bits)
 		return -ERANGE;
-	return pgt_s2_prot_check(prot);
+	return pgt_s2_prot_check_tree(pgt, prot);
 }
 
 /*
@@ -100,7 +100,6 @@ static int s2_unlinked_check(const struct pgt *pgt, u64 phys, pgt_s8 level, u32 
  * maintenance: the caller installs it in place of a mapping of the same
  * memory.
  */
-/* Build the subtree with the map walk on a tree rooted at its top table. */
 static int s2_build_unlinked(struct pgt *pgt, struct s2_map_data *d, pgt_s8 level,
 			     pgt_pte_t **table)
 {
@@ -108,6 +107,7 @@ static int s2_build_unlinked(struct pgt *pgt, struct s2_map_data *d, pgt_s8 leve
 
 	*table = pgt_table_pop(pgt, d->mc, NULL);
 	pgt_unlinked_tree(&tree, pgt->mm_ops, *table, level + 1, pgt->geom.granule_shift);
+	tree.geom.oa_format = pgt->geom.oa_format;
 	tree.flags = pgt->flags;
 	tree.pa_bits = pgt->pa_bits;
 	tree.stage = PGT_STAGE_2;

@@ -167,15 +167,13 @@ static bool vm_params_complete(const struct pgt_vm_params *p)
 static int vm_config_check(const struct pgt_vm_params *p, struct pgt_geometry *geom)
 {
 	const struct pgt_config *c = &p->s2;
-	u32 known = PGT_S2_FWB | PGT_S2_FORCE_PAGES | PGT_S2_VMID16;
 
-	if ((c->flags & ~known) || pgt_pa_range_encode(c->pa_bits) < 0 ||
-	    c->ia_bits > c->pa_bits)
+	if (pgt_stage2_config_check(c))
 		return -EINVAL;
 	/* VTTBR_EL2 holds VMIDs wider than 8 bits only with VTCR_EL2.VS. */
 	if (p->vmids->bits > 8 && !(c->flags & PGT_S2_VMID16))
 		return -EINVAL;
-	return pgt_geometry_stage2(geom, c->ia_bits, c->granule_shift);
+	return pgt_geometry_cfg(geom, PGT_STAGE_2, c);
 }
 
 int pgt_vm_init(struct pgt_vm *vm, const struct pgt_vm_params *p)

@@ -127,6 +127,12 @@ static u64 rnd(struct rt *r)
 	return rng_next(&r->rng);
 }
 
+/* Three random bits as R, W and X (X being PX and UX together). */
+static u32 rwx_of(u32 bits)
+{
+	return (bits & 3) | (bits & 4 ? PGT_PROT_X : 0);
+}
+
 static u32 rndn(struct rt *r, u32 n)
 {
 	return (u32)(rnd(r) % n);
@@ -792,7 +798,7 @@ static u64 pick_pa(struct rt *r, u32 first, u32 count, u32 *prot)
 		/* Again what is there, or with other permissions only. */
 		*prot = p->prot;
 		if (rndn(r, 2)) {
-			*prot = (p->prot & ~PGT_PROT_RWX) | rndn(r, 8);
+			*prot = (p->prot & ~PGT_PROT_RWX) | rwx_of(rndn(r, 8));
 			if (*prot & PGT_PROT_DEVICE)
 				*prot &= ~PGT_PROT_X;
 		}
@@ -1230,7 +1236,7 @@ static void op_mkyoung(struct rt *r)
 static void op_relax(struct rt *r)
 {
 	u32 i = rndn(r, r->n), lo, hi, j, flags = rndn(r, 2) ? PGT_WALK_SHARED : 0;
-	u32 prot = rndn(r, 8);
+	u32 prot = rwx_of(rndn(r, 8));
 	u64 ia = IA(r, i) + (rnd(r) % r->page), ibytes = 0;
 	int ret, want;
 
