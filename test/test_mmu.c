@@ -523,6 +523,57 @@ static void shared_root_tables(void **state)
 	env_free(e);
 }
 
+/*
+ * The VM stands between the library and the home: every hook the home has
+ * must reach it, the TLB ones once per MMU sharing the root and never for
+ * another root's MMU.  Only optional hooks are exercised here; the page
+ * hooks are used by every test.
+ */
+static void vm_forwards_every_hook(void **state)
+{
+	struct venv_cfg cfg = { .nr_cpus = 2, .rcu = true, .no_tlbi_range = true };
+	struct venv *e = malloc(sizeof(*e));
+	struct pgt_s2_mmu *canon, *sh, *other;
+	struct host_mm_stats st;
+	u64 pg = 4096, blk = 512 * pg, gfn = 0x40000;
+
+	(void)state;
+	assert_non_null(e);
+	venv_init(e, &cfg);
+	canon = venv_mmu(e, 0, 0, -1);
+	sh = venv_mmu(e, 1, 0, 0);
+	other = venv_mmu(e, 2, 1, -1);
+	venv_slot(e, 0, gfn, 512, HVA0, 0);
+	/* A page, cleaned to the PoC on the way in (no FWB), in a shared walk. */
+	assert_int_equal(pgt_s2_mmu_map(sh, gfn, 1, PA0, PGT_PROT_RW, NULL, PGT_WALK_SHARED), 0);
+	host_mm_stats_get(e->hm, &st);
+	assert_int_equal(st.dcache_ops, 1);
+	/* Executable now: the I-cache, and one leaf TLBI for each VMID of the root. */
+	host_mm_tlbi_log_clear(e->hm);
+	assert_int_equal(pgt_stage2_relax_perms(&canon->pgt, gfn * pg, PGT_PROT_X,
+						PGT_WALK_SHARED), 0);
+	host_mm_stats_get(e->hm, &st);
+	assert_int_equal(st.icache_ops, 1);
+	assert_int_equal(venv_tlbi_count(e, HOST_TLBI_VA, canon), 1);
+	assert_int_equal(venv_tlbi_count(e, HOST_TLBI_VA, sh), 1);
+	assert_int_equal(venv_tlbi_count(e, HOST_TLBI_VA, other), 0);
+	/* A block over the page's table: the table goes to the home's unlinked free. */
+	assert_int_equal(pgt_s2_mmu_map(canon, gfn, 512, PA0, PGT_PROT_RW, NULL, 0), 0);
+	host_mm_rcu_barrier(e->hm);
+	host_mm_stats_get(e->hm, &st);
+	assert_int_equal(st.rcu_frees, 1);
+	/*
+	 * Write-protecting a range invalidates it by range; without tlbi_range
+	 * the home's tlbi_all stands in, once per sharing VMID.
+	 */
+	host_mm_tlbi_log_clear(e->hm);
+	assert_int_equal(pgt_stage2_wrprotect(&canon->pgt, gfn * pg, blk), 0);
+	assert_int_equal(venv_tlbi_count(e, HOST_TLBI_ALL, canon), 1);
+	assert_int_equal(venv_tlbi_count(e, HOST_TLBI_ALL, sh), 1);
+	assert_int_equal(venv_tlbi_count(e, HOST_TLBI_ALL, other), 0);
+	env_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -538,6 +589,7 @@ int main(void)
 		cmocka_unit_test(tlb_model_random),
 		FOR_GRANULES(mmus_unmap_together),
 		cmocka_unit_test(shared_root_tables),
+		cmocka_unit_test(vm_forwards_every_hook),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

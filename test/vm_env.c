@@ -104,6 +104,10 @@ void venv_init(struct venv *e, const struct venv_cfg *cfg)
 	assert_non_null(e->hm);
 	host_mm_set_unlinked_free(e->hm, pgt_unlinked_free);
 	host_mm_tlbi_log_enable(e->hm, true);
+	if (c.rcu)
+		host_mm_enable_rcu(e->hm);
+	if (c.no_tlbi_range)
+		host_mm_ops(e->hm)->tlbi_range = NULL;
 	e->warnings_at_start = host_mm_global_warnings();
 	env_spaces(e, c.capacity);
 	env_vmids(e, c.vmid_bits, c.nr_cpus);

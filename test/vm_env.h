@@ -57,6 +57,8 @@ struct venv_cfg {
 	u32 nr_cpus;		/* default VENV_CPUS */
 	u32 capacity;		/* slots per address space, default 64 */
 	u32 flags;		/* PGT_S2_* */
+	bool rcu;		/* the home brackets shared walks (RCU) */
+	bool no_tlbi_range;	/* the home invalidates ranges only by tlbi_all */
 };
 
 void venv_init(struct venv *e, const struct venv_cfg *cfg);
