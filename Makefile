@@ -168,7 +168,7 @@ MAKEFLAGS += --no-print-directory -r --output-sync=target
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 .SUFFIXES:
-.PHONY: layers all lib test run-tests run-examples examples run run-now bench check check-all \
+.PHONY: layers docs-check all lib test run-tests run-examples examples run run-now bench check check-all \
 	check-includes freestanding fs-check kmod kmod-clean clean help install-deps FORCE \
 	$(addprefix build-,$(HOSTED_VARIANTS)) $(addprefix test-,$(HOSTED_VARIANTS)) \
 	$(addprefix check-,$(HOSTED_VARIANTS))
@@ -360,6 +360,15 @@ layers:
 	$(Q)python3 scripts/call-graph.py $(BUILD)/gcc lib --design Documentation/design.rst \
 		> $(BUILD)/layers.txt || { cat $(BUILD)/layers.txt; exit 1; }
 
+# Every page of Documentation/ and the README renders without a docutils
+# warning: a malformed table or title is a page a reader cannot read.
+DOC_PAGES := $(wildcard Documentation/*.rst) $(wildcard README.rst)
+docs-check:
+	$(call msg,CHECK,$(words $(DOC_PAGES)) pages of Documentation/ with docutils)
+	$(Q)for f in $(DOC_PAGES); do \
+		rst2html --halt=warning --report=warning $$f > /dev/null || exit 1; \
+	done
+
 # test_home_misuse touches the pages it frees on purpose: ASan reports that
 # before the home can, so it runs under gcc, clang and tsan only.
 ASAN_SKIP := test_home_misuse
@@ -378,7 +387,7 @@ check:
 # Fragments included below add their own checks as further prerequisites
 # ("check-all: kmod-check"): a variable would be expanded before they are read.
 check-all: check-gcc check-clang check-asan check-tsan freestanding
-	+$(Q)$(MAKE) layers
+	+$(Q)$(MAKE) layers docs-check
 	@echo "==== make check summary"
 	$(call summarize,$(CHECK_ITEMS),check,$(FS_REPORTS))
 
