@@ -360,13 +360,17 @@ layers:
 	$(Q)python3 scripts/call-graph.py $(BUILD)/gcc lib --design Documentation/design.rst \
 		> $(BUILD)/layers.txt || { cat $(BUILD)/layers.txt; exit 1; }
 
-# Every page of Documentation/ and the README renders without a docutils
-# warning: a malformed table or title is a page a reader cannot read.
+# Every page of Documentation/ renders without a docutils warning (a
+# malformed table or title is a page a reader cannot read), and README's
+# "What is here" names every file of lib/.
 DOC_PAGES := $(wildcard Documentation/*.rst) $(wildcard README.rst)
 docs-check:
 	$(call msg,CHECK,$(words $(DOC_PAGES)) pages of Documentation/ with docutils)
 	$(Q)for f in $(DOC_PAGES); do \
 		rst2html --halt=warning --report=warning $$f > /dev/null || exit 1; \
+	done
+	$(Q)for f in $(notdir $(LIB_SRCS)); do \
+		grep -q "$$f" README.md || { echo "README.md: $$f is not in What is here"; exit 1; }; \
 	done
 
 # test_home_misuse touches the pages it frees on purpose: ASan reports that
