@@ -7,9 +7,9 @@
 #include "replay.h"
 
 static const struct cmd commands[] = {
-	{ "stage2", NULL, "stage2 ia=<bits> [granule=4k|16k|64k] [pa=<bits>] [fwb] [pages]",
-	  0, cmd_parse_stage2, cmd_stage2 },
-	{ "hyp", NULL, "hyp va=<bits> [granule=4k|16k|64k] [pa=<bits>]",
+	{ "stage2", NULL, "stage2 ia=<bits> [granule=4k|16k|64k] [pa=<bits>] [fwb] [pages] "
+	  "[lpa] [xnx]", 0, cmd_parse_stage2, cmd_stage2 },
+	{ "hyp", NULL, "hyp va=<bits> [granule=4k|16k|64k] [pa=<bits>] [lpa] [hvhe]",
 	  0, cmd_parse_hyp, cmd_hyp },
 	{ "map", "nnnp", "map <addr> <size> <pa> <prot>", CMD_TABLE, NULL, cmd_map },
 	{ "unmap", "nn", "unmap <addr> <size>", CMD_TABLE, NULL, cmd_unmap },

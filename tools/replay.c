@@ -79,12 +79,12 @@ static void echo(struct cmd_args *a, const char *fmt, ...)
 static bool parse_arg(struct replay *r, struct cmd_args *a, char kind, const char *tok,
 		      int *nums)
 {
-	char prot[8];
+	char prot[PROT_LETTERS_LEN];
 	u64 v;
 
 	if (kind == 'p') {
-		if (!parse_prot(tok, &a->prot))
-			return replay_fail(r, "'%s': not a prot (letters r, w, x, d, or -)", tok);
+		if (!parse_prot(tok, &a->prot, r->msg, sizeof(r->msg)))
+			return false;
 		echo(a, " %s", prot_letters(a->prot, prot));
 		return true;
 	}

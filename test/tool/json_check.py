@@ -32,12 +32,27 @@ def parse_dump(lines, i):
     return head, ptes, i + 1
 
 
+def oa_decoder(head):
+    """pte -> output address, as the control register says the format packs it."""
+    gran = int(head["granule"])
+    low = ((1 << 48) - 1) & ~(gran - 1)
+    e2h = head.get("e2h") == "1"
+    ctrl = int(head["tcr" if "tcr" in head else "vtcr"], 16)
+    ps = (ctrl >> 32 if e2h else ctrl >> 16) & 7
+    ds = gran != 65536 and bool(ctrl >> (59 if e2h else 32) & 1)
+    if gran == 65536 and ps == 6:  # FEAT_LPA: OA[51:48] in bits 15:12
+        return lambda pte: pte & low | (pte >> 12 & 0xf) << 48
+    if ds:  # FEAT_LPA2: OA[49:48] in place, OA[51:50] in bits 9:8
+        return lambda pte: pte & (low | 3 << 48) | (pte >> 8 & 3) << 50
+    return lambda pte: pte & low
+
+
 def walk(head, ptes):
     """[(ia, level, kind, pte)] in depth-first address order, from the raw dump."""
     gran = int(head["granule"])
     gshift = gran.bit_length() - 1
     per_page = gran // 8
-    addr_mask = ((1 << 48) - 1) & ~(gran - 1)
+    oa = oa_decoder(head)
     out = []
 
     def shift(level):
@@ -54,7 +69,7 @@ def walk(head, ptes):
             ia = base + index * (1 << shift(level))
             if level < 3 and pte & 3 == 3:
                 out.append((ia, level, "table", pte))
-                table(pte & addr_mask, level + 1, ia)
+                table(oa(pte), level + 1, ia)
             elif pte & 1 and (level == 3) == (pte & 3 == 3):
                 out.append((ia, level, "page" if level == 3 else "block", pte))
             else:
@@ -64,11 +79,11 @@ def walk(head, ptes):
     start = int(head["start_level"])
     for p in range(int(head["root_pages"])):
         table(root + p * gran, start, p * per_page * (1 << shift(start)))
-    return out, addr_mask
+    return out, oa
 
 
 def check(doc, head, ptes, fail):
-    entries, addr_mask = walk(head, ptes)
+    entries, oa = walk(head, ptes)
     got = [(int(e["ia"], 16), e["level"], e["kind"], int(e["pte"], 16)) for e in doc["entries"]]
     want = [(ia, lvl, kind if kind != "other" else None, pte) for ia, lvl, kind, pte in entries]
     for g, w in zip(got, want):
@@ -94,8 +109,8 @@ def check(doc, head, ptes, fail):
             pte = leaves.get(key)
             if pte is None:
                 fail(f"range {r['start']}: no leaf at {key[0]:#x} level {lvl}")
-            elif pte & addr_mask & ~(size - 1) != int(r["pa"], 16) + k * size:
-                fail(f"range {r['start']}: entry {k} maps {pte & addr_mask:#x}")
+            elif oa(pte) & ~(size - 1) != int(r["pa"], 16) + k * size:
+                fail(f"range {r['start']}: entry {k} maps {oa(pte):#x}")
             elif bool(pte & AF) != r["young"]:
                 fail(f"range {r['start']}: entry {k} access flag {bool(pte & AF)}")
     missing = (set(leaves) | owners) - covered
