@@ -22,7 +22,8 @@
 #              translate line that follows it.
 #   json       every "dump --json" line goes through json_check.py: it must
 #              parse, and agree with the raw dump before it (entries, and
-#              ranges as "show" merges them); mutants prove it can fail.
+#              ranges as "show" merges them, with the attributes the
+#              descriptors hold); mutants prove it can fail.
 #   random     TOOL_RANDOM_RUNS (default 30) scripts from gen_script, seeds
 #              1, 2, ...; PGT_TEST_SEED=N runs seed N alone.  Each must
 #              replay with exit status 0 and pass dump_check.
@@ -167,6 +168,12 @@ fmt_mutant hvhe "a leaf EL0 may run (UXN clear)" \
 fmt_mutant hvhe "a dump that does not say e2h=1" sed '0,/ e2h=1$/s///'
 catches json_check "$TMP/lpa2.out" "a range above 2^48 with a wrong pa" \
 	sed '0,/"pa":"0xd000000001000"/s//"pa":"0x5000000001000"/'
+catches json_check "$TMP/xnx.out" "a range executable at EL0 for EL1" \
+	sed '0,/"prot":"rpx"/s//"prot":"rux"/'
+catches json_check "$TMP/normal_nc.out" "a Normal-NC range said normal" \
+	sed '0,/"memtype":"nc"/s//"memtype":"normal"/'
+catches json_check "$TMP/hvhe.out" "an hVHE range said not executable" \
+	sed '0,/"prot":"rx","memtype":"normal"/s//"prot":"r","memtype":"normal"/'
 
 # ---------------------------------------------------------------- parse errors
 parse_case() {
