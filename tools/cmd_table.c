@@ -74,15 +74,11 @@ static bool set_opt(struct replay *r, struct pgt_config *cfg, int opt, const cha
 /* The echo's flag words, in enum table_opt order; the library judges the combination. */
 static void echo_flags(struct cmd_args *a, const char *const *names)
 {
-	size_t len;
 	int opt;
 
-	for (opt = OPT_FWB; opt < OPT_NR; opt++) {
-		if (!names[opt] || !(a->cfg.flags & opt_flags[opt - OPT_FWB]))
-			continue;
-		len = strlen(a->echo);
-		snprintf(a->echo + len, sizeof(a->echo) - len, " %s", names[opt]);
-	}
+	for (opt = OPT_FWB; opt < OPT_NR; opt++)
+		if (names[opt] && (a->cfg.flags & opt_flags[opt - OPT_FWB]))
+			replay_echo(a, " %s", names[opt]);
 }
 
 /* One word: key=value for sizes and the granule, a bare word for flags. */

@@ -124,6 +124,8 @@ bool replay_fail(struct replay *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void replay_extra(struct cmd_args *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void replay_echo(struct cmd_args *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* tools/parse.c: words, independent of any session */
 bool parse_u64(const char *s, u64 *out);
