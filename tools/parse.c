@@ -91,20 +91,15 @@ static const struct {
 #define NR_PROT_WORDS	(sizeof(prot_words) / sizeof(prot_words[0]))
 #define PROT_WORD_LIST	"r, w, x, px, ux, d, nc; or - alone"
 
-/* The longest word at the start of @s, or -1. */
+/* The word at the start of @s (none is a prefix of another), or -1. */
 static int prot_word_at(const char *s)
 {
-	int best = -1;
 	size_t i;
 
-	for (i = 0; i < NR_PROT_WORDS; i++) {
-		size_t len = strlen(prot_words[i].word);
-
-		if (!strncmp(s, prot_words[i].word, len) &&
-		    (best < 0 || len > strlen(prot_words[best].word)))
-			best = i;
-	}
-	return best;
+	for (i = 0; i < NR_PROT_WORDS; i++)
+		if (!strncmp(s, prot_words[i].word, strlen(prot_words[i].word)))
+			return i;
+	return -1;
 }
 
 /*
@@ -124,7 +119,7 @@ bool parse_prot(const char *s, u32 *prot, char *why, size_t why_len)
 	for (; *word; word += strlen(prot_words[i].word)) {
 		i = prot_word_at(word);
 		if (i < 0) {
-			snprintf(why, why_len, "'%s': '%s' is not a prot word (%s)", s, word,
+			snprintf(why, why_len, "'%s': no prot word at '%s' (%s)", s, word,
 				 PROT_WORD_LIST);
 			return false;
 		}
