@@ -14,10 +14,10 @@ static void describe_leaf(struct replay *r, struct cmd_args *a, pgt_pte_t pte, p
 	const struct pgt_geometry *geom = &r->pgt.geom;
 	u64 size = pgt_level_size(geom, level);
 	u64 pa = pgt_pte_addr(geom, pte) | (a->num[0] & (size - 1));
-	char prot[PROT_LETTERS_LEN];
+	char prot[PROT_SPELLING_LEN];
 
 	replay_extra(a, "pa=0x%llx prot=%s level=%d size=0x%llx", (unsigned long long)pa,
-		     prot_letters(pgt_leaf_prot(&r->pgt, pte), prot), level,
+		     prot_spelling(pgt_leaf_prot(&r->pgt, pte), prot), level,
 		     (unsigned long long)size);
 }
 

@@ -27,10 +27,10 @@ static const char *memtype(u32 prot)
 
 static void prot_field(FILE *out, u32 prot)
 {
-	char letters[PROT_LETTERS_LEN];
+	char letters[PROT_SPELLING_LEN];
 
 	fprintf(out, ",\"prot\":\"%s\",\"memtype\":\"%s\"",
-		prot_letters(prot & (PGT_PROT_R | PGT_PROT_W | PGT_PROT_X), letters),
+		prot_spelling(prot & (PGT_PROT_R | PGT_PROT_W | PGT_PROT_X), letters),
 		memtype(prot));
 }
 

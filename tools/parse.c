@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * parse.c - the words of a script: numbers, sizes, prot letters, granules.
+ * parse.c - the words of a script: numbers, sizes, prot words, granules.
  * The bottom layer: it knows no session and calls nothing of the tool.
  */
 #include <stdio.h>
@@ -138,7 +138,7 @@ bool parse_prot(const char *s, u32 *prot, char *why, size_t why_len)
 }
 
 /* The canonical spelling: words in prot_words order, or "-"; software bits are not shown. */
-const char *prot_letters(u32 prot, char buf[PROT_LETTERS_LEN])
+const char *prot_spelling(u32 prot, char buf[PROT_SPELLING_LEN])
 {
 	char *p = buf;
 	size_t i;

@@ -77,13 +77,13 @@ void replay_echo(struct cmd_args *a, const char *fmt, ...)
 static bool parse_arg(struct replay *r, struct cmd_args *a, char kind, const char *tok,
 		      int *nums)
 {
-	char prot[PROT_LETTERS_LEN];
+	char prot[PROT_SPELLING_LEN];
 	u64 v;
 
 	if (kind == 'p') {
 		if (!parse_prot(tok, &a->prot, r->msg, sizeof(r->msg)))
 			return false;
-		replay_echo(a, " %s", prot_letters(a->prot, prot));
+		replay_echo(a, " %s", prot_spelling(a->prot, prot));
 		return true;
 	}
 	if (!parse_u64(tok, &v))

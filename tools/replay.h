@@ -130,9 +130,9 @@ void replay_echo(struct cmd_args *a, const char *fmt, ...)
 /* tools/parse.c: words, independent of any session */
 bool parse_u64(const char *s, u64 *out);
 /* Room for the longest canonical prot, "rwpxdnc", and its NUL. */
-#define PROT_LETTERS_LEN	8
+#define PROT_SPELLING_LEN	8
 bool parse_prot(const char *s, u32 *prot, char *why, size_t why_len);
-const char *prot_letters(u32 prot, char buf[PROT_LETTERS_LEN]);
+const char *prot_spelling(u32 prot, char buf[PROT_SPELLING_LEN]);
 bool parse_granule(const char *val, u32 *shift);
 const char *granule_name(u32 shift);
 
