@@ -14,13 +14,6 @@ struct range_walk {
 	int err;
 };
 
-static u32 leaf_prot(const struct pgt *pgt, pgt_pte_t pte)
-{
-	if (pgt->stage == PGT_STAGE_HYP)
-		return pgt_hyp_pte_prot(pte);
-	return pgt_s2_pte_prot(pte, pgt->flags & PGT_S2_FWB);
-}
-
 /* What one entry says, as a range of one entry; false if it says nothing. */
 static bool entry_range(const struct pgt_visit_ctx *ctx, struct pgt_range *r)
 {
@@ -34,7 +27,7 @@ static bool entry_range(const struct pgt_visit_ctx *ctx, struct pgt_range *r)
 	if (pgt_pte_is_leaf(ctx->old, ctx->level)) {
 		r->leaf = true;
 		r->pa = pgt_pte_addr(&pgt->geom, ctx->old);
-		r->prot = leaf_prot(pgt, ctx->old);
+		r->prot = pgt_leaf_prot(pgt, ctx->old);
 		r->young = ctx->old & PGT_PTE_AF;
 		return true;
 	}
@@ -113,13 +106,35 @@ static const char *size_str(u64 size, char buf[24])
 	return buf;
 }
 
+/* The execute column: x for every level, p (EL1) or u (EL0) for one alone. */
+static char exec_char(u32 prot)
+{
+	switch (prot & PGT_PROT_X) {
+	case PGT_PROT_X:
+		return 'x';
+	case PGT_PROT_PX:
+		return 'p';
+	case PGT_PROT_UX:
+		return 'u';
+	default:
+		return '-';
+	}
+}
+
 static const char *prot_str(u32 prot, char buf[8])
 {
 	buf[0] = prot & PGT_PROT_R ? 'r' : '-';
 	buf[1] = prot & PGT_PROT_W ? 'w' : '-';
-	buf[2] = prot & PGT_PROT_X ? 'x' : '-';
+	buf[2] = exec_char(prot);
 	buf[3] = '\0';
 	return buf;
+}
+
+static const char *memtype_str(u32 prot)
+{
+	if (prot & PGT_PROT_DEVICE)
+		return "device";
+	return prot & PGT_PROT_NORMAL_NC ? "nc" : "normal";
 }
 
 struct show_state {
@@ -147,7 +162,7 @@ static int show_range(const struct pgt_range *r, void *arg)
 	}
 	s->mapped += r->end - r->start;
 	fprintf(s->out, "%-6s %s %-6s -> 0x%llx", leaf_kind(r), prot_str(r->prot, prot),
-		r->prot & PGT_PROT_DEVICE ? "device" : "normal", (unsigned long long)r->pa);
+		memtype_str(r->prot), (unsigned long long)r->pa);
 	if (!r->young)
 		fprintf(s->out, " old");
 	if (r->prot & PGT_PROT_SW_MASK)
@@ -156,17 +171,36 @@ static int show_range(const struct pgt_range *r, void *arg)
 	return 0;
 }
 
+static const char *regime_str(const struct pgt *pgt)
+{
+	if (pgt->stage == PGT_STAGE_2)
+		return "stage 2";
+	return pgt->flags & PGT_HYP_HVHE ? "EL2&0 stage 1 (hVHE)" : "EL2 stage 1";
+}
+
+/* The CPU features the tree's format uses, after the header; none: nothing. */
+static void print_features(FILE *out, const struct pgt *pgt)
+{
+	if (pgt->geom.oa_format == PGT_OA_LPA)
+		fprintf(out, ", FEAT_LPA");
+	else if (pgt->geom.oa_format == PGT_OA_LPA2)
+		fprintf(out, ", FEAT_LPA2");
+	if (pgt->stage == PGT_STAGE_2 && (pgt->flags & PGT_S2_XNX))
+		fprintf(out, ", FEAT_XNX");
+}
+
 int pgt_hosted_show(FILE *out, struct pgt *pgt)
 {
 	struct show_state s = { .out = out };
 	int ret;
 
-	fprintf(out, "show %s, %uK granule, %u-bit %s, start level %d, %u root page%s at 0x%llx\n",
-		pgt->stage == PGT_STAGE_HYP ? "EL2 stage 1" : "stage 2",
-		pgt_page_size(&pgt->geom) >> 10, pgt->geom.ia_bits,
+	fprintf(out, "show %s, %uK granule, %u-bit %s, start level %d, %u root page%s at 0x%llx",
+		regime_str(pgt), pgt_page_size(&pgt->geom) >> 10, pgt->geom.ia_bits,
 		pgt->stage == PGT_STAGE_HYP ? "VA" : "IPA", pgt->geom.start_level,
 		pgt->geom.root_pages, pgt->geom.root_pages > 1 ? "s" : "",
 		(unsigned long long)pgt->root_phys);
+	print_features(out, pgt);
+	fputc('\n', out);
 	ret = pgt_for_each_range(pgt, show_range, &s);
 	fprintf(out, "end: %llu range%s, 0x%llx bytes mapped\n", (unsigned long long)s.ranges,
 		s.ranges == 1 ? "" : "s", (unsigned long long)s.mapped);

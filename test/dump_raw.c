@@ -122,11 +122,21 @@ static void print_header(FILE *out, const struct pgt *pgt)
 		pgt->stage == PGT_STAGE_HYP ? 1 : 2, pgt_page_size(&pgt->geom), pgt->geom.ia_bits,
 		pgt->geom.start_level, (unsigned long long)pgt->root_phys, pgt->geom.root_pages);
 	if (pgt->stage == PGT_STAGE_HYP)
-		fprintf(out, " tcr=0x%llx mair=0x%llx\n", (unsigned long long)pgt->ctrl,
+		fprintf(out, " tcr=0x%llx mair=0x%llx", (unsigned long long)pgt->ctrl,
 			(unsigned long long)PGT_HYP_MAIR);
 	else
-		fprintf(out, " vtcr=0x%llx fwb=%d\n", (unsigned long long)pgt->ctrl,
+		fprintf(out, " vtcr=0x%llx fwb=%d", (unsigned long long)pgt->ctrl,
 			!!(pgt->flags & PGT_S2_FWB));
+	/*
+	 * What a walker cannot read from the control register: HCR_EL2.E2H
+	 * (TCR_EL2's layout) and FEAT_XNX (whether bit 53 is XN[0]).  Only
+	 * when set, so dumps of the older formats read as they always did.
+	 */
+	if (pgt->stage == PGT_STAGE_HYP && (pgt->flags & PGT_HYP_HVHE))
+		fprintf(out, " e2h=1");
+	if (pgt->stage == PGT_STAGE_2 && (pgt->flags & PGT_S2_XNX))
+		fprintf(out, " xnx=1");
+	fputc('\n', out);
 }
 
 int dump_raw(FILE *out, struct pgt *pgt)

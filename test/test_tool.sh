@@ -22,7 +22,8 @@
 #              translate line that follows it.
 #   json       every "dump --json" line goes through json_check.py: it must
 #              parse, and agree with the raw dump before it (entries, and
-#              ranges as "show" merges them); mutants prove it can fail.
+#              ranges as "show" merges them, with the attributes the
+#              descriptors hold); mutants prove it can fail.
 #   random     TOOL_RANDOM_RUNS (default 30) scripts from gen_script, seeds
 #              1, 2, ...; PGT_TEST_SEED=N runs seed N alone.  Each must
 #              replay with exit status 0 and pass dump_check.
@@ -145,6 +146,34 @@ json_mutant "two ranges that should be one" \
 json_mutant "a range at the wrong level" sed '0,/"level":1,"entries":1,"kind":"block"/s//"level":2,"entries":1,"kind":"block"/'
 json_mutant "a lost range" sed '0,/,{"start":"0x80602000","end":"0x80603000"[^}]*}/s///'
 json_mutant "broken JSON" sed '0,/"ranges":\[/s//"ranges":[[/'
+
+# The newer formats (52-bit packing, FEAT_XNX, Normal-NC, hVHE): both
+# checkers read them from the dump alone, so a wrong bit must fail them.
+fmt_mutant() { local base=$1; shift; catches dump_check "$TMP/$base.out" "$@"; }
+fmt_mutant lpa_64k "OA[51:48] wrong in bits 15:12" \
+	sed '0,/^pte 0xf000000010000 3 1 0x004000008000f7ff$/s//pte 0xf000000010000 3 1 0x004000008000e7ff/'
+fmt_mutant lpa2 "OA[51:50] wrong in bits 9:8" \
+	sed '0,/^pte 0xf000000010000 3 1 0x00410000000017ff$/s//pte 0xf000000010000 3 1 0x00410000000016ff/'
+fmt_mutant lpa2 "a table's OA[49:48] lost" \
+	sed '0,/^pte 0xf000000000000 0 0 0x0003000000012303$/s//pte 0xf000000000000 0 0 0x0000000000012303/'
+fmt_mutant xnx "XN[54:53] for EL0 instead of EL1" \
+	sed '0,/^pte 0x40002000 3 1 0x006000008000177f$/s//pte 0x40002000 3 1 0x002000008000177f/'
+fmt_mutant xnx "a dump that does not say xnx=1" sed '0,/ xnx=1$/s///'
+fmt_mutant normal_nc "Normal write-back for nc" \
+	sed '0,/^pte 0x40002000 3 1 0x00400000900017d7$/s//pte 0x40002000 3 1 0x00400000900017ff/'
+fmt_mutant hvhe "a leaf EL0 may read (AP[1])" \
+	sed '0,/^pte 0x40003000 3 1 0x0040000040081783$/s//pte 0x40003000 3 1 0x00400000400817c3/'
+fmt_mutant hvhe "a leaf EL0 may run (UXN clear)" \
+	sed '0,/^pte 0x40003000 3 1 0x0040000040081783$/s//pte 0x40003000 3 1 0x0000000040081783/'
+fmt_mutant hvhe "a dump that does not say e2h=1" sed '0,/ e2h=1$/s///'
+catches json_check "$TMP/lpa2.out" "a range above 2^48 with a wrong pa" \
+	sed '0,/"pa":"0xd000000001000"/s//"pa":"0x5000000001000"/'
+catches json_check "$TMP/xnx.out" "a range executable at EL0 for EL1" \
+	sed '0,/"prot":"rpx"/s//"prot":"rux"/'
+catches json_check "$TMP/normal_nc.out" "a Normal-NC range said normal" \
+	sed '0,/"memtype":"nc"/s//"memtype":"normal"/'
+catches json_check "$TMP/hvhe.out" "an hVHE range said not executable" \
+	sed '0,/"prot":"rx","memtype":"normal"/s//"prot":"r","memtype":"normal"/'
 
 # ---------------------------------------------------------------- parse errors
 parse_case() {

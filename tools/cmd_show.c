@@ -9,22 +9,15 @@
 #include "dump.h"
 #include "replay.h"
 
-static u32 leaf_prot(const struct pgt *pgt, pgt_pte_t pte)
-{
-	if (pgt->stage == PGT_STAGE_HYP)
-		return pgt_hyp_pte_prot(pte);
-	return pgt_s2_pte_prot(pte, pgt->flags & PGT_S2_FWB);
-}
-
 static void describe_leaf(struct replay *r, struct cmd_args *a, pgt_pte_t pte, pgt_s8 level)
 {
 	const struct pgt_geometry *geom = &r->pgt.geom;
 	u64 size = pgt_level_size(geom, level);
 	u64 pa = pgt_pte_addr(geom, pte) | (a->num[0] & (size - 1));
-	char prot[8];
+	char prot[PROT_SPELLING_LEN];
 
 	replay_extra(a, "pa=0x%llx prot=%s level=%d size=0x%llx", (unsigned long long)pa,
-		     prot_letters(leaf_prot(&r->pgt, pte) & ~PGT_PROT_SW_MASK, prot), level,
+		     prot_spelling(pgt_leaf_prot(&r->pgt, pte), prot), level,
 		     (unsigned long long)size);
 }
 

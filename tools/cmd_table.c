@@ -7,11 +7,24 @@
 
 #include "replay.h"
 
-enum table_opt { OPT_BITS, OPT_GRANULE, OPT_PA, OPT_FWB, OPT_PAGES, OPT_NR };
+enum table_opt {
+	OPT_BITS, OPT_GRANULE, OPT_PA,
+	OPT_FWB, OPT_PAGES, OPT_LPA, OPT_XNX, OPT_HVHE,	/* the flags, bare words */
+	OPT_NR
+};
 
 /* Option names, in enum table_opt order; "va" replaces "ia" for hyp. */
-static const char *const s2_opts[OPT_NR] = { "ia", "granule", "pa", "fwb", "pages" };
-static const char *const hyp_opts[OPT_NR] = { "va", "granule", "pa", NULL, NULL };
+static const char *const s2_opts[OPT_NR] = {
+	"ia", "granule", "pa", "fwb", "pages", "lpa", "xnx", NULL,
+};
+static const char *const hyp_opts[OPT_NR] = {
+	"va", "granule", "pa", NULL, NULL, "lpa", NULL, "hvhe",
+};
+
+/* The config flag of each bare-word option, in enum table_opt order from OPT_FWB. */
+static const u32 opt_flags[OPT_NR - OPT_FWB] = {
+	PGT_S2_FWB, PGT_S2_FORCE_PAGES, PGT_CFG_LPA, PGT_S2_XNX, PGT_HYP_HVHE,
+};
 
 /* An address size; the library decides which are valid, we only bound it. */
 bool table_opt_bits(struct replay *r, const char *key, const char *val, u32 *out)
@@ -52,13 +65,20 @@ static bool set_opt(struct replay *r, struct pgt_config *cfg, int opt, const cha
 		return table_opt_granule(r, val, &cfg->granule_shift);
 	case OPT_PA:
 		return table_opt_bits(r, key, val, &cfg->pa_bits);
-	case OPT_FWB:
-		cfg->flags |= PGT_S2_FWB;
-		return true;
 	default:
-		cfg->flags |= PGT_S2_FORCE_PAGES;
+		cfg->flags |= opt_flags[opt - OPT_FWB];
 		return true;
 	}
+}
+
+/* The echo's flag words, in enum table_opt order; the library judges the combination. */
+static void echo_flags(struct cmd_args *a, const char *const *names)
+{
+	int opt;
+
+	for (opt = OPT_FWB; opt < OPT_NR; opt++)
+		if (names[opt] && (a->cfg.flags & opt_flags[opt - OPT_FWB]))
+			replay_echo(a, " %s", names[opt]);
 }
 
 /* One word: key=value for sizes and the granule, a bare word for flags. */
@@ -94,10 +114,10 @@ static bool parse_table(struct replay *r, struct cmd_args *a, char **tok, int nt
 			return false;
 	if (!(seen & (1u << OPT_BITS)))
 		return replay_fail(r, "%s: %s=<bits> is missing", tok[0], names[OPT_BITS]);
-	snprintf(a->echo, sizeof(a->echo), "%s %s=%u granule=%s pa=%u%s%s", tok[0],
+	snprintf(a->echo, sizeof(a->echo), "%s %s=%u granule=%s pa=%u", tok[0],
 		 names[OPT_BITS], a->cfg.ia_bits, granule_name(a->cfg.granule_shift),
-		 a->cfg.pa_bits, a->cfg.flags & PGT_S2_FWB ? " fwb" : "",
-		 a->cfg.flags & PGT_S2_FORCE_PAGES ? " pages" : "");
+		 a->cfg.pa_bits);
+	echo_flags(a, names);
 	return true;
 }
 

@@ -39,13 +39,6 @@ struct replay_vm {
 
 /* ---------------------------------------------------------------- parsing */
 
-static void echo_add(struct cmd_args *a, const char *fmt, unsigned long long v)
-{
-	size_t len = strlen(a->echo);
-
-	snprintf(a->echo + len, sizeof(a->echo) - len, fmt, v);
-}
-
 /* key=<number> with @max; false (and a message) otherwise. */
 static bool parse_opt_num(struct replay *r, const char *key, const char *val, u64 max, u64 *out)
 {
@@ -56,10 +49,19 @@ static bool parse_opt_num(struct replay *r, const char *key, const char *val, u6
 	return true;
 }
 
-enum vm_opt { VO_IA, VO_GRANULE, VO_PA, VO_AS, VO_CPUS, VO_VMID, VO_FWB, VO_PAGES, VO_NR };
+enum vm_opt {
+	VO_IA, VO_GRANULE, VO_PA, VO_AS, VO_CPUS, VO_VMID,
+	VO_FWB, VO_PAGES, VO_LPA, VO_XNX,	/* the flags, bare words */
+	VO_NR
+};
 
 static const char *const vm_opts[VO_NR] = {
-	"ia", "granule", "pa", "as", "cpus", "vmid", "fwb", "pages",
+	"ia", "granule", "pa", "as", "cpus", "vmid", "fwb", "pages", "lpa", "xnx",
+};
+
+/* The config flag of each bare-word option, in enum vm_opt order from VO_FWB. */
+static const u32 vm_opt_flags[VO_NR - VO_FWB] = {
+	PGT_S2_FWB, PGT_S2_FORCE_PAGES, PGT_CFG_LPA, PGT_S2_XNX,
 };
 
 static int vm_opt_find(const char *key)
@@ -88,11 +90,8 @@ static bool vm_opt_set(struct replay *r, struct cmd_args *a, int opt, const char
 		return parse_opt_num(r, key, val, VM_MAX_CPUS, &a->num[1]);
 	case VO_VMID:
 		return parse_opt_num(r, key, val, 64, &a->num[2]);
-	case VO_FWB:
-		a->cfg.flags |= PGT_S2_FWB;
-		return true;
 	default:
-		a->cfg.flags |= PGT_S2_FORCE_PAGES;
+		a->cfg.flags |= vm_opt_flags[opt - VO_FWB];
 		return true;
 	}
 }
@@ -130,11 +129,13 @@ bool cmd_parse_vm(struct replay *r, struct cmd_args *a, char **tok, int ntok)
 			return false;
 	if (!(seen & (1u << VO_IA)))
 		return replay_fail(r, "vm: ia=<bits> is missing");
-	snprintf(a->echo, sizeof(a->echo), "vm ia=%u granule=%s pa=%u as=%llu cpus=%llu vmid=%llu%s%s",
+	snprintf(a->echo, sizeof(a->echo), "vm ia=%u granule=%s pa=%u as=%llu cpus=%llu vmid=%llu",
 		 a->cfg.ia_bits, granule_name(a->cfg.granule_shift), a->cfg.pa_bits,
 		 (unsigned long long)a->num[0], (unsigned long long)a->num[1],
-		 (unsigned long long)a->num[2], a->cfg.flags & PGT_S2_FWB ? " fwb" : "",
-		 a->cfg.flags & PGT_S2_FORCE_PAGES ? " pages" : "");
+		 (unsigned long long)a->num[2]);
+	for (i = VO_FWB; i < VO_NR; i++)
+		if (a->cfg.flags & vm_opt_flags[i - VO_FWB])
+			replay_echo(a, " %s", vm_opts[i]);
 	return true;
 }
 
@@ -151,7 +152,7 @@ bool cmd_parse_memslot(struct replay *r, struct cmd_args *a, char **tok, int nto
 	for (i = 1; i < 5; i++) {
 		if (!parse_u64(tok[i], &a->num[i - 1]))
 			return replay_fail(r, "'%s': not a number", tok[i]);
-		echo_add(a, i == 1 ? " %llu" : " 0x%llx", a->num[i - 1]);
+		replay_echo(a, i == 1 ? " %llu" : " 0x%llx", (unsigned long long)a->num[i - 1]);
 	}
 	if (a->prot)
 		strncat(a->echo, " ro", sizeof(a->echo) - strlen(a->echo) - 1);
@@ -179,9 +180,9 @@ bool cmd_parse_mmu_new(struct replay *r, struct cmd_args *a, char **tok, int nto
 			return false;
 	}
 	if (a->num[0] != NONE)
-		echo_add(a, " as=%llu", a->num[0]);
+		replay_echo(a, " as=%llu", (unsigned long long)a->num[0]);
 	if (a->num[1] != NONE)
-		echo_add(a, " shares=%llu", a->num[1]);
+		replay_echo(a, " shares=%llu", (unsigned long long)a->num[1]);
 	return true;
 }
 

@@ -7,9 +7,9 @@
 #include "replay.h"
 
 static const struct cmd commands[] = {
-	{ "stage2", NULL, "stage2 ia=<bits> [granule=4k|16k|64k] [pa=<bits>] [fwb] [pages]",
-	  0, cmd_parse_stage2, cmd_stage2 },
-	{ "hyp", NULL, "hyp va=<bits> [granule=4k|16k|64k] [pa=<bits>]",
+	{ "stage2", NULL, "stage2 ia=<bits> [granule=4k|16k|64k] [pa=<bits>] [fwb] [pages] "
+	  "[lpa] [xnx]", 0, cmd_parse_stage2, cmd_stage2 },
+	{ "hyp", NULL, "hyp va=<bits> [granule=4k|16k|64k] [pa=<bits>] [lpa] [hvhe]",
 	  0, cmd_parse_hyp, cmd_hyp },
 	{ "map", "nnnp", "map <addr> <size> <pa> <prot>", CMD_TABLE, NULL, cmd_map },
 	{ "unmap", "nn", "unmap <addr> <size>", CMD_TABLE, NULL, cmd_unmap },
@@ -28,7 +28,7 @@ static const struct cmd commands[] = {
 	{ "show", "", "show", CMD_TABLE | CMD_SELF, NULL, cmd_show },
 	{ "stats", "", "stats", CMD_NO_OK, NULL, cmd_stats },
 	{ "vm", NULL, "vm ia=<bits> [granule=4k|16k|64k] [pa=<bits>] [as=<n>] [cpus=<n>] "
-	  "[vmid=<bits>] [fwb] [pages]", 0, cmd_parse_vm, cmd_vm },
+	  "[vmid=<bits>] [fwb] [pages] [lpa] [xnx]", 0, cmd_parse_vm, cmd_vm },
 	{ "memslot", NULL, "memslot <as> <gfn> <npages> <hva> [ro]", 0, cmd_parse_memslot,
 	  cmd_memslot },
 	{ "memslot_del", "in", "memslot_del <as> <gfn>", 0, NULL, cmd_memslot_del },

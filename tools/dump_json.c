@@ -18,13 +18,20 @@ static void hex(FILE *out, const char *key, u64 v)
 	fprintf(out, ",\"%s\":\"0x%llx\"", key, (unsigned long long)v);
 }
 
+static const char *memtype(u32 prot)
+{
+	if (prot & PGT_PROT_DEVICE)
+		return "device";
+	return prot & PGT_PROT_NORMAL_NC ? "nc" : "normal";
+}
+
 static void prot_field(FILE *out, u32 prot)
 {
-	char letters[8];
+	char letters[PROT_SPELLING_LEN];
 
 	fprintf(out, ",\"prot\":\"%s\",\"memtype\":\"%s\"",
-		prot_letters(prot & (PGT_PROT_R | PGT_PROT_W | PGT_PROT_X), letters),
-		prot & PGT_PROT_DEVICE ? "device" : "normal");
+		prot_spelling(prot & (PGT_PROT_R | PGT_PROT_W | PGT_PROT_X), letters),
+		memtype(prot));
 }
 
 static int json_range(const struct pgt_range *r, void *arg)
@@ -89,6 +96,13 @@ static void header(FILE *out, const struct pgt *pgt)
 	hex(out, hyp ? "tcr" : "vtcr", pgt->ctrl);
 	if (!hyp)
 		fprintf(out, ",\"fwb\":%s", pgt->flags & PGT_S2_FWB ? "true" : "false");
+	/* The newer formats' flags appear only when set: older dumps stay as they were. */
+	if (pgt->flags & PGT_CFG_LPA)
+		fprintf(out, ",\"lpa\":true");
+	if (!hyp && (pgt->flags & PGT_S2_XNX))
+		fprintf(out, ",\"xnx\":true");
+	if (hyp && (pgt->flags & PGT_HYP_HVHE))
+		fprintf(out, ",\"hvhe\":true");
 }
 
 int dump_json(FILE *out, struct pgt *pgt)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * parse.c - the words of a script: numbers, sizes, prot letters, granules.
+ * parse.c - the words of a script: numbers, sizes, prot words, granules.
  * The bottom layer: it knows no session and calls nothing of the tool.
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -70,50 +71,87 @@ bool parse_u64(const char *s, u64 *out)
 	return *s == '\0';
 }
 
-static u32 prot_bit(char c)
+/*
+ * The words of a prot, in canonical order.  X is PX and UX together: the
+ * canonical spelling says "x" for both and "px" or "ux" for one alone.
+ */
+static const struct {
+	const char *word;
+	u32 bits;
+} prot_words[] = {
+	{ "r", PGT_PROT_R },
+	{ "w", PGT_PROT_W },
+	{ "x", PGT_PROT_X },
+	{ "px", PGT_PROT_PX },
+	{ "ux", PGT_PROT_UX },
+	{ "d", PGT_PROT_DEVICE },
+	{ "nc", PGT_PROT_NORMAL_NC },
+};
+
+#define NR_PROT_WORDS	(sizeof(prot_words) / sizeof(prot_words[0]))
+#define PROT_WORD_LIST	"r, w, x, px, ux, d, nc; or - alone"
+
+/* The word at the start of @s (none is a prefix of another), or -1. */
+static int prot_word_at(const char *s)
 {
-	switch (c) {
-	case 'r':
-		return PGT_PROT_R;
-	case 'w':
-		return PGT_PROT_W;
-	case 'x':
-		return PGT_PROT_X;
-	case 'd':
-		return PGT_PROT_DEVICE;
-	default:
-		return 0;
-	}
+	size_t i;
+
+	for (i = 0; i < NR_PROT_WORDS; i++)
+		if (!strncmp(s, prot_words[i].word, strlen(prot_words[i].word)))
+			return i;
+	return -1;
 }
 
-/* Letters r, w, x, d, each at most once, in any order; "-" alone is none. */
-bool parse_prot(const char *s, u32 *prot)
+/*
+ * The words of prot_words written together, each at most once and in any
+ * order ("rw", "rpx", "rwnc"); "-" alone is none.  On failure @why says
+ * what is wrong.
+ */
+bool parse_prot(const char *s, u32 *prot, char *why, size_t why_len)
 {
+	const char *word = s;
+	u32 words = 0;		/* which prot_words were given */
+	int i;
+
 	*prot = 0;
 	if (!strcmp(s, "-"))
 		return true;
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		u32 bit = prot_bit(*s);
-
-		if (!bit || (*prot & bit))
+	for (; *word; word += strlen(prot_words[i].word)) {
+		i = prot_word_at(word);
+		if (i < 0) {
+			snprintf(why, why_len, "'%s': no prot word at '%s' (%s)", s, word,
+				 PROT_WORD_LIST);
 			return false;
-		*prot |= bit;
+		}
+		if (*prot & prot_words[i].bits) {
+			snprintf(why, why_len, "'%s': '%s' %s", s, prot_words[i].word,
+				 words & (1u << i) ? "given twice" :
+				 "overlaps an earlier word (x is px and ux)");
+			return false;
+		}
+		*prot |= prot_words[i].bits;
+		words |= 1u << i;
 	}
-	return true;
+	if (!*prot)
+		snprintf(why, why_len, "'%s': not a prot (%s)", s, PROT_WORD_LIST);
+	return *prot;
 }
 
-/* The canonical spelling: letters in the order r w x d, or "-". */
-const char *prot_letters(u32 prot, char buf[8])
+/* The canonical spelling: words in prot_words order, or "-"; software bits are not shown. */
+const char *prot_spelling(u32 prot, char buf[PROT_SPELLING_LEN])
 {
-	static const char letters[] = "rwxd";
 	char *p = buf;
-	int i;
+	size_t i;
 
-	for (i = 0; i < 4; i++)
-		if (prot & prot_bit(letters[i]))
-			*p++ = letters[i];
+	for (i = 0; i < NR_PROT_WORDS; i++) {
+		u32 bits = prot_words[i].bits;
+
+		/* One of x, px, ux: the first whose bits are all there. */
+		if ((prot & bits) != bits)
+			continue;
+		p = stpcpy(p, prot_words[i].word);
+		prot &= ~bits;
+	}
 	if (p == buf)
 		*p++ = '-';
 	*p = '\0';

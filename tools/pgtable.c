@@ -24,7 +24,9 @@ static const char usage_head[] =
 	"  -h, --help        this text\n"
 	"\n"
 	"script: one command per line, '#' starts a comment; numbers are decimal or\n"
-	"0x-hex and may end in K, M or G; prot is letters r w x d (d: device), or -.\n"
+	"0x-hex and may end in K, M or G; prot is words written together: r w x\n"
+	"(px, ux: EL1 or EL0 execute alone, stage 2 with xnx) d (device) nc (Normal\n"
+	"Non-cacheable, stage 2), e.g. rw, rpx, rwnc; or - for none.\n"
 	"\n"
 	"commands:\n";
 

@@ -64,10 +64,8 @@ void replay_extra(struct cmd_args *a, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void echo(struct cmd_args *a, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void echo(struct cmd_args *a, const char *fmt, ...)
+/* Add to the command's canonical spelling. */
+void replay_echo(struct cmd_args *a, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -79,22 +77,22 @@ static void echo(struct cmd_args *a, const char *fmt, ...)
 static bool parse_arg(struct replay *r, struct cmd_args *a, char kind, const char *tok,
 		      int *nums)
 {
-	char prot[8];
+	char prot[PROT_SPELLING_LEN];
 	u64 v;
 
 	if (kind == 'p') {
-		if (!parse_prot(tok, &a->prot))
-			return replay_fail(r, "'%s': not a prot (letters r, w, x, d, or -)", tok);
-		echo(a, " %s", prot_letters(a->prot, prot));
+		if (!parse_prot(tok, &a->prot, r->msg, sizeof(r->msg)))
+			return false;
+		replay_echo(a, " %s", prot_spelling(a->prot, prot));
 		return true;
 	}
 	if (!parse_u64(tok, &v))
 		return replay_fail(r, "'%s': not a number", tok);
 	a->num[(*nums)++] = v;
 	if (kind == 'i')
-		echo(a, " %llu", (unsigned long long)v);
+		replay_echo(a, " %llu", (unsigned long long)v);
 	else
-		echo(a, " 0x%llx", (unsigned long long)v);
+		replay_echo(a, " 0x%llx", (unsigned long long)v);
 	return true;
 }
 
@@ -106,7 +104,7 @@ static bool parse_positional(struct replay *r, const struct cmd *cmd, struct cmd
 
 	if ((size_t)ntok - 1 != strlen(cmd->args))
 		return replay_fail(r, "%s: expected '%s'", cmd->name, cmd->usage);
-	echo(a, "%s", cmd->name);
+	replay_echo(a, "%s", cmd->name);
 	for (i = 1; i < ntok; i++)
 		if (!parse_arg(r, a, cmd->args[i - 1], tok[i], &nums))
 			return false;

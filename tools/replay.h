@@ -10,7 +10,7 @@
  *   commands.c   the command table: name -> parse -> run, and teardown hooks
  *   cmd_*.c      the commands
  *   replay.c     reads lines, dispatches through the table it is given
- *   parse.c      numbers, prot letters, granule names
+ *   parse.c      numbers, prot words, granule names
  */
 #ifndef TOOLS_REPLAY_H
 #define TOOLS_REPLAY_H
@@ -124,11 +124,15 @@ bool replay_fail(struct replay *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void replay_extra(struct cmd_args *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void replay_echo(struct cmd_args *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* tools/parse.c: words, independent of any session */
 bool parse_u64(const char *s, u64 *out);
-bool parse_prot(const char *s, u32 *prot);
-const char *prot_letters(u32 prot, char buf[8]);
+/* Room for the longest canonical prot, "rwpxdnc", and its NUL. */
+#define PROT_SPELLING_LEN	8
+bool parse_prot(const char *s, u32 *prot, char *why, size_t why_len);
+const char *prot_spelling(u32 prot, char buf[PROT_SPELLING_LEN]);
 bool parse_granule(const char *val, u32 *shift);
 const char *granule_name(u32 shift);
 

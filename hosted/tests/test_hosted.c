@@ -473,6 +473,78 @@ static void test_show_prints_ranges(void **state)
 	pgt_hosted_destroy(h);
 }
 
+/* pgt_hosted_show() of @pgt into @buf. */
+static void show_into(struct pgt *pgt, char *buf, size_t size)
+{
+	FILE *f = fmemopen(buf, size - 1, "w");
+
+	assert_non_null(f);
+	assert_int_equal(pgt_hosted_show(f, pgt), 0);
+	fclose(f);
+}
+
+/*
+ * The newer stage-2 formats: 52-bit outputs (tables at 2^52 - 2^48), one
+ * EL's execute permission alone, Normal-NC.  Each says so in its own column.
+ */
+static void test_show_prints_lpa_xnx_nc(void **state)
+{
+	const struct pgt_config cfg = {
+		.ia_bits = 52, .granule_shift = PGT_GRANULE_64K, .pa_bits = 52,
+		.flags = PGT_CFG_LPA | PGT_S2_XNX,
+	};
+	struct pgt_hosted *h = pgt_hosted_create(MiB, 0xf000000000000ULL, 0);
+	char buf[2048] = "";
+	struct pgt s2;
+
+	(void)state;
+	assert_non_null(h);
+	assert_int_equal(pgt_stage2_init(&s2, &cfg, pgt_hosted_ops(h), NULL), 0);
+	assert_int_equal(pgt_stage2_map(&s2, 0x10000, 0x10000, 0xa000000010000,
+					PGT_PROT_R | PGT_PROT_PX, NULL, 0), 0);
+	assert_int_equal(pgt_stage2_map(&s2, 0x20000, 0x10000, 0x5000000020000,
+					PGT_PROT_RW | PGT_PROT_UX, NULL, 0), 0);
+	assert_int_equal(pgt_stage2_map(&s2, 0x30000, 0x10000, 0x90000000,
+					PGT_PROT_RW | PGT_PROT_NORMAL_NC, NULL, 0), 0);
+	show_into(&s2, buf, sizeof(buf));
+	assert_string_equal(buf,
+		"show stage 2, 64K granule, 52-bit IPA, start level 1, 1 root page at "
+		"0xf000000000000, FEAT_LPA, FEAT_XNX\n"
+		"0x0000000000010000-0x0000000000020000    64K L3 page   r-p normal -> 0xa000000010000\n"
+		"0x0000000000020000-0x0000000000030000    64K L3 page   rwu normal -> 0x5000000020000\n"
+		"0x0000000000030000-0x0000000000040000    64K L3 page   rw- nc     -> 0x90000000\n"
+		"end: 3 ranges, 0x30000 bytes mapped\n");
+	pgt_stage2_destroy(&s2);
+	pgt_hosted_destroy(h);
+}
+
+/* hVHE leaves decoded in their own format: UXN is always set, PXN says X. */
+static void test_show_prints_hvhe(void **state)
+{
+	const struct pgt_config cfg = {
+		.ia_bits = 48, .granule_shift = PGT_GRANULE_4K, .pa_bits = 40,
+		.flags = PGT_HYP_HVHE,
+	};
+	struct pgt_hosted *h = home(MiB, 0);
+	char buf[1024] = "";
+	struct pgt hyp;
+
+	(void)state;
+	assert_int_equal(pgt_hyp_init(&hyp, &cfg, pgt_hosted_ops(h)), 0);
+	assert_int_equal(pgt_hyp_map(&hyp, 0x1000, 0x2000, 0x80001000, PGT_PROT_RX), 0);
+	assert_int_equal(pgt_hyp_map(&hyp, 0x3000, 0x1000, 0x9000000,
+				     PGT_PROT_RW | PGT_PROT_DEVICE), 0);
+	show_into(&hyp, buf, sizeof(buf));
+	assert_string_equal(buf,
+		"show EL2&0 stage 1 (hVHE), 4K granule, 48-bit VA, start level 0, 1 root page at "
+		"0x40000000\n"
+		"0x0000000000001000-0x0000000000003000     8K L3 page   r-x normal -> 0x80001000\n"
+		"0x0000000000003000-0x0000000000004000     4K L3 page   rw- device -> 0x9000000\n"
+		"end: 2 ranges, 0x3000 bytes mapped\n");
+	pgt_hyp_destroy(&hyp);
+	pgt_hosted_destroy(h);
+}
+
 /* ---- version and the library's warnings ---- */
 
 static void test_version(void **state)
@@ -511,6 +583,8 @@ int main(void)
 		cmocka_unit_test(test_no_rcu_frees_at_once),
 		cmocka_unit_test(test_range_callback_stops_the_walk),
 		cmocka_unit_test(test_show_prints_ranges),
+		cmocka_unit_test(test_show_prints_lpa_xnx_nc),
+		cmocka_unit_test(test_show_prints_hvhe),
 		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_lib_warnings_are_counted),
 	};

@@ -11,7 +11,8 @@
  * first, then depth-first in address order" with each page's entries
  * together and in index order, and the reference walker finds no malformed
  * entry.  Each "translate" line right after a dump (no other command in
- * between) must be exactly what the reference translator computes.
+ * between but "dump --json") must be exactly what the reference translator
+ * computes.
  *
  * Shares nothing with the library: only ref_xlat.h and the C library.
  * Exit 0 if all agree (and at least N translations were checked), 1 if not.
@@ -114,6 +115,7 @@ struct dump {
 	uint64_t root, ctrl, mair;
 	unsigned int root_pages;
 	int fwb;
+	bool oa52;		/* descriptors carry OA[51:48] (FEAT_LPA or DS=1) */
 	struct pte_line *e;
 	size_t n, cap;
 	struct hmap mem;	/* descriptor pa -> value */
@@ -153,26 +155,6 @@ static void dump_reset(struct dump *d)
 	memset(d, 0, sizeof(*d));
 }
 
-static bool parse_header(struct dump *d, const char *line)
-{
-	unsigned long long root, ctrl = 0, mair = 0;
-	int n, used = 0;
-
-	n = sscanf(line, "dump stage=%d granule=%u ia=%u start_level=%d root=0x%llx root_pages=%u%n",
-		   &d->stage, &d->granule, &d->ia, &d->start_level, &root, &d->root_pages, &used);
-	if (n != 6 || !used)
-		return false;
-	d->root = root;
-	line += used;
-	if (d->stage == 1)
-		n = sscanf(line, " tcr=0x%llx mair=0x%llx", &ctrl, &mair) == 2;
-	else
-		n = d->stage == 2 && sscanf(line, " vtcr=0x%llx fwb=%d", &ctrl, &d->fwb) == 2;
-	d->ctrl = ctrl;
-	d->mair = d->stage == 1 ? mair : 0;
-	return n && d->granule && !(d->granule & (d->granule - 1)) && d->root_pages;
-}
-
 /* The table page holding @pa: one of the root pages, or a granule-aligned page. */
 static uint64_t page_of(const struct dump *d, uint64_t pa)
 {
@@ -193,6 +175,70 @@ static bool dump_read64(void *ctx, uint64_t pa, uint64_t *val)
 	if (!hmap_get(&d->mem, pa, val))
 		*val = 0;
 	return true;
+}
+
+/* After the registers: " e2h=1" (stage 1) and " xnx=1" (stage 2), each only if set. */
+static bool parse_flags(struct dump *d, const char *line)
+{
+	int used = 0;
+
+	if (d->stage == 1 && sscanf(line, " e2h=1%n", &used) == 0 && used) {
+		d->rg.e2h = true;
+		line += used;
+	}
+	used = 0;
+	if (d->stage == 2 && sscanf(line, " xnx=1%n", &used) == 0 && used) {
+		d->rg.xnx = true;
+		line += used;
+	}
+	return !strcmp(line, "\n") || !*line;
+}
+
+/*
+ * The regime the registers describe.  The dump's root is a plain address;
+ * the TTBR holds BADDR[51:48] in bits 5:2 when descriptors carry OA[51:48].
+ */
+static void setup_regime(struct dump *d)
+{
+	struct ref_regime_info info;
+
+	d->rg.stage = d->stage;
+	d->rg.ctrl = d->ctrl;
+	d->rg.ttbr = d->root;
+	d->rg.mair = d->mair;
+	d->rg.fwb = d->fwb;
+	d->rg.read64 = dump_read64;
+	d->rg.ctx = d;
+	if (ref_regime_info(&d->rg, &info))
+		return;		/* check_with_ref() reports the registers */
+	d->oa52 = info.ds || (info.granule_shift == 16 && info.oa_bits == 52);
+	if (d->oa52)
+		d->rg.ttbr = (d->root & ~0xffff00000000003full) | (d->root >> 48) << 2;
+}
+
+static bool parse_header(struct dump *d, const char *line)
+{
+	unsigned long long root, ctrl = 0, mair = 0;
+	int n, used = 0;
+
+	n = sscanf(line, "dump stage=%d granule=%u ia=%u start_level=%d root=0x%llx root_pages=%u%n",
+		   &d->stage, &d->granule, &d->ia, &d->start_level, &root, &d->root_pages, &used);
+	if (n != 6 || !used)
+		return false;
+	d->root = root;
+	line += used;
+	used = 0;
+	if (d->stage == 1)
+		n = sscanf(line, " tcr=0x%llx mair=0x%llx%n", &ctrl, &mair, &used) == 2;
+	else
+		n = d->stage == 2 &&
+		    sscanf(line, " vtcr=0x%llx fwb=%d%n", &ctrl, &d->fwb, &used) == 2;
+	d->ctrl = ctrl;
+	d->mair = d->stage == 1 ? mair : 0;
+	if (!n || !used || !parse_flags(d, line + used))
+		return false;
+	setup_regime(d);
+	return d->granule && !(d->granule & (d->granule - 1)) && d->root_pages;
 }
 
 static bool add_line(struct dump *d, const char *line)
@@ -240,9 +286,16 @@ static bool is_table(const struct pte_line *e)
 	return e->level < 3 && (e->val & 3) == 3;
 }
 
+/* A table descriptor's next-level address: bits 47:granule, and OA[51:48] where it goes. */
 static uint64_t next_table(const struct dump *d, uint64_t desc)
 {
-	return desc & ((1ull << 48) - 1) & ~((uint64_t)d->granule - 1);
+	uint64_t pa = desc & ((1ull << 48) - 1) & ~((uint64_t)d->granule - 1);
+
+	if (d->oa52 && d->granule == 65536)
+		pa |= (desc >> 12 & 0xf) << 48;
+	else if (d->oa52)
+		pa |= (desc & (3ull << 48)) | (desc >> 8 & 3) << 50;
+	return pa;
 }
 
 /* The root pages and every page a table descriptor points to, with levels. */
@@ -374,10 +427,6 @@ static void check_with_ref(struct checker *c)
 	struct dump *d = &c->d;
 	long tables, bad;
 
-	d->rg = (struct ref_regime){
-		.stage = d->stage, .ctrl = d->ctrl, .ttbr = d->root, .mair = d->mair,
-		.fwb = d->fwb, .read64 = dump_read64, .ctx = d,
-	};
 	bad = ref_for_each_bad_entry(&d->rg, NULL, NULL);
 	tables = ref_count_tables(&d->rg);
 	if (bad)
@@ -433,22 +482,39 @@ static void check_dump(struct checker *c, FILE *in, const char *header)
 	c->have_dump = c->failures == before;
 }
 
-static const char *prot_letters(const struct ref_result *res, char buf[8])
+/*
+ * The tool's spelling: r, w, then x (EL1 and EL0 execute; stage 1: EL2),
+ * px (EL1 only) or ux (EL0 only), then d (any Device type) or nc.
+ */
+static const char *prot_letters(const struct ref_result *res, int stage, char buf[8])
 {
+	bool ux = stage == 2 && res->ux;
 	char *p = buf;
 
 	if (res->r)
 		*p++ = 'r';
 	if (res->w)
 		*p++ = 'w';
-	if (res->x)
+	if (res->x && (ux || stage == 1))
 		*p++ = 'x';
+	else if (res->x)
+		p = stpcpy(p, "px");
+	else if (ux)
+		p = stpcpy(p, "ux");
 	if (res->mt <= REF_MT_DEVICE_GRE)
 		*p++ = 'd';
+	else if (res->mt == REF_MT_NORMAL_NC)
+		p = stpcpy(p, "nc");
 	if (p == buf)
 		*p++ = '-';
 	*p = '\0';
 	return buf;
+}
+
+/* The hypervisor's own mappings grant EL0 nothing (the EL2&0 regime has an EL0). */
+static bool el0_has_access(const struct dump *d, const struct ref_result *res)
+{
+	return d->stage == 1 && (res->ur || res->uw || res->ux);
 }
 
 /* The stage-2 owner annotation of an invalid entry: bits 15:2. */
@@ -471,9 +537,12 @@ static void expected_line(const struct dump *d, uint64_t ia, char *buf, size_t s
 		snprintf(buf, size, "error ERANGE");
 	} else if (ref_translate(&d->rg, ia, REF_ACC_NONE, &res)) {
 		snprintf(buf, size, "(the registers are misconfigured)");
+	} else if (res.fault == REF_OK && el0_has_access(d, &res)) {
+		snprintf(buf, size, "(EL0 may access the hypervisor's 0x%llx)",
+			 (unsigned long long)res.pa);
 	} else if (res.fault == REF_OK) {
 		snprintf(buf, size, "pa=0x%llx prot=%s level=%d size=0x%llx",
-			 (unsigned long long)res.pa, prot_letters(&res, prot), res.level,
+			 (unsigned long long)res.pa, prot_letters(&res, d->stage, prot), res.level,
 			 (unsigned long long)res.leaf_size);
 	} else if (res.fault == REF_FAULT_ACCESS_FLAG) {
 		snprintf(buf, size, "fault=access level=%d", res.level);
@@ -513,6 +582,8 @@ static void check_stream(struct checker *c, FILE *in)
 			check_dump(c, in, line);
 		else if (!strncmp(line, "translate ", 10) && c->have_dump)
 			check_translate(c, line);
+		else if (line[0] == '{')
+			continue;	/* "dump --json" changes nothing */
 		else
 			c->have_dump = false;	/* anything else may change the table */
 	}

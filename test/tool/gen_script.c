@@ -4,7 +4,8 @@
  *
  *   gen_script SEED [OPS]
  *
- * One table (stage 2 or hyp, random granule and sizes) and OPS random
+ * One table (stage 2 or hyp, random granule, sizes and formats: 52-bit,
+ * FEAT_XNX, hVHE; prots with px, ux and nc) and OPS random
  * operations (default 150) inside a small window of the input space, where
  * blocks of every level fit, with a few deliberately bad arguments.  Every
  * few operations a checkpoint: "dump", then "translate" of addresses near
@@ -27,6 +28,7 @@ struct gen {
 	u64 recent[16];		/* addresses recent operations touched */
 	unsigned int nrecent;
 	int pages_only;
+	int lpa;		/* 52-bit format: inputs up to 52 bits, outputs above 2^48 */
 };
 
 static u64 rnd(struct gen *g)
@@ -54,18 +56,22 @@ static void pick_table(struct gen *g)
 
 	g->stage = chance(g, 75) ? 2 : 1;
 	g->gshift = shifts[below(g, 3)];
-	g->ia = 32 + below(g, 17);
+	g->lpa = chance(g, 30);
+	g->ia = 32 + below(g, g->lpa ? 21 : 17);
 	g->page = 1ull << g->gshift;
 	g->block2 = 1ull << (2 * g->gshift - 3);
 	g->big = g->gshift == 12 ? 1ull << 30 : g->block2;
 	g->base = g->big;
 	g->size = 2 * g->big;
 	g->pages_only = g->stage == 2 && chance(g, 20);
+	printf("%s %s=%u granule=%uk%s", g->stage == 2 ? "stage2" : "hyp",
+	       g->stage == 2 ? "ia" : "va", g->ia, 1u << (g->gshift - 10),
+	       g->lpa ? " pa=52 lpa" : "");
 	if (g->stage == 2)
-		printf("stage2 ia=%u granule=%uk%s%s\n", g->ia, 1u << (g->gshift - 10),
-		       chance(g, 30) ? " fwb" : "", g->pages_only ? " pages" : "");
+		printf("%s%s%s\n", chance(g, 30) ? " fwb" : "", g->pages_only ? " pages" : "",
+		       chance(g, 40) ? " xnx" : "");
 	else
-		printf("hyp va=%u granule=%uk\n", g->ia, 1u << (g->gshift - 10));
+		printf("%s\n", chance(g, 40) ? " hvhe" : "");
 }
 
 /* An alignment: mostly pages and level-2 blocks, sometimes the largest block. */
@@ -116,13 +122,20 @@ static u64 pick_pa(struct gen *g, u64 addr, u64 align)
 		pa += below(g, 64) * g->page;
 	if (chance(g, 10))
 		pa = 0x100000000ull + below(g, 1024) * align;
-	return pa & ((1ull << 48) - 1);
+	pa &= (1ull << 48) - 1;
+	if (g->lpa && chance(g, 50))
+		pa |= below(g, 16) << 48;	/* OA[51:48], packed by the format */
+	return pa;
 }
 
 static const char *pick_prot(struct gen *g)
 {
-	static const char *const s2[] = { "r", "rw", "rx", "rwx", "rwd", "rd", "-", "w", "x" };
-	static const char *const hyp[] = { "r", "rw", "rx", "rwd", "rd", "r", "rw", "wx" };
+	/* px and ux alone need xnx; nc with x is always refused. */
+	static const char *const s2[] = {
+		"r", "rw", "rx", "rwx", "rwd", "rd", "-", "w", "x", "rpx", "rwux", "rwnc", "rnc",
+		"rxnc",
+	};
+	static const char *const hyp[] = { "r", "rw", "rx", "rwd", "rd", "r", "rw", "wx", "rpx" };
 
 	if (g->stage == 1)
 		return hyp[below(g, sizeof(hyp) / sizeof(hyp[0]))];
@@ -161,11 +174,12 @@ static u64 near_recent(struct gen *g)
 
 static void op_point(struct gen *g, const char *name)
 {
-	static const char *const relax[] = { "r", "w", "x", "rw", "rwx", "d" };
+	static const char *const relax[] = { "r", "w", "x", "rw", "rwx", "d", "px", "ux" };
 	u64 addr = near_recent(g) & ~(u64)(chance(g, 90) ? 0 : 0xfff);
 
 	if (name[0] == 'r')
-		printf("relax 0x%llx %s\n", (unsigned long long)addr, relax[below(g, 6)]);
+		printf("relax 0x%llx %s\n", (unsigned long long)addr,
+		       relax[below(g, sizeof(relax) / sizeof(relax[0]))]);
 	else
 		printf("%s 0x%llx\n", name, (unsigned long long)addr);
 }

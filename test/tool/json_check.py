@@ -10,7 +10,10 @@ before it, the JSON is checked against that dump with a walk of our own
   - "entries" are exactly the dump's non-zero descriptors, depth first in
     address order, each with the input address the walk gives it;
   - "ranges" cover every leaf and owner descriptor exactly once, each
-    leaf's output address and access flag as the descriptor says;
+    leaf's output address, access flag, permissions, memory type and
+    software bits as the descriptor says (decoded here: stage-2 S2AP,
+    XN[54:53] with or without FEAT_XNX, MemAttr with or without FWB; EL2
+    AP[2], XN or the EL2&0 PXN, AttrIndx through MAIR);
   - no two neighbouring ranges could have been one (show merges fully).
 Exit status 1 and a message per failure; a last line with the totals.
 """
@@ -32,12 +35,63 @@ def parse_dump(lines, i):
     return head, ptes, i + 1
 
 
+def oa_decoder(head):
+    """pte -> output address, as the control register says the format packs it."""
+    gran = int(head["granule"])
+    low = ((1 << 48) - 1) & ~(gran - 1)
+    e2h = head.get("e2h") == "1"
+    ctrl = int(head["tcr" if "tcr" in head else "vtcr"], 16)
+    ps = (ctrl >> 32 if e2h else ctrl >> 16) & 7
+    ds = gran != 65536 and bool(ctrl >> (59 if e2h else 32) & 1)
+    if gran == 65536 and ps == 6:  # FEAT_LPA: OA[51:48] in bits 15:12
+        return lambda pte: pte & low | (pte >> 12 & 0xf) << 48
+    if ds:  # FEAT_LPA2: OA[49:48] in place, OA[51:50] in bits 9:8
+        return lambda pte: pte & (low | 3 << 48) | (pte >> 8 & 3) << 50
+    return lambda pte: pte & low
+
+
+def bit(pte, n):
+    return pte >> n & 1
+
+
+def s2_leaf(head, pte):
+    """(prot, memtype) of a stage-2 leaf, in the tool's words."""
+    prot = "r" * bit(pte, 6) + "w" * bit(pte, 7)
+    xn = pte >> 53 & 3
+    if head.get("xnx") == "1":
+        prot += {0: "x", 1: "ux", 2: "", 3: "px"}[xn]
+    else:
+        prot += {0: "x", 2: ""}.get(xn, "?")  # bit 53 is RES0 without FEAT_XNX
+    attr = pte >> 2 & 0xf
+    if head["fwb"] == "1":
+        mt = "device" if not attr & 4 else {5: "nc", 6: "normal"}.get(attr & 7, "?")
+    else:
+        mt = "device" if not attr & 0xc else {5: "nc", 0xf: "normal"}.get(attr, "?")
+    return prot, mt
+
+
+def s1_leaf(head, pte):
+    """(prot, memtype) of an EL2 leaf; "?" where EL0 would get access (EL2&0)."""
+    e2h = head.get("e2h") == "1"
+    prot = "r" + "w" * (1 - bit(pte, 7)) + "x" * (1 - bit(pte, 53 if e2h else 54))
+    if e2h and (bit(pte, 6) or not bit(pte, 54)):
+        prot += "?"
+    attr = int(head["mair"], 16) >> 8 * (pte >> 2 & 7) & 0xff
+    return prot, {0xff: "normal", 0x04: "device"}.get(attr, "?")
+
+
+def leaf_attrs(head, pte):
+    """What a range says of its leaves: prot, memtype, software bits."""
+    prot, mt = (s1_leaf if head["stage"] == "1" else s2_leaf)(head, pte)
+    return prot or "-", mt, pte >> 55 & 0xf
+
+
 def walk(head, ptes):
     """[(ia, level, kind, pte)] in depth-first address order, from the raw dump."""
     gran = int(head["granule"])
     gshift = gran.bit_length() - 1
     per_page = gran // 8
-    addr_mask = ((1 << 48) - 1) & ~(gran - 1)
+    oa = oa_decoder(head)
     out = []
 
     def shift(level):
@@ -54,7 +108,7 @@ def walk(head, ptes):
             ia = base + index * (1 << shift(level))
             if level < 3 and pte & 3 == 3:
                 out.append((ia, level, "table", pte))
-                table(pte & addr_mask, level + 1, ia)
+                table(oa(pte), level + 1, ia)
             elif pte & 1 and (level == 3) == (pte & 3 == 3):
                 out.append((ia, level, "page" if level == 3 else "block", pte))
             else:
@@ -64,11 +118,21 @@ def walk(head, ptes):
     start = int(head["start_level"])
     for p in range(int(head["root_pages"])):
         table(root + p * gran, start, p * per_page * (1 << shift(start)))
-    return out, addr_mask
+    return out, oa
+
+
+def check_leaf(r, k, head, pte, size, oa, fail):
+    """One leaf of a range: output address, access flag and attributes."""
+    if oa(pte) & ~(size - 1) != int(r["pa"], 16) + k * size:
+        fail(f"range {r['start']}: entry {k} maps {oa(pte):#x}")
+    elif bool(pte & AF) != r["young"]:
+        fail(f"range {r['start']}: entry {k} access flag {bool(pte & AF)}")
+    elif leaf_attrs(head, pte) != (r["prot"], r["memtype"], r["sw"]):
+        fail(f"range {r['start']}: entry {k} is {leaf_attrs(head, pte)}")
 
 
 def check(doc, head, ptes, fail):
-    entries, addr_mask = walk(head, ptes)
+    entries, oa = walk(head, ptes)
     got = [(int(e["ia"], 16), e["level"], e["kind"], int(e["pte"], 16)) for e in doc["entries"]]
     want = [(ia, lvl, kind if kind != "other" else None, pte) for ia, lvl, kind, pte in entries]
     for g, w in zip(got, want):
@@ -94,10 +158,8 @@ def check(doc, head, ptes, fail):
             pte = leaves.get(key)
             if pte is None:
                 fail(f"range {r['start']}: no leaf at {key[0]:#x} level {lvl}")
-            elif pte & addr_mask & ~(size - 1) != int(r["pa"], 16) + k * size:
-                fail(f"range {r['start']}: entry {k} maps {pte & addr_mask:#x}")
-            elif bool(pte & AF) != r["young"]:
-                fail(f"range {r['start']}: entry {k} access flag {bool(pte & AF)}")
+            else:
+                check_leaf(r, k, head, pte, size, oa, fail)
     missing = (set(leaves) | owners) - covered
     if missing:
         fail(f"{len(missing)} entries in no range, e.g. {sorted(missing)[0]}")
