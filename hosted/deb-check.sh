@@ -32,7 +32,6 @@ OUT=${1:?usage: deb-check.sh [--build-only] OUT_DIR}
 PACKAGES=(libpgtable0 libpgtable-dev pgtable-tools)
 pass=0
 fail=0
-start=$(now)
 AS_ROOT=()
 [ "$(id -u)" -eq 0 ] || AS_ROOT=(sudo)
 
@@ -43,6 +42,7 @@ check() {
 }
 now() { date +%s.%N; }
 took() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f s", e - s }'; }
+start=$(now)
 
 # dpkg ARGS..., retried for up to 10 minutes while another dpkg holds the lock.
 dpkg_wait() {
