@@ -42,10 +42,16 @@ static void vmids_init(u32 bits)
 		panic("pgt_vmid_allocator_init: %d", ret);
 }
 
-/* The CPU's PA size, as far as the library's descriptor formats reach. */
+/*
+ * The CPU's PA size, as far as the 48-bit descriptor format reaches: a
+ * 52-bit PS needs the tree to use FEAT_LPA/LPA2's format (PGT_CFG_LPA),
+ * which these configurations do not ask for.
+ */
+#define S2_PA_BITS_48_FORMAT	48
+
 static u32 s2_pa_bits(void)
 {
-	return feat.pa_bits > PGT_MAX_PA_BITS ? PGT_MAX_PA_BITS : feat.pa_bits;
+	return feat.pa_bits > S2_PA_BITS_48_FORMAT ? S2_PA_BITS_48_FORMAT : feat.pa_bits;
 }
 
 int hvm_create(struct hyp_vm *hvm, const char *name)
