@@ -360,11 +360,8 @@ layers:
 	$(Q)python3 scripts/call-graph.py $(BUILD)/gcc lib --design Documentation/design.rst \
 		> $(BUILD)/layers.txt || { cat $(BUILD)/layers.txt; exit 1; }
 
-# test_home_misuse touches the pages it frees on purpose: ASan reports that
-# before the home can, so it runs under gcc, clang and tsan only.
-ASAN_SKIP := test_home_misuse
 CHECK_ITEMS = $(foreach v,gcc clang,$(TESTS:%=$(v)/test/%)) \
-	$(patsubst %,asan/test/%,$(filter-out $(ASAN_SKIP),$(TESTS))) \
+	$(TESTS:%=asan/test/%) \
 	$(TSAN_TESTS:%=tsan/test/%) \
 	$(foreach v,$(EXAMPLE_VARIANTS),$(EXAMPLES:%=$(v)/examples/%))
 FS_REPORTS = $(FREESTANDING_VARIANTS:%=$(BUILD)/%/report.txt)
@@ -388,7 +385,7 @@ $(addprefix check-,$(HOSTED_VARIANTS)): check-%:
 	+$(Q)$(MAKE) VARIANT=$* \
 		$(if $(filter gcc clang,$*),all) \
 		$(if $(filter tsan,$*),RUN_TESTS="$(TSAN_TESTS)") \
-		$(if $(filter asan,$*),RUN_TESTS="$(filter-out $(ASAN_SKIP),$(TESTS))") run-tests \
+		run-tests \
 		$(if $(filter $*,$(EXAMPLE_VARIANTS)),run-examples)
 
 install-deps:
