@@ -373,11 +373,8 @@ docs-check:
 		grep -q "$$f" README.md || { echo "README.md: $$f is not in What is here"; exit 1; }; \
 	done
 
-# test_home_misuse touches the pages it frees on purpose: ASan reports that
-# before the home can, so it runs under gcc, clang and tsan only.
-ASAN_SKIP := test_home_misuse
 CHECK_ITEMS = $(foreach v,gcc clang,$(TESTS:%=$(v)/test/%)) \
-	$(patsubst %,asan/test/%,$(filter-out $(ASAN_SKIP),$(TESTS))) \
+	$(TESTS:%=asan/test/%) \
 	$(TSAN_TESTS:%=tsan/test/%) \
 	$(foreach v,$(EXAMPLE_VARIANTS),$(EXAMPLES:%=$(v)/examples/%))
 FS_REPORTS = $(FREESTANDING_VARIANTS:%=$(BUILD)/%/report.txt)
@@ -401,7 +398,7 @@ $(addprefix check-,$(HOSTED_VARIANTS)): check-%:
 	+$(Q)$(MAKE) VARIANT=$* \
 		$(if $(filter gcc clang,$*),all) \
 		$(if $(filter tsan,$*),RUN_TESTS="$(TSAN_TESTS)") \
-		$(if $(filter asan,$*),RUN_TESTS="$(filter-out $(ASAN_SKIP),$(TESTS))") run-tests \
+		run-tests \
 		$(if $(filter $*,$(EXAMPLE_VARIANTS)),run-examples)
 
 install-deps:
