@@ -348,7 +348,7 @@ int pgt_get_leaf(struct pgt *pgt, u64 addr, pgt_pte_t *ptep, pgt_s8 *level)
 	/* One address cannot wrap: anything past the input size is out of range. */
 	if (addr >> pgt->geom.ia_bits)
 		return -ERANGE;
-	ret = pgt_walk(pgt, addr, 1, &walker);
+	ret = pgt_walk_checked(pgt, addr, 1, &walker);
 	if (ret)
 		return ret;
 	if (ptep)
