@@ -172,7 +172,7 @@ void *pgt_alloc_table(const struct pgt *pgt, pgt_pte_t *desc)
 
 void *pgt_table_pop(const struct pgt *pgt, struct pgt_memcache *mc, pgt_pte_t *desc)
 {
-	return table_accept(pgt, pgt_memcache_pop(mc), desc);
+	return table_accept(pgt, mc ? pgt_memcache_pop(mc) : NULL, desc);
 }
 
 int pgt_cache_reachable(const struct pgt *pgt, const struct pgt_memcache *mc, u64 n)
