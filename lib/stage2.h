@@ -31,6 +31,7 @@ struct s2_map_data {
 	struct s2_shape shape;
 	struct pgt_memcache *mc;
 	u64 tables;		/* the counting walk's result */
+	bool reach_unchecked;	/* the cache's pages are checked at the first new table */
 	pgt_pte_t leaf_attrs;	/* a block leaf for PA 0: what every leaf shares */
 };
 

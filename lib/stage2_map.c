@@ -83,6 +83,9 @@ static bool s2_leaf_fits(const struct pgt_visit_ctx *ctx, const struct s2_map_da
 {
 	u64 start = pgt_ctx_entry_start(ctx);
 
+	/* A page fits any page the walk covers: every map is page-aligned. */
+	if (ctx->level == PGT_MAX_LEVEL)
+		return pgt_ctx_entry_inside(ctx);
 	return pgt_ctx_entry_inside(ctx) &&
 	       shape_fits(&d->shape, ctx->level, start, start + pgt_ctx_entry_size(ctx));
 }
@@ -229,6 +232,15 @@ static struct pgt_action s2_map_descend(const struct pgt_visit_ctx *ctx, struct 
 	/* A fault does not split a block another vCPU just mapped: it refaults. */
 	if (ctx_shared(ctx) && pgt_pte_valid(ctx->old))
 		return pgt_exit(-EAGAIN);
+	/*
+	 * A one-page walk adds its tables here and below, one per level, and
+	 * has changed nothing yet: the pages it will pop are checked now.
+	 */
+	if (d->reach_unchecked) {
+		d->reach_unchecked = false;
+		if (pgt_cache_reachable(ctx->pgt, d->mc, PGT_MAX_LEVEL - ctx->level))
+			return pgt_exit(-ENOMEM);
+	}
 	/* Exclusive walks checked their cache first; a shared one finds out here. */
 	table = s2_new_table(ctx, d->mc, &new);
 	if (!table)
@@ -429,7 +441,9 @@ static int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32
 		walk |= PGT_WALK_TABLE_PRE;
 	if (!(flags & PGT_WALK_SHARED) && !pgt->owners && !d->annotate &&
 	    (!worst || (d->mc && d->mc->nr >= worst))) {
-		ret = pgt_cache_reachable(pgt, d->mc, worst);
+		/* Most faults take no table: theirs are checked if they do. */
+		d->reach_unchecked = size == pgt_page_size(&pgt->geom);
+		ret = d->reach_unchecked ? 0 : pgt_cache_reachable(pgt, d->mc, worst);
 		return ret ? ret : pgt_s2_map_walk(pgt, d, size, walk);
 	}
 	if (flags & PGT_WALK_SHARED) {
