@@ -45,6 +45,13 @@ static inline bool ctx_shared(const struct pgt_visit_ctx *ctx)
 	return ctx->flags & PGT_WALK_SHARED;
 }
 
+/*
+ * Bits of a leaf that hold no part of its output address in any format:
+ * whether it needs a clean (pgt_s2_needs_clean()) depends on them alone.
+ * Zero only in entries that need none.
+ */
+#define S2_ATTR_BITS	(PGT_GENMASK(7, 0) | PGT_GENMASK(11, 10) | PGT_GENMASK(63, 50))
+
 /* stage2.c: the core every stage-2 operation uses. */
 bool pgt_s2_may_sweep(const struct pgt *pgt, u64 size);
 bool pgt_s2_table_is_last(const struct pgt *pgt, const pgt_pte_t *table, pgt_s8 level);
