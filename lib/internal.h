@@ -105,6 +105,12 @@ static inline int pgt_check_range(const struct pgt *pgt, u64 addr, u64 size)
 	return 0;
 }
 
+/*
+ * pgt_walk() without its range check, for operations that made it (or a
+ * stricter one) already: the same walk, the same policy.
+ */
+int pgt_walk_checked(struct pgt *pgt, u64 addr, u64 size, const struct pgt_walker *walker);
+
 int pgt_geometry_cfg(struct pgt_geometry *geom, enum pgt_stage stage,
 		     const struct pgt_config *cfg);
 int pgt_check_aligned(const struct pgt *pgt, u64 addr, u64 size, u64 phys);
@@ -140,6 +146,8 @@ void pgt_fill_split(const struct pgt *pgt, pgt_pte_t *table, pgt_pte_t block, pg
 void pgt_tlbi_va(const struct pgt *pgt, u64 addr, pgt_s8 level, bool leaf);
 void pgt_tlbi_range(const struct pgt *pgt, u64 addr, u64 size, pgt_s8 level);
 void pgt_free_empty_table(const struct pgt_visit_ctx *ctx);
+/* The visits pgt_free_visitor() needs. */
+#define PGT_WALK_FREE	(PGT_WALK_LEAF | PGT_WALK_TABLE_PRE | PGT_WALK_TABLE_POST)
 struct pgt_action pgt_free_visitor(const struct pgt_visit_ctx *ctx, enum pgt_walk_flags visit);
 int pgt_root_alloc(struct pgt *pgt);
 void pgt_memcache_recycle(struct pgt_memcache *mc, void *table);

@@ -172,7 +172,7 @@ void *pgt_alloc_table(const struct pgt *pgt, pgt_pte_t *desc)
 
 void *pgt_table_pop(const struct pgt *pgt, struct pgt_memcache *mc, pgt_pte_t *desc)
 {
-	return table_accept(pgt, pgt_memcache_pop(mc), desc);
+	return table_accept(pgt, mc ? pgt_memcache_pop(mc) : NULL, desc);
 }
 
 int pgt_cache_reachable(const struct pgt *pgt, const struct pgt_memcache *mc, u64 n)
@@ -348,7 +348,7 @@ int pgt_get_leaf(struct pgt *pgt, u64 addr, pgt_pte_t *ptep, pgt_s8 *level)
 	/* One address cannot wrap: anything past the input size is out of range. */
 	if (addr >> pgt->geom.ia_bits)
 		return -ERANGE;
-	ret = pgt_walk(pgt, addr, 1, &walker);
+	ret = pgt_walk_checked(pgt, addr, 1, &walker);
 	if (ret)
 		return ret;
 	if (ptep)
@@ -359,14 +359,38 @@ int pgt_get_leaf(struct pgt *pgt, u64 addr, pgt_pte_t *ptep, pgt_s8 *level)
 }
 
 /*
+ * A last-level table holds no tables: it goes in one pass, its entries'
+ * references dropped at once, then the reference of its link and the one
+ * its entry holds, instead of a visit and a put_page() per entry.
+ */
+static struct pgt_action free_last_table(const struct pgt_visit_ctx *ctx)
+{
+	struct pgt_mm_ops *mm = ctx->mm_ops;
+	pgt_pte_t *table = pte_table_virt(ctx->pgt, ctx->old);
+	u32 i, n = pgt_table_entries(&ctx->pgt->geom);
+	int used = 0;
+
+	for (i = 0; i < n; i++)
+		used += pgt_read_once(&table[i]) != 0;
+	pgt_table_add_refs(ctx->pgt, table, -used);
+	if (pte_counted(ctx->pgt, ctx->level))
+		mm->put_page(mm, pte_table_page(ctx->pgt, ctx->ptep));
+	mm->put_page(mm, table);
+	return pgt_skip();
+}
+
+/*
  * Free everything below the walked range: each non-zero entry gives back the
  * reference it holds on its table page, and a table entry, once its children
- * have, gives back the last reference of the table it points to.
+ * have, gives back the last reference of the table it points to.  Walks with
+ * TABLE_PRE free last-level tables whole.
  */
 struct pgt_action pgt_free_visitor(const struct pgt_visit_ctx *ctx, enum pgt_walk_flags visit)
 {
 	struct pgt_mm_ops *mm = ctx->mm_ops;
 
+	if (visit == PGT_WALK_TABLE_PRE)
+		return ctx->level + 1 == PGT_MAX_LEVEL ? free_last_table(ctx) : pgt_continue();
 	if (!ctx->old)
 		return pgt_continue();
 	if (pte_counted(ctx->pgt, ctx->level))
@@ -399,7 +423,7 @@ void pgt_unlinked_free(struct pgt_mm_ops *mm_ops, void *table, pgt_s8 level, u8 
 	struct pgt tree;
 	struct pgt_walker walker = {
 		.cb = pgt_free_visitor,
-		.flags = PGT_WALK_LEAF | PGT_WALK_TABLE_POST,
+		.flags = PGT_WALK_FREE,
 	};
 
 	pgt_unlinked_tree(&tree, mm_ops, table, level, granule_shift);
@@ -430,7 +454,7 @@ void pgt_root_free(struct pgt *pgt)
 	u64 size = (u64)pgt->geom.root_pages * pgt_page_size(&pgt->geom);
 	struct pgt_walker walker = {
 		.cb = pgt_free_visitor,
-		.flags = PGT_WALK_LEAF | PGT_WALK_TABLE_POST,
+		.flags = PGT_WALK_FREE,
 	};
 
 	pgt_walk(pgt, 0, 1ULL << pgt->geom.ia_bits, &walker);

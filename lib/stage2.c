@@ -49,14 +49,20 @@ void pgt_stage2_destroy(struct pgt *pgt)
 	pgt_root_free(pgt);
 }
 
-/* Free a whole subtree below each root entry, and empty the entry. */
+/*
+ * Free a whole subtree below each root entry, and empty the entry once it
+ * is done with: after its leaf or TABLE_POST visit, or a TABLE_PRE visit
+ * that freed its table whole.
+ */
 static struct pgt_action s2_destroy_visitor(const struct pgt_visit_ctx *ctx,
 					    enum pgt_walk_flags visit)
 {
-	pgt_free_visitor(ctx, visit);
-	if (ctx->level == ctx->pgt->geom.start_level)
+	struct pgt_action act = pgt_free_visitor(ctx, visit);
+
+	if (ctx->level == ctx->pgt->geom.start_level &&
+	    (visit != PGT_WALK_TABLE_PRE || act.kind == PGT_ACT_SKIP))
 		pgt_write_once(ctx->ptep, 0);
-	return pgt_continue();
+	return act;
 }
 
 int pgt_stage2_destroy_range(struct pgt *pgt, u64 addr, u64 size)
@@ -64,7 +70,7 @@ int pgt_stage2_destroy_range(struct pgt *pgt, u64 addr, u64 size)
 	u64 root_entry = pgt_level_size(&pgt->geom, pgt->geom.start_level);
 	struct pgt_walker walker = {
 		.cb = s2_destroy_visitor,
-		.flags = PGT_WALK_LEAF | PGT_WALK_TABLE_POST,
+		.flags = PGT_WALK_FREE,
 	};
 	int ret = pgt_check_range(pgt, addr, size);
 

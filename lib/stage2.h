@@ -31,6 +31,8 @@ struct s2_map_data {
 	struct s2_shape shape;
 	struct pgt_memcache *mc;
 	u64 tables;		/* the counting walk's result */
+	bool reach_unchecked;	/* the cache's pages are checked at the first new table */
+	pgt_pte_t leaf_attrs;	/* a block leaf for PA 0: what every leaf shares */
 };
 
 static inline bool s2_fwb(const struct pgt *pgt)
@@ -42,6 +44,13 @@ static inline bool ctx_shared(const struct pgt_visit_ctx *ctx)
 {
 	return ctx->flags & PGT_WALK_SHARED;
 }
+
+/*
+ * Bits of a leaf that hold no part of its output address in any format:
+ * whether it needs a clean (pgt_s2_needs_clean()) depends on them alone.
+ * Zero only in entries that need none.
+ */
+#define S2_ATTR_BITS	(PGT_GENMASK(7, 0) | PGT_GENMASK(11, 10) | PGT_GENMASK(63, 50))
 
 /* stage2.c: the core every stage-2 operation uses. */
 bool pgt_s2_may_sweep(const struct pgt *pgt, u64 size);

@@ -83,23 +83,26 @@ static struct pgt_action s2_attr_sweep(const struct pgt_visit_ctx *ctx, struct s
 	pgt_pte_t *table = pte_table_virt(pgt, ctx->old);
 	u64 start = pgt_ctx_entry_start(ctx), size = pgt_level_size(&pgt->geom, ctx->level + 1);
 	u32 i, n = pgt_table_entries(&pgt->geom), first = n, last = 0;
+	/* A copy: the stores into the table cannot change it, so the loop need not reload it. */
+	const struct s2_attr_data change = *d;
+	pgt_pte_t young = 0;
 
 	if (ctx_shared(ctx) || !pgt_ctx_entry_inside(ctx) ||
 	    !pgt_s2_table_is_last(pgt, table, ctx->level + 1))
 		return pgt_continue();
 	for (i = 0; i < n; i++) {
-		pgt_pte_t old = pgt_read_once(&table[i]), new = s2_attr_new(d, old);
+		pgt_pte_t old = pgt_read_once(&table[i]), new = s2_attr_new(&change, old);
 
 		if (!pgt_pte_valid(old))
 			continue;
-		d->young |= !!(old & PGT_PTE_AF);
+		young |= old;
 		if (new == old)
 			continue;
 		pgt_write_once(&table[i], new);
 		last = i;
-		if (first == n)
-			first = i;
+		first = first < i ? first : i;
 	}
+	d->young |= !!(young & PGT_PTE_AF);
 	if (first < n)
 		s2_attr_note(d, start + first * size, (last - first + 1) * size, ctx->level + 1);
 	return pgt_skip();

@@ -83,16 +83,39 @@ static bool s2_leaf_fits(const struct pgt_visit_ctx *ctx, const struct s2_map_da
 {
 	u64 start = pgt_ctx_entry_start(ctx);
 
+	/* A page fits any page the walk covers: every map is page-aligned. */
+	if (ctx->level == PGT_MAX_LEVEL)
+		return pgt_ctx_entry_inside(ctx);
 	return pgt_ctx_entry_inside(ctx) &&
 	       shape_fits(&d->shape, ctx->level, start, start + pgt_ctx_entry_size(ctx));
+}
+
+/*
+ * A walk that may write many leaves computes their attributes once: a leaf
+ * differs from another of the same walk only by its output address and its
+ * type bits.  A one-page walk writes one leaf and does not (0: not known).
+ */
+static void s2_leaf_attrs(const struct pgt *pgt, struct s2_map_data *d, u64 size)
+{
+	d->leaf_attrs = 0;
+	if (size > pgt_page_size(&pgt->geom))
+		d->leaf_attrs = pgt_s2_leaf_pte(&pgt->geom, 0, d->prot, PGT_MAX_LEVEL - 1,
+						s2_fwb(pgt));
+}
+
+static pgt_pte_t s2_leaf_at(const struct pgt *pgt, const struct s2_map_data *d, u64 pa,
+			    pgt_s8 level)
+{
+	if (!d->leaf_attrs)
+		return pgt_s2_leaf_pte(&pgt->geom, pa, d->prot, level, s2_fwb(pgt));
+	return d->leaf_attrs | pgt_oa_pack(&pgt->geom, pa) | pte_leaf_type(level);
 }
 
 static pgt_pte_t s2_new_entry(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
 {
 	if (d->annotate)
 		return d->owner_pte;
-	return pgt_s2_leaf_pte(&ctx->pgt->geom, s2_map_pa(ctx, d), d->prot, ctx->level,
-			       s2_fwb(ctx->pgt));
+	return s2_leaf_at(ctx->pgt, d, s2_map_pa(ctx, d), ctx->level);
 }
 
 /*
@@ -106,8 +129,7 @@ static bool s2_leaf_covers(const struct pgt_visit_ctx *ctx, const struct s2_map_
 
 	if (d->annotate)
 		return ctx->old == d->owner_pte;
-	return ctx->old == pgt_s2_leaf_pte(&ctx->pgt->geom, pa, d->prot, ctx->level,
-					   s2_fwb(ctx->pgt));
+	return pgt_pte_valid(ctx->old) && ctx->old == s2_leaf_at(ctx->pgt, d, pa, ctx->level);
 }
 
 /* The count of tables one entry needs before its part of the range is mapped. */
@@ -210,6 +232,15 @@ static struct pgt_action s2_map_descend(const struct pgt_visit_ctx *ctx, struct 
 	/* A fault does not split a block another vCPU just mapped: it refaults. */
 	if (ctx_shared(ctx) && pgt_pte_valid(ctx->old))
 		return pgt_exit(-EAGAIN);
+	/*
+	 * A one-page walk adds its tables here and below, one per level, and
+	 * has changed nothing yet: the pages it will pop are checked now.
+	 */
+	if (d->reach_unchecked) {
+		d->reach_unchecked = false;
+		if (pgt_cache_reachable(ctx->pgt, d->mc, PGT_MAX_LEVEL - ctx->level))
+			return pgt_exit(-ENOMEM);
+	}
 	/* Exclusive walks checked their cache first; a shared one finds out here. */
 	table = s2_new_table(ctx, d->mc, &new);
 	if (!table)
@@ -255,7 +286,7 @@ static struct pgt_action s2_map_fill(const struct pgt_visit_ctx *ctx, struct s2_
 		for (i = 0; i < n; i++)
 			table[i] = first;
 	} else {
-		first = pgt_s2_leaf_pte(&pgt->geom, pa, d->prot, child, s2_fwb(pgt));
+		first = s2_leaf_at(pgt, d, pa, child);
 		pgt_fill_leaves(&pgt->geom, table, first, step, n);
 	}
 	pgt_table_add_refs(pgt, table, n);
@@ -378,17 +409,20 @@ int pgt_s2_reserve_exclusive(struct pgt *pgt, struct pgt_memcache **mc,
 	return ret ? ret : pgt_cache_reachable(pgt, *mc, tables);
 }
 
+/* Every caller checked the range: map and set_owner up front, split by construction. */
 int pgt_s2_map_walk(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
 {
 	struct pgt_walker walker = { .cb = s2_map_visitor, .arg = d, .flags = flags };
 
-	return pgt_walk(pgt, d->ipa, size, &walker);
+	s2_leaf_attrs(pgt, d, size);
+	return pgt_walk_checked(pgt, d->ipa, size, &walker);
 }
 
 /*
  * Exclusive walks count first, so that running dry or hitting an owner's
  * entry is found before anything changes -- unless no owner was ever
- * written and the cache holds the worst case already.  A shared walk (a
+ * written and the cache holds the worst case already (a worst case of no
+ * table, a range of whole blocks, needs no cache at all).  A shared walk (a
  * fault) cannot count against a tree that moves under it: it needs the
  * worst case cached.
  */
@@ -405,9 +439,11 @@ static int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32
 	/* Only a range as large as a table's span can collapse one. */
 	if (pgt_s2_may_sweep(pgt, size))
 		walk |= PGT_WALK_TABLE_PRE;
-	if (!(flags & PGT_WALK_SHARED) && !pgt->owners && !d->annotate && d->mc &&
-	    d->mc->nr >= worst) {
-		ret = pgt_cache_reachable(pgt, d->mc, worst);
+	if (!(flags & PGT_WALK_SHARED) && !pgt->owners && !d->annotate &&
+	    (!worst || (d->mc && d->mc->nr >= worst))) {
+		/* Most faults take no table: theirs are checked if they do. */
+		d->reach_unchecked = size == pgt_page_size(&pgt->geom);
+		ret = d->reach_unchecked ? 0 : pgt_cache_reachable(pgt, d->mc, worst);
 		return ret ? ret : pgt_s2_map_walk(pgt, d, size, walk);
 	}
 	if (flags & PGT_WALK_SHARED) {
@@ -416,7 +452,8 @@ static int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32
 		if (!ret)
 			ret = pgt_s2_map_walk(pgt, d, size, walk | PGT_WALK_SHARED);
 	} else {
-		ret = pgt_walk(pgt, d->ipa, size, &count);
+		s2_leaf_attrs(pgt, d, size);
+		ret = pgt_walk_checked(pgt, d->ipa, size, &count);
 		if (!ret)
 			ret = pgt_s2_reserve_exclusive(pgt, &d->mc, &local, d->tables);
 		if (!ret)

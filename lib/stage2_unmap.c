@@ -158,6 +158,8 @@ static struct pgt_action s2_unmap_sweep(const struct pgt_visit_ctx *ctx,
 	pgt_pte_t *table = pte_table_virt(pgt, ctx->old);
 	u64 size = pgt_level_size(&pgt->geom, ctx->level + 1);
 	u32 i, n = pgt_table_entries(&pgt->geom);
+	pgt_pte_t seen = 0;
+	bool clean = false;
 	int live = 0;
 
 	if (!d->batch || d->device_only || !pgt_ctx_entry_inside(ctx) ||
@@ -176,7 +178,12 @@ static struct pgt_action s2_unmap_sweep(const struct pgt_visit_ctx *ctx,
 			continue;
 		table[i] = 0;
 		live++;
-		if (pgt_s2_needs_clean(pgt, old))
+		/* Neighbours share their attributes: decode them once per change. */
+		if ((old & S2_ATTR_BITS) != seen) {
+			seen = old & S2_ATTR_BITS;
+			clean = pgt_s2_needs_clean(pgt, old);
+		}
+		if (clean)
 			s2_unmap_queue_clean(pgt, d, pgt_pte_addr(&pgt->geom, old), size);
 	}
 	pgt_table_add_refs(pgt, table, -live);

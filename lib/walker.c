@@ -72,21 +72,22 @@ static struct pgt_action call_visitor(const struct walk_data *data,
 
 /*
  * Visit one entry as TABLE_PRE or LEAF (@post false) or as TABLE_POST,
- * applying RETRY until the visitor settles.  Returns 0 to go on (*skip set
- * if the visitor finished the whole entry), or the walk's result with
- * data->stopped set.
+ * applying RETRY until the visitor settles.  ctx->old holds the entry as
+ * the caller read it (with acquire: it pairs with the release that
+ * published a table's contents); a retry reads it again.  Returns 0 to go
+ * on (*skip set if the visitor finished the whole entry), or the walk's
+ * result with data->stopped set.  Inlined into each caller: @post is a
+ * constant there, and the one-entry walk pays for no loop it does not run.
  */
-static int visit_settled(struct walk_data *data, struct pgt_visit_ctx *ctx, bool post,
-			 bool *skip)
+static inline __attribute__((always_inline))
+int visit_settled(struct walk_data *data, struct pgt_visit_ctx *ctx, bool post, bool *skip)
 {
 	struct pgt_action act;
 	u32 tries = 0;
 
-	for (;;) {
+	for (;; ctx->old = pgt_load_acquire(ctx->ptep)) {
 		enum pgt_walk_flags visit;
 
-		/* Acquire: pairs with the release that published a table's contents. */
-		ctx->old = pgt_load_acquire(ctx->ptep);
 		if (post && !pgt_pte_is_table(ctx->old, ctx->level))
 			return 0;
 		visit = post ? PGT_WALK_TABLE_POST : first_visit(ctx->old, ctx->level);
@@ -119,6 +120,7 @@ static int visit_entry(struct walk_data *data, struct pgt_visit_ctx *ctx, u32 sh
 	pgt_pte_t now;
 	int ret;
 
+	ctx->old = pgt_load_acquire(ctx->ptep);
 	ret = visit_settled(data, ctx, false, &skip);
 	if (data->stopped)
 		return ret;
@@ -133,6 +135,7 @@ static int visit_entry(struct walk_data *data, struct pgt_visit_ctx *ctx, u32 sh
 	ret = walk_table(data, pte_table_virt(data->pgt, now), ctx->level + 1);
 	if (data->stopped || !(data->walker->flags & PGT_WALK_TABLE_POST))
 		return ret;
+	ctx->old = pgt_load_acquire(ctx->ptep);
 	return visit_settled(data, ctx, true, &skip);
 }
 
@@ -170,35 +173,52 @@ static int walk_table(struct walk_data *data, pgt_pte_t *table, pgt_s8 level)
 }
 
 /*
- * While the whole range lies inside one table entry that the walk does not
- * visit (no TABLE_PRE, no TABLE_POST), there is nothing to decide there:
- * follow it without a visit.  Anything else -- a leaf, an empty or locked
- * entry, a range spanning entries -- stops the descent, and the ordinary
- * walk takes over at that level.
+ * A walk that visits leaves only (no TABLE_PRE, no TABLE_POST) and whose
+ * range lies inside one entry at every level it reaches -- a fault, a
+ * per-page attribute change, a lookup -- has one entry to visit: descend to
+ * it in one loop, tables followed without a visit, and visit it with the
+ * same policy as every other entry (visit_settled()).  A table the visitor
+ * leaves there is descended into, as walk_table() would.  Wherever the
+ * range spans entries of a table, the ordinary walk takes over there.  The
+ * level's shift and index mask follow the descent instead of being
+ * recomputed from the geometry at each level.
  */
-static pgt_pte_t *descend_quietly(struct walk_data *data, pgt_pte_t *table, pgt_s8 *level)
+static int walk_single(struct walk_data *data, pgt_pte_t *table, pgt_s8 level)
 {
 	const struct pgt_geometry *geom = &data->pgt->geom;
-	u32 entries = geom->root_entries;
+	u32 stride = geom->granule_shift - 3, shift = pgt_level_shift(geom, level);
+	u64 first = data->addr, last = data->end - 1, mask = geom->root_entries - 1;
+	struct pgt_visit_ctx ctx = {
+		.pgt = data->pgt,
+		.addr = first,
+		.end = data->end,
+		.flags = data->walker->flags,
+		.arg = data->walker->arg,
+		.mm_ops = data->pgt->mm_ops,
+	};
+	bool skip = false;
+	int ret;
 
-	if (data->walker->flags & (PGT_WALK_TABLE_PRE | PGT_WALK_TABLE_POST))
-		return table;
-	for (; *level < PGT_MAX_LEVEL; (*level)++) {
-		u32 shift = pgt_level_shift(geom, *level);
-		pgt_pte_t pte;
-
-		if (data->addr >> shift != (data->end - 1) >> shift)
-			break;
-		pte = pgt_load_acquire(&table[(data->addr >> shift) & (entries - 1)]);
-		if (!pgt_pte_is_table(pte, *level))
-			break;
-		table = pte_table_virt(data->pgt, pte);
-		entries = pgt_table_entries(geom);
+	for (;; level++, shift -= stride, mask = (1ULL << stride) - 1) {
+		if (first >> shift != last >> shift)
+			return walk_table(data, table, level);
+		ctx.ptep = &table[(first >> shift) & mask];
+		ctx.old = pgt_load_acquire(ctx.ptep);
+		if (!pgt_pte_is_table(ctx.old, level)) {
+			ctx.level = level;
+			ret = visit_settled(data, &ctx, false, &skip);
+			if (data->stopped || skip)
+				return ret;
+			ctx.old = pgt_load_acquire(ctx.ptep);
+			if (!pgt_pte_is_table(ctx.old, level))
+				return 0;
+		}
+		table = pte_table_virt(data->pgt, ctx.old);
 	}
-	return table;
 }
 
-int pgt_walk(struct pgt *pgt, u64 addr, u64 size, const struct pgt_walker *walker)
+/* The walk proper, for callers that have checked the range (internal.h). */
+int pgt_walk_checked(struct pgt *pgt, u64 addr, u64 size, const struct pgt_walker *walker)
 {
 	struct walk_data data = {
 		.pgt = pgt,
@@ -208,19 +228,24 @@ int pgt_walk(struct pgt *pgt, u64 addr, u64 size, const struct pgt_walker *walke
 	};
 	struct pgt_mm_ops *mm = pgt->mm_ops;
 	bool shared = walker->flags & PGT_WALK_SHARED;
-	int ret = pgt_check_range(pgt, addr, size);
-	pgt_pte_t *table;
-	pgt_s8 level;
+	int ret;
 
-	if (ret || !size)
-		return ret;
-
+	if (!size)
+		return 0;
 	if (shared && mm->shared_walk_begin)
 		mm->shared_walk_begin(mm);
-	level = pgt->geom.start_level;
-	table = descend_quietly(&data, pgt->root, &level);
-	ret = walk_table(&data, table, level);
+	if (walker->flags & (PGT_WALK_TABLE_PRE | PGT_WALK_TABLE_POST))
+		ret = walk_table(&data, pgt->root, pgt->geom.start_level);
+	else
+		ret = walk_single(&data, pgt->root, pgt->geom.start_level);
 	if (shared && mm->shared_walk_end)
 		mm->shared_walk_end(mm);
 	return ret;
+}
+
+int pgt_walk(struct pgt *pgt, u64 addr, u64 size, const struct pgt_walker *walker)
+{
+	int ret = pgt_check_range(pgt, addr, size);
+
+	return ret ? ret : pgt_walk_checked(pgt, addr, size, walker);
 }

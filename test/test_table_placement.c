@@ -295,6 +295,42 @@ static void s2_map_tables_beyond_pa_size(void **state)
 	home_fini(&h);
 }
 
+/*
+ * A one-page exclusive map whose cache holds a usable page on top of
+ * unusable ones: where it needs more than one table, the second would be
+ * refused after the first was linked.  The whole cache is checked first:
+ * -ENOMEM with nothing changed (no table linked either).
+ */
+static void s2_fault_cache_partly_beyond_pa_size(void **state)
+{
+	struct split_home h;
+	struct pgt pgt;
+	struct pgt_memcache mc = { 0 };
+	u64 p = page_of(state), low_root, need;
+
+	s2_setup(&h, &pgt, state);
+	low_root = host_mm_in_use_bytes(h.low);
+	need = pgt_stage2_tables_needed(&pgt, 3 * p, p, PA_DATA);
+	h.tables_high = true;
+	assert_int_equal(pgt_memcache_topup(&mc, &h.ops, p, need - 1), 0);
+	h.tables_high = false;
+	assert_int_equal(pgt_memcache_topup(&mc, &h.ops, p, need), 0);
+
+	if (need < 2) {
+		assert_int_equal(pgt_stage2_map(&pgt, 3 * p, p, PA_DATA, PGT_PROT_RW, &mc, 0), 0);
+		expect_xlat(&h, &pgt, 3 * p, PA_DATA);
+	} else {
+		assert_int_equal(pgt_stage2_map(&pgt, 3 * p, p, PA_DATA, PGT_PROT_RW, &mc, 0),
+				 -ENOMEM);
+		expect_no_xlat(&h, &pgt, 3 * p);
+		assert_int_equal(host_mm_in_use_bytes(h.low), low_root + p);
+		assert_int_equal(mc.nr, need);
+	}
+	pgt_memcache_free(&mc, &h.ops);
+	pgt_stage2_destroy(&pgt);
+	home_fini(&h);
+}
+
 static void s2_split_and_unlinked_beyond_pa_size(void **state)
 {
 	struct split_home h;
@@ -364,6 +400,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		FOR_GRANULES(root_beyond_pa_size_is_erange),
 		FOR_GRANULES(s2_map_tables_beyond_pa_size),
+		FOR_GRANULES(s2_fault_cache_partly_beyond_pa_size),
 		FOR_GRANULES(s2_split_and_unlinked_beyond_pa_size),
 		FOR_GRANULES(hyp_tables_beyond_pa_size),
 	};

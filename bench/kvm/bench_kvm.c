@@ -598,6 +598,8 @@ static void measure(const struct scenario *sc, u32 g, struct result *res)
 	if (!hm)
 		die("no arena", sc, shift, "", -ENOMEM);
 	host_mm_set_unlinked_free(hm, pgt_unlinked_free);
+	/* The arena is one linear map, as the kernel's memory is KVM's: say so. */
+	host_mm_set_linear(hm, true);
 	arena_prefault(hm);
 	*res = (struct result){ .sc = sc, .shift = shift };
 	fprintf(stderr, "  %-24s %2uK ...", sc->name, (1u << shift) >> 10);

@@ -21,14 +21,16 @@ import sys
 from collections import defaultdict
 
 CHECKS = {'pgt_check_range', 'pgt_check_aligned', 'pgt_check_map', 'pgt_s2_prot_check',
-          's2_cache_check', 's2_map_check', 'stage2_config_check'}
-ADDRESS = {'pte_table_virt', 'pgt_pte_addr'}
+          's2_cache_check', 's2_map_check', 'stage2_config_check', 'pgt_cache_reachable',
+          'pgt_s2_prot_check_tree'}
+ADDRESS = {'pte_table_virt', 'pgt_pte_addr', 'pgt_table_virt', 'pgt_table_addr'}
 # Operations' own code run once per call, outside the walk.
 SETUP = {'pgt_stage2_map', 's2_map_prepared', 's2_worst_tables', 's2_map_shape', 'span_tables',
          'entry_tables', 'pgt_stage2_mkyoung', 'pgt_stage2_test_clear_young',
          'pgt_stage2_relax_perms', 's2_attr_walk', 'pgt_get_leaf', 's2_map_walk', 's2_reserve',
          's2_reserve_pages', 'pgt_stage2_tables_needed', 'pgt_memcache_topup', 's2_fwb',
-         'pgt_tlbi_va', 'pgt_level_size', 'pgt_page_size'}
+         'pgt_tlbi_va', 'pgt_level_size', 'pgt_page_size', 'pgt_s2_map_walk',
+         'pgt_s2_map_shape', 's2_leaf_attrs'}
 WALKER_LEVEL = {'walk_table', 'visit_entry', 'visit_settled', 'call_visitor', 'first_visit',
                 'table_entries', 'walk_shared', 'locked_entry_action'}
 
@@ -75,9 +77,9 @@ def category(src_file, src_fn, fn_file, fn):
         return 'table address conversion (call site)'
     if src_file.endswith('lib/walker.c') or fn_file.endswith('lib/walker.c'):
         name = src_fn if src_file.endswith('lib/walker.c') else fn
-        if name == 'pgt_walk':
+        if name in ('pgt_walk', 'pgt_walk_checked'):
             return 'walker setup' if src_file.endswith('lib/walker.c') else 'quiet descent'
-        if name == 'descend_quietly':
+        if name in ('descend_quietly', 'walk_single'):
             return 'quiet descent'
         if name in WALKER_LEVEL:
             return 'per-level visit machinery'
