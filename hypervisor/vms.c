@@ -42,10 +42,24 @@ static void vmids_init(u32 bits)
 		panic("pgt_vmid_allocator_init: %d", ret);
 }
 
-/* The CPU's PA size, as far as the library's descriptor formats reach. */
+/* A 52-bit IPA asks for the 52-bit format (DS=1 with 4K and 16K). */
+static bool s2_lpa(void)
+{
+	return cfg.ipa_bits == 52;
+}
+
+static bool s2_lpa_supported(void)
+{
+	return cfg.granule_shift == 12 ? feat.lpa4_s2 :
+	       cfg.granule_shift == 14 ? feat.lpa16_s2 : feat.lpa64_s2;
+}
+
+/* The CPU's PA size, as far as the tree's descriptor format reaches. */
 static u32 s2_pa_bits(void)
 {
-	return feat.pa_bits > PGT_MAX_PA_BITS ? PGT_MAX_PA_BITS : feat.pa_bits;
+	u32 max = s2_lpa() ? PGT_MAX_PA_BITS : 48;
+
+	return feat.pa_bits > max ? max : feat.pa_bits;
 }
 
 int hvm_create(struct hyp_vm *hvm, const char *name)
@@ -53,7 +67,8 @@ int hvm_create(struct hyp_vm *hvm, const char *name)
 	struct pgt_vm_params p = {
 		.s2 = {
 			.ia_bits = cfg.ipa_bits, .granule_shift = cfg.granule_shift,
-			.pa_bits = s2_pa_bits(), .flags = cfg.fwb ? PGT_S2_FWB : 0,
+			.pa_bits = s2_pa_bits(),
+			.flags = (cfg.fwb ? PGT_S2_FWB : 0) | (s2_lpa() ? PGT_CFG_LPA : 0),
 		},
 		.mm_ops = &s2_mm,
 		.vm_ops = &hyp_vm_ops,
@@ -446,6 +461,11 @@ static bool config_supported(void)
 	if (!gran || (cfg.fwb && !feat.s2fwb) || cfg.ipa_bits > s2_pa_bits()) {
 		hprintf("SKIP: this CPU has no %uK stage-2 granule, FEAT_S2FWB or %u-bit PA\n",
 			1u << (cfg.granule_shift - 10), cfg.ipa_bits);
+		return false;
+	}
+	if (s2_lpa() && !s2_lpa_supported()) {
+		hprintf("SKIP: this CPU has no 52-bit %uK stage 2 (FEAT_LPA/FEAT_LPA2)\n",
+			1u << (cfg.granule_shift - 10));
 		return false;
 	}
 	return true;
