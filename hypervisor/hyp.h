@@ -99,6 +99,8 @@ struct features {
 	bool tlbi_range;	/* FEAT_TLBIRANGE */
 	bool s2fwb;		/* FEAT_S2FWB */
 	bool gran16_s2, gran64_s2, gran4_s2;
+	/* 52-bit stage-2 format per granule: FEAT_LPA2 (4K, 16K), FEAT_LPA (64K) */
+	bool lpa4_s2, lpa16_s2, lpa64_s2;
 	bool hafdbs;		/* hardware access flag available (never enabled) */
 	u32 pa_bits;
 	u32 dline, iline;	/* cache line sizes, bytes */

@@ -42,16 +42,29 @@ static void vmids_init(u32 bits)
 		panic("pgt_vmid_allocator_init: %d", ret);
 }
 
+/* A 52-bit IPA asks for the 52-bit format (DS=1 with 4K and 16K). */
+static bool s2_lpa(void)
+{
+	return cfg.ipa_bits == 52;
+}
+
+static bool s2_lpa_supported(void)
+{
+	return cfg.granule_shift == 12 ? feat.lpa4_s2 :
+	       cfg.granule_shift == 14 ? feat.lpa16_s2 : feat.lpa64_s2;
+}
+
 /*
- * The CPU's PA size, as far as the 48-bit descriptor format reaches: a
- * 52-bit PS needs the tree to use FEAT_LPA/LPA2's format (PGT_CFG_LPA),
- * which these configurations do not ask for.
+ * The CPU's PA size, as far as the tree's descriptor format reaches: a
+ * 52-bit PS needs FEAT_LPA/LPA2's format (PGT_CFG_LPA).
  */
 #define S2_PA_BITS_48_FORMAT	48
 
 static u32 s2_pa_bits(void)
 {
-	return feat.pa_bits > S2_PA_BITS_48_FORMAT ? S2_PA_BITS_48_FORMAT : feat.pa_bits;
+	u32 max = s2_lpa() ? PGT_MAX_PA_BITS : S2_PA_BITS_48_FORMAT;
+
+	return feat.pa_bits > max ? max : feat.pa_bits;
 }
 
 int hvm_create(struct hyp_vm *hvm, const char *name)
@@ -59,7 +72,8 @@ int hvm_create(struct hyp_vm *hvm, const char *name)
 	struct pgt_vm_params p = {
 		.s2 = {
 			.ia_bits = cfg.ipa_bits, .granule_shift = cfg.granule_shift,
-			.pa_bits = s2_pa_bits(), .flags = cfg.fwb ? PGT_S2_FWB : 0,
+			.pa_bits = s2_pa_bits(),
+			.flags = (cfg.fwb ? PGT_S2_FWB : 0) | (s2_lpa() ? PGT_CFG_LPA : 0),
 		},
 		.mm_ops = &s2_mm,
 		.vm_ops = &hyp_vm_ops,
@@ -452,6 +466,11 @@ static bool config_supported(void)
 	if (!gran || (cfg.fwb && !feat.s2fwb) || cfg.ipa_bits > s2_pa_bits()) {
 		hprintf("SKIP: this CPU has no %uK stage-2 granule, FEAT_S2FWB or %u-bit PA\n",
 			1u << (cfg.granule_shift - 10), cfg.ipa_bits);
+		return false;
+	}
+	if (s2_lpa() && !s2_lpa_supported()) {
+		hprintf("SKIP: this CPU has no 52-bit %uK stage 2 (FEAT_LPA/FEAT_LPA2)\n",
+			1u << (cfg.granule_shift - 10));
 		return false;
 	}
 	return true;
