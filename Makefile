@@ -381,6 +381,8 @@ kmod-clean:
 -include tools/tools.mk
 # make check runs each benchmark once, tiny (bench-smoke).
 -include bench/bench.mk
+# The in-kernel patch series (patches, patches-check; make check runs the latter).
+-include kernel/kernel.mk
 
 # ---------------------------------------------------------------- clean
 clean:

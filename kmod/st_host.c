@@ -61,13 +61,13 @@ static int fault(struct kt *t, struct kt_tree *tr, struct host_env *e, u64 addr,
 	int ret = pgt_host_idmap(&e->host, addr);
 
 	if (ret)
-		return KT_FAIL(t, "fault at 0x%llx: %d", addr, ret);
+		return KT_FAIL(t, "idmap of 0x%llx: %d", addr, ret);
 	KT_TRY(kt_expect_mapped(t, tr, addr, addr,
 				memory ? PGT_PROT_RWX : PGT_PROT_RW | PGT_PROT_DEVICE));
 	KT_TRY(kt_xlat(t, tr, addr, &res));
 	if (level >= 0 && res.level != level)
-		return KT_FAIL(t, "fault at 0x%llx mapped at level %d, expected %d", addr, res.level,
-			       level);
+		return KT_FAIL(t, "idmap of 0x%llx at level %d, expected %d", addr,
+			       res.level, level);
 	return 0;
 }
 
@@ -172,18 +172,18 @@ static int host_machine(struct kt *t)
 	/* A page of this kernel's own memory, both ends of every region, a gap. */
 	if (kt_buf(t, p, &phys, &buf))
 		goto out;
-	if ((ret = pool_fault(t, tr, &e, phys + 8)))
-		goto out;
-	for (i = 0; i < w.nr; i++) {
+	ret = pool_fault(t, tr, &e, phys + 8);
+	for (i = 0; i < w.nr && !ret; i++) {
 		addr = w.r[i].base + w.r[i].size - 8;
-		if ((pgt_host_find_range(&e.host, w.r[i].base, &range) == 0 &&
-		     (ret = pool_fault(t, tr, &e, w.r[i].base))) ||
-		    (pgt_host_find_range(&e.host, addr, &range) == 0 &&
-		     (ret = pool_fault(t, tr, &e, addr))))
-			goto out;
+		if (pgt_host_find_range(&e.host, w.r[i].base, &range) == 0)
+			ret = pool_fault(t, tr, &e, w.r[i].base);
+		if (!ret && pgt_host_find_range(&e.host, addr, &range) == 0)
+			ret = pool_fault(t, tr, &e, addr);
 	}
 	addr = w.r[0].base ? w.r[0].base - p : w.r[w.nr - 1].base + w.r[w.nr - 1].size;
-	if ((ret = pool_fault(t, tr, &e, addr)))
+	if (!ret)
+		ret = pool_fault(t, tr, &e, addr);
+	if (ret)
 		goto out;
 	/* Faulting again finds it mapped. */
 	ret = -EINVAL;
@@ -191,11 +191,14 @@ static int host_machine(struct kt *t)
 		KT_FAIL(t, "second fault at 0x%llx not -EAGAIN", phys);
 		goto out;
 	}
-	if ((ret = expect_identity_leaves(t, tr, &e)) || (ret = kt_expect_well_formed(t, tr)))
+	ret = expect_identity_leaves(t, tr, &e);
+	if (!ret)
+		ret = kt_expect_well_formed(t, tr);
+	if (ret)
 		goto out;
 	pgt_memcache_free(&t->mc[0], pgt_kmod_mm_ops());
 	pgt_memcache_free(&t->mc[1], pgt_kmod_mm_ops());
-	kt_keep_for_dump(t, tr, "host_machine: the pKVM host's identity map of this machine");
+	kt_keep_for_dump(t, tr, "the pKVM host's identity map of this machine");
 out:
 	kfree(w.r);
 	return ret;
