@@ -8,10 +8,11 @@
 #                            checkpatch --strict and a W=1 build of what each
 #                            patch touches (x86_64 and arm64, module and built
 #                            in), kernel-doc on the headers, and the KUnit suite
-#                            on UML
-#   make patches-check-full  all of that, the KUnit suite on arm64 under QEMU
-#                            (4 CPUs), and the whole kernel built once per
-#                            architecture and option setting
+#                            on arm64 under QEMU (4 CPUs)
+#   make patches-check-full  all of that, the KUnit suite on UML (12 of its 69
+#                            cases fail there today: Documentation/kernel-series.rst),
+#                            and the whole kernel built once per architecture
+#                            and option setting
 #
 # Variables: PATCHES_NAME, PATCHES_EMAIL (author and sign-off; default git
 # config user.name/email), PATCHES_PREFIX (subject prefix, default PATCH),
@@ -39,7 +40,7 @@ patches: patches-deps
 patches-check: patches
 	$(Q)rm -f $(PATCHES_OUT)/check.log
 	$(Q)$(PATCHES_ENV) bash scripts/kernel-check.sh series
-	$(Q)$(PATCHES_ENV) bash scripts/kernel-check.sh kunit um
+	$(Q)$(PATCHES_ENV) bash scripts/kernel-check.sh kunit arm64
 	$(Q)bash scripts/kernel-check.sh report > $(PATCHES_OUT)/report.txt
 
 patches-check-full: patches

@@ -163,8 +163,9 @@ series() {
 	n=0
 	for p in $patches; do
 		n=$((n + 1))
+		before=$failed
 		step "git am $(basename "$p")" "$logs/am-$n.log" g am -q --keep-cr "$p"
-		[ "$failed" -eq 0 ] || die "the series does not apply"
+		[ "$failed" -eq "$before" ] || die "$(basename "$p") does not apply"
 		c=$(g rev-parse HEAD)
 		step "checkpatch --strict $(basename "$p")" "$logs/checkpatch-$n.log" checkpatch "$p" \
 			"$logs/checkpatch-$n.raw"

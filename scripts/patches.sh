@@ -110,6 +110,7 @@ wrap() {
 	fmt -w 72 | sed '$!s/$/ \\/; 2,$s/^/\t/'
 }
 
+TAB=$(printf '\t')
 makefile() {
 	cat <<-EOF
 	# SPDX-License-Identifier: GPL-2.0-only
@@ -120,6 +121,14 @@ makefile() {
 
 	libpgtable-y := $(objects '[^/]*' | wrap)
 	EOF
+	[ -z "$(g ls-files -- "$LIBDIR/mm.c")" ] || cat <<-EOF
+
+	# UML's <asm/processor.h> defines cpu_relax() without the include guard of
+	# the <vdso/processor.h> that libpgtable/pgtable_port.h includes: where the
+	# two meet, the latter steps aside.
+	uml-vdso-guard := \$(if \$(CONFIG_UML),-D__ASM_VDSO_PROCESSOR_H)
+	CFLAGS_mm.o += \$(uml-vdso-guard)
+	EOF
 	[ -z "$(g ls-files -- "$LIBDIR/kunit")" ] && return 0
 	cat <<-EOF
 
@@ -129,7 +138,7 @@ makefile() {
 	libpgtable-kunit := $(objects 'kunit/[^/]*' | wrap)
 	libpgtable-\$(CONFIG_LIBPGTABLE_KUNIT_TEST) += \$(libpgtable-kunit)
 	\$(foreach o,\$(libpgtable-kunit),\$(eval CFLAGS_\$(o) += -I\$(srctree)/\$(src) \\
-		-I\$(srctree)/\$(src)/kunit/libc -I\$(srctree)/\$(src)/test))
+	${TAB}-I\$(srctree)/\$(src)/kunit/libc -I\$(srctree)/\$(src)/test \$(uml-vdso-guard)))
 	EOF
 }
 
@@ -211,10 +220,18 @@ out=$(cd "$OUT" && pwd)
 g format-patch -q --no-signature --subject-prefix="$prefix" --cover-letter \
 	--base="$base" -o "$out" "$base..$head"
 cover=$(ls "$out"/0000-*.patch)
-python3 - "$cover" kernel/messages/cover-letter.txt <<'EOF'
+python3 - "$cover" kernel/messages/cover-letter.txt kernel/checkpatch-exceptions <<'EOF'
 import sys
+import textwrap
 path, letter = sys.argv[1], open(sys.argv[2]).read().rstrip('\n').split('\n')
 subject, body = letter[0], '\n'.join(letter[2:] if len(letter) > 1 else [])
+# The checkpatch exceptions, each with its reason.
+for line in open(sys.argv[3]):
+    if line.startswith('#') or not line.strip():
+        continue
+    n, kind, where, reason = line.rstrip('\n').split(' ', 3)
+    head = ' - patch %s, %s%s: ' % (n, kind, '' if where == '-' else ' in ' + where)
+    body += '\n\n' + textwrap.fill(head + reason, 72, subsequent_indent='   ')
 text = open(path).read()
 text = text.replace('*** SUBJECT HERE ***', subject, 1)
 text = text.replace('*** BLURB HERE ***', body, 1)
