@@ -34,3 +34,4 @@ bench-smoke: check-gcc
 # read, so it names its check directly (as tools/tools.mk does).
 check-all: bench-smoke
 CHECK_ITEMS += $(BENCHES:%=gcc/bench/%)
+-include bench/kvm/kvm.mk

@@ -26,6 +26,7 @@
 
 #include "pgtable.h"
 #include "host_mm.h"
+#include "bench_util.h"
 
 #define BENCH_IPA		0x40000000ULL
 #define BENCH_IA_BITS		40
@@ -101,45 +102,8 @@ struct run {
 	pthread_rwlock_t lock;		/* the "mmu_lock" parallel faults read-hold */
 };
 
-static u64 clock_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-/* Wall time: only parallel runs, which want the elapsed time, use it. */
-static u64 wall_ns(void)
-{
-	return clock_ns(CLOCK_MONOTONIC);
-}
-
-/*
- * The calling thread's CPU time: what everything single-threaded is timed
- * with, so that other work on the machine (preemption, steal) does not count.
- */
-static u64 cpu_ns(void)
-{
-	return clock_ns(CLOCK_THREAD_CPUTIME_ID);
-}
-
 /* What one cpu_ns() costs, measured at start-up (the least of many tries). */
 static u64 cpu_clock_cost;
-
-static void calibrate_cpu_clock(void)
-{
-	u64 t0, t1;
-	int i;
-
-	cpu_clock_cost = ~0ULL;
-	for (i = 0; i < 1000; i++) {
-		t0 = cpu_ns();
-		t1 = cpu_ns();
-		if (t1 - t0 < cpu_clock_cost)
-			cpu_clock_cost = t1 - t0;
-	}
-}
 
 static u64 page_size(const struct run *r)
 {
@@ -579,21 +543,6 @@ static u64 arena_size(u32 shift)
 	return (bytes + HOST_MM_MAX_ALLOC - 1) & ~(u64)(HOST_MM_MAX_ALLOC - 1);
 }
 
-/* Touch every frame once, so that no run pays for the kernel's page faults. */
-static void arena_prefault(struct host_mm *hm)
-{
-	struct pgt_mm_ops *mm = host_mm_ops(hm);
-	u64 n = host_mm_size(hm) / HOST_MM_MAX_ALLOC, i;
-	void **p = calloc(n, sizeof(*p));
-
-	for (i = 0; p && i < n; i++)
-		p[i] = mm->zalloc_pages_exact(mm, HOST_MM_MAX_ALLOC);
-	for (i = 0; p && i < n; i++)
-		if (p[i])
-			mm->free_pages_exact(mm, p[i], HOST_MM_MAX_ALLOC);
-	free(p);
-}
-
 static struct host_mm *arena_create(const struct scenario *sc, u32 shift)
 {
 	struct host_mm *hm = host_mm_create(arena_size(shift), BENCH_ARENA_PHYS);
@@ -699,19 +648,6 @@ static void run_once(const struct scenario *sc, struct host_mm *hm, u32 shift, s
 	teardown(sc, &r);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, u32 n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static void measure(const struct scenario *sc, u32 shift, struct result *res)
 {
 	struct host_mm *hm = arena_create(sc, shift);
@@ -739,19 +675,6 @@ static void measure(const struct scenario *sc, u32 shift, struct result *res)
 }
 
 /* ================================================================ reporting */
-
-/* The 1-minute load average: other work on the machine skews the numbers. */
-static double loadavg(void)
-{
-	FILE *f = fopen("/proc/loadavg", "r");
-	double v = -1;
-
-	if (f && fscanf(f, "%lf", &v) != 1)
-		v = -1;
-	if (f)
-		fclose(f);
-	return v;
-}
 
 static double load_start;
 
@@ -877,25 +800,6 @@ static void json_result(FILE *f, const struct result *r, const struct result *al
 	fprintf(f, ", \"threads\": %u}", r->sc->threads);
 }
 
-static void cpu_model(char *buf, size_t len)
-{
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[256];
-
-	snprintf(buf, len, "unknown");
-	while (f && fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-
-		if (strncmp(line, "model name", 10) || !colon)
-			continue;
-		snprintf(buf, len, "%s", colon + 2);
-		buf[strcspn(buf, "\n\"\\")] = 0;
-		break;
-	}
-	if (f)
-		fclose(f);
-}
-
 static int write_json(const char *path, const struct result *res, u32 n)
 {
 	FILE *f = fopen(path, "w");
@@ -924,33 +828,6 @@ static int write_json(const char *path, const struct result *res, u32 n)
 }
 
 /* ================================================================ options */
-
-static u64 parse_size(const char *s)
-{
-	char *end;
-	u64 v = strtoull(s, &end, 0);
-
-	switch (*end) {
-	case 'G': case 'g': v <<= 10; /* fall through */
-	case 'M': case 'm': v <<= 10; /* fall through */
-	case 'K': case 'k': v <<= 10; end++; break;
-	}
-	return *end ? 0 : v;
-}
-
-/* A comma-separated list of 4k, 16k, 64k. */
-static u32 parse_granules(char *s)
-{
-	u32 mask = 0, g;
-	char *tok;
-
-	for (tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
-		for (g = 0; g < ARRAY_SIZE(granules); g++)
-			if (strtoul(tok, NULL, 10) << 10 == 1u << granules[g])
-				mask |= 1u << g;
-	}
-	return mask;
-}
 
 static void usage(FILE *f)
 {
@@ -989,7 +866,7 @@ static void parse_opts(int argc, char **argv)
 		case 'r': opts.runs = strtoul(optarg, NULL, 0); break;
 		case 'q': opts.size = QUICK_SIZE; opts.runs = 1; opts.warmup = false; break;
 		case 'w': opts.warmup = false; break;
-		case 'g': opts.granule_mask = parse_granules(optarg); break;
+		case 'g': opts.granule_mask = parse_granules(optarg, granules, ARRAY_SIZE(granules)); break;
 		case 'o': opts.only = optarg; break;
 		case 'j': opts.json = optarg; break;
 		case 'l': list_scenarios(); break;
@@ -1011,13 +888,7 @@ static void parse_opts(int argc, char **argv)
 
 static bool selected(const struct scenario *sc)
 {
-	size_t len = strlen(sc->name);
-	const char *p;
-
-	for (p = opts.only; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
-		if (!strncmp(p, sc->name, len) && (p[len] == ',' || !p[len]))
-			return true;
-	return !opts.only;
+	return name_selected(opts.only, sc->name);
 }
 
 int main(int argc, char **argv)
@@ -1029,7 +900,7 @@ int main(int argc, char **argv)
 
 	parse_opts(argc, argv);
 	load_start = loadavg();
-	calibrate_cpu_clock();
+	cpu_clock_cost = cpu_clock_calibrate();
 	fprintf(stderr, "stage2 bench: %llu MiB per granule, %u runs%s\n",
 		(unsigned long long)(opts.size >> 20), opts.runs, opts.warmup ? " after a warm-up" : "");
 	for (g = 0; g < ARRAY_SIZE(granules); g++) {

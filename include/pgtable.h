@@ -4,7 +4,7 @@
  * EL2 stage-1 tables and its guests' stage-2 tables.
  *
  * Levels are numbered as in the Arm ARM (0 is the coarsest level without
- * FEAT_LPA2).  Addresses are u64 byte addresses; every range is the half-open
+ * FEAT_LPA2, -1 with it).  Addresses are u64 byte addresses; every range is the half-open
  * interval [addr, addr + size).  Functions return 0 or a negative errno.
  */
 #ifndef PGTABLE_H
@@ -12,15 +12,47 @@
 
 #include "pgtable_port.h"
 
+/*
+ * The release: the Makefile, libpgtable.pc and debian/changelog take it
+ * from here.  A new major number means a new SONAME (libpgtable.so.N).
+ */
+/** PGT_VERSION_MAJOR - incompatible ABI changes. */
+#define PGT_VERSION_MAJOR	0
+/** PGT_VERSION_MINOR - new API, compatible. */
+#define PGT_VERSION_MINOR	1
+/** PGT_VERSION_PATCH - fixes only. */
+#define PGT_VERSION_PATCH	0
+/** PGT_VERSION - the three numbers in one comparable integer. */
+#define PGT_VERSION \
+	((PGT_VERSION_MAJOR << 16) | (PGT_VERSION_MINOR << 8) | PGT_VERSION_PATCH)
+
+/**
+ * pgt_version() - the version of the library actually linked (lib/version.c),
+ *	to compare with the PGT_VERSION a program was compiled against.
+ * Return: PGT_VERSION as the library was built.
+ */
+u32 pgt_version(void);
+
+/**
+ * pgt_version_string() - the same as "major.minor.patch".
+ * Return: a static string, e.g. "0.1.0".
+ */
+const char *pgt_version_string(void);
+
 /** typedef pgt_pte_t - one raw VMSAv8-64 translation table descriptor. */
 typedef u64 pgt_pte_t;
 
 /** PGT_MAX_LEVEL - the last lookup level: it holds page descriptors. */
 #define PGT_MAX_LEVEL		3
+/** PGT_MIN_LEVEL - the coarsest lookup level: -1, for 52-bit VAs with 4K and FEAT_LPA2. */
+#define PGT_MIN_LEVEL		(-1)
 /** PGT_MAX_ROOT_PAGES - the most tables concatenated at a stage-2 start level. */
 #define PGT_MAX_ROOT_PAGES	16
-/** PGT_MAX_PA_BITS - the largest output (and stage-2 input) address size supported. */
-#define PGT_MAX_PA_BITS		48
+/**
+ * PGT_MAX_PA_BITS - the largest output and input address size supported:
+ * 52 with PGT_CFG_LPA, 48 without.
+ */
+#define PGT_MAX_PA_BITS		52
 /** PGT_NO_LEVEL - a TLB invalidation level hint that says "no hint". */
 #define PGT_NO_LEVEL		((pgt_s8)-128)
 
@@ -47,12 +79,29 @@ enum pgt_stage {
 };
 
 /**
+ * enum pgt_oa_format - where a descriptor holds its output address.
+ * @PGT_OA_48: bits 47:granule_shift, up to 48-bit addresses; bits 9:8 are SH.
+ * @PGT_OA_LPA: 64K granule with FEAT_LPA: OA[51:48] in bits 15:12 as well.
+ * @PGT_OA_LPA2: 4K or 16K with FEAT_LPA2 (TCR/VTCR.DS = 1): OA[49:48] in
+ *	place and OA[51:50] in bits 9:8, so shareability moves to the
+ *	control register's SH0.
+ *
+ * Documentation/design.rst ("Descriptor encodings") has the rules.
+ */
+enum pgt_oa_format {
+	PGT_OA_48 = 0,
+	PGT_OA_LPA = 1,
+	PGT_OA_LPA2 = 2,
+};
+
+/**
  * struct pgt_geometry - the shape of one table tree.
  * @granule_shift: log2 of the granule (12, 14 or 16).
  * @ia_bits: input address size in bits.
- * @start_level: level of the root (initial lookup level).
+ * @start_level: level of the root (initial lookup level), -1 to 3.
  * @root_pages: number of concatenated tables at the start level (1..16).
  * @root_entries: number of entries the root resolves, over all its pages.
+ * @oa_format: an enum pgt_oa_format value.
  */
 struct pgt_geometry {
 	u8 granule_shift;
@@ -60,14 +109,22 @@ struct pgt_geometry {
 	pgt_s8 start_level;
 	u8 root_pages;
 	u32 root_entries;
+	u8 oa_format;
 };
 
 /**
  * enum pgt_prot - what a mapping allows, independent of the stage.
  * @PGT_PROT_R: readable.  EL2 stage 1 cannot express a mapping without it.
  * @PGT_PROT_W: writable.
- * @PGT_PROT_X: executable.
+ * @PGT_PROT_PX: executable at the privileged level: EL1 at stage 2.  Alone
+ *	(without @PGT_PROT_UX) only at stage 2 with PGT_S2_XNX.
+ * @PGT_PROT_UX: executable at EL0 (stage 2).  Alone only with PGT_S2_XNX.
+ * @PGT_PROT_X: executable at every level: @PGT_PROT_PX and @PGT_PROT_UX.
+ *	The EL2 stage 1 knows only this one (the hypervisor executes it).
  * @PGT_PROT_DEVICE: Device-nGnRE memory instead of Normal write-back.
+ * @PGT_PROT_NORMAL_NC: Normal Non-cacheable memory instead of write-back
+ *	(stage 2 only; never executable), e.g. device memory a guest maps
+ *	write-combining.
  * @PGT_PROT_SW0: software bit 0 (descriptor bit 55), ignored by hardware.
  * @PGT_PROT_SW1: software bit 1 (descriptor bit 56).
  * @PGT_PROT_SW2: software bit 2 (descriptor bit 57).
@@ -79,8 +136,11 @@ struct pgt_geometry {
 enum pgt_prot {
 	PGT_PROT_R = 1u << 0,
 	PGT_PROT_W = 1u << 1,
-	PGT_PROT_X = 1u << 2,
+	PGT_PROT_PX = 1u << 2,
 	PGT_PROT_DEVICE = 1u << 3,
+	PGT_PROT_UX = 1u << 4,
+	PGT_PROT_NORMAL_NC = 1u << 5,
+	PGT_PROT_X = PGT_PROT_PX | PGT_PROT_UX,
 	PGT_PROT_SW0 = 1u << 8,
 	PGT_PROT_SW1 = 1u << 9,
 	PGT_PROT_SW2 = 1u << 10,
@@ -103,7 +163,9 @@ enum pgt_prot {
  * that goes into descriptors.
  *
  * @zalloc_page: a zeroed, naturally aligned table page of @size bytes with a
- *	reference count of 1, or NULL.
+ *	reference count of 1, or NULL.  Tables must lie below the tree's output
+ *	address size: a page beyond it is given back and the operation fails
+ *	with -ENOMEM (Documentation/design.rst, invariant 10).
  * @zalloc_pages_exact: @size zeroed bytes aligned to @size (a power of two),
  *	for concatenated root tables, or NULL.
  * @free_pages_exact: release what @zalloc_pages_exact returned.
@@ -141,6 +203,12 @@ enum pgt_prot {
  * @shared_walk_begin: enter a section in which tables unlinked by others
  *	are not freed (rcu_read_lock()).  Optional.
  * @shared_walk_end: leave that section.  Optional.
+ * @linear: every page the home gives the library (roots and tables) lies in
+ *	one linear map, virt == phys + @linear_offset: the library then converts
+ *	table addresses itself instead of calling @phys_to_virt and
+ *	@virt_to_phys on every level of every walk.  Both calls must still be
+ *	provided and agree (other users, such as the VM layer, may use them).
+ * @linear_offset: with @linear, virt - phys (modulo 2^64).
  *
  * The library issues the barriers around TLB maintenance itself (DSB ISHST
  * before, DSB ISH after, through the port header); the tlbi hooks issue only
@@ -167,6 +235,8 @@ struct pgt_mm_ops {
 	void (*tlbi_all)(struct pgt_mm_ops *mm, void *cookie);
 	void (*shared_walk_begin)(struct pgt_mm_ops *mm);
 	void (*shared_walk_end)(struct pgt_mm_ops *mm);
+	bool linear;
+	u64 linear_offset;
 };
 
 /**
@@ -174,18 +244,31 @@ struct pgt_mm_ops {
  * @PGT_S2_FWB: stage 2 uses the FEAT_S2FWB MemAttr encoding (HCR_EL2.FWB=1).
  * @PGT_S2_FORCE_PAGES: stage 2 maps only pages, never blocks.
  * @PGT_S2_VMID16: VTCR_EL2.VS: 16-bit VMIDs.
+ * @PGT_CFG_LPA: either stage: the CPU has 52-bit addresses for the granule
+ *	(FEAT_LPA and FEAT_LVA for 64K, FEAT_LPA2 for 4K and 16K).  The tree
+ *	uses the 52-bit descriptor format (with 4K and 16K, DS=1 whatever
+ *	@pa_bits says) and may take @pa_bits 52 and inputs up to 52 bits.
+ * @PGT_S2_XNX: stage 2: the CPU has FEAT_XNX, so PGT_PROT_PX and
+ *	PGT_PROT_UX may be given apart (XN[54:53]).
+ * @PGT_HYP_HVHE: EL2 stage 1 in the EL2&0 format (HCR_EL2.E2H=1, as KVM's
+ *	hVHE mode runs): TCR_EL2 in TCR_EL1's layout, leaves with AP[1] and
+ *	PXN/UXN.
  */
 enum pgt_config_flags {
 	PGT_S2_FWB = 1u << 0,
 	PGT_S2_FORCE_PAGES = 1u << 1,
 	PGT_S2_VMID16 = 1u << 2,
+	PGT_CFG_LPA = 1u << 3,
+	PGT_S2_XNX = 1u << 4,
+	PGT_HYP_HVHE = 1u << 5,
 };
 
 /**
  * struct pgt_config - what a new table is asked to be.
- * @ia_bits: input (VA or IPA) address size.
+ * @ia_bits: input (VA or IPA) address size: up to 48, or 52 with PGT_CFG_LPA.
  * @granule_shift: an enum pgt_granule value.
- * @pa_bits: output address size: 32, 36, 40, 42, 44 or 48.
+ * @pa_bits: output address size: 32, 36, 40, 42, 44, 48, or 52 with
+ *	PGT_CFG_LPA.
  * @flags: enum pgt_config_flags.
  */
 struct pgt_config {
@@ -203,7 +286,8 @@ struct pgt_config {
  * @flags: enum pgt_config_flags it was created with.
  * @root: the start-level table(s), as the library accesses them.
  * @root_phys: their physical address (TTBR0_EL2 or VTTBR_EL2.BADDR).
- * @ctrl: TCR_EL2 (stage 1) or VTCR_EL2 (stage 2) for this tree.
+ * @ctrl: TCR_EL2 (stage 1; in the EL2&0 layout with PGT_HYP_HVHE) or
+ *	VTCR_EL2 (stage 2) for this tree.
  * @mm_ops: the home.
  * @tlb_cookie: passed to the TLB hooks (a VMID or MMU for stage 2).
  * @unlinked: the tree is a detached subtree whose top table is an ordinary,
@@ -233,6 +317,9 @@ struct pgt {
  * @va_bits: 16 (4K, 16K granules) or 17 (64K) to 48; below 25 needs FEAT_TTST.
  * @granule_shift: an enum pgt_granule value.
  *
+ * The 48-bit format (PGT_OA_48).  pgt_hyp_init() with PGT_CFG_LPA builds
+ * the 52-bit one, up to 52-bit VAs (4K then starts at level -1).
+ *
  * Return: 0, or -EINVAL for an unknown granule or a VA size out of range.
  */
 int pgt_geometry_hyp(struct pgt_geometry *geom, u32 va_bits, u32 granule_shift);
@@ -246,7 +333,8 @@ int pgt_geometry_hyp(struct pgt_geometry *geom, u32 va_bits, u32 granule_shift);
  * Policy: the fewest lookup levels whose root fits in at most 16 concatenated
  * tables, never starting below the deepest level VTCR_EL2.SL0 can encode
  * without FEAT_TTST (level 2 for 4K, level 3 for 16K and 64K).
- * Documentation/design.rst explains why.
+ * Documentation/design.rst explains why.  The 48-bit format (PGT_OA_48);
+ * pgt_stage2_init() with PGT_CFG_LPA builds the 52-bit one.
  *
  * Return: 0, or -EINVAL for an unknown granule or an IPA size out of range.
  */
@@ -299,8 +387,9 @@ static inline u32 pgt_page_size(const struct pgt_geometry *geom)
  * @geom: the tree's shape.
  * @level: a lookup level.
  *
- * Without FEAT_LPA2: 4K at levels 1 and 2, 16K and 64K at level 2.  Level 3
- * holds pages, which are not blocks.
+ * 4K at levels 1 and 2, 16K and 64K at level 2.  Level 3 holds pages, which
+ * are not blocks.  The 52-bit formats would allow coarser blocks (4K level
+ * 0, 16K and 64K level 1); like KVM, the library does not use them.
  * Return: true if a block is allowed.
  */
 static inline bool pgt_level_has_blocks(const struct pgt_geometry *geom, pgt_s8 level)
@@ -323,12 +412,12 @@ static inline bool pgt_level_has_leaves(const struct pgt_geometry *geom, pgt_s8 
 
 /**
  * pgt_pa_range_encode() - the TCR_EL2.PS / VTCR_EL2.PS encoding of @pa_bits.
- * @pa_bits: 32, 36, 40, 42, 44 or 48.
+ * @pa_bits: 32, 36, 40, 42, 44, 48 or 52.
  * Return: the 3-bit encoding, or -EINVAL for any other size.
  */
 int pgt_pa_range_encode(u32 pa_bits);
 
-/* ---- Descriptors (lib/pgtable.c, lib/hyp.c, lib/stage2.c) ---- */
+/* ---- Descriptors (lib/descriptor.c) ---- */
 
 /** PGT_PTE_VALID - bit 0: the descriptor is valid. */
 #define PGT_PTE_VALID		PGT_BIT(0)
@@ -373,13 +462,21 @@ static inline bool pgt_pte_is_leaf(pgt_pte_t pte, pgt_s8 level)
 
 /**
  * pgt_pte_addr() - the output address in a table, block or page descriptor.
- * @geom: the tree's shape (the granule decides the low bits).
+ * @geom: the tree's shape (the granule decides the low bits, the format
+ *	where bits 51:48 are).
  * @pte: a valid descriptor.
- * Return: bits 47:granule_shift of @pte.
+ * Return: bits 47:granule_shift of @pte, with OA[51:48] as @geom's
+ * enum pgt_oa_format packs them.
  */
 static inline u64 pgt_pte_addr(const struct pgt_geometry *geom, pgt_pte_t pte)
 {
-	return pte & PGT_GENMASK(PGT_MAX_PA_BITS - 1, geom->granule_shift);
+	u64 pa = pte & PGT_GENMASK(47, geom->granule_shift);
+
+	if (geom->oa_format == PGT_OA_LPA)
+		pa |= (pte & PGT_GENMASK(15, 12)) << 36;
+	else if (geom->oa_format == PGT_OA_LPA2)
+		pa |= (pte & PGT_GENMASK(49, 48)) | (pte & PGT_GENMASK(9, 8)) << 42;
+	return pa;
 }
 
 /**
@@ -401,7 +498,8 @@ pgt_pte_t pgt_table_pte(const struct pgt_geometry *geom, u64 table_pa);
  * pgt_hyp_prot_check() - may EL2 stage 1 map with @prot?
  * @prot: enum pgt_prot bits.
  * Return: 0, or -EINVAL if R is missing, or W and X, or DEVICE and X are
- * both asked for, or an unknown bit is set.
+ * both asked for, PX or UX comes without the other, or an unknown bit
+ * (NORMAL_NC included) is set.
  */
 int pgt_hyp_prot_check(u32 prot);
 
@@ -411,23 +509,68 @@ int pgt_hyp_prot_check(u32 prot);
  * @pa: output address, aligned to the leaf size of @level.
  * @prot: permissions, checked by pgt_hyp_prot_check() first.
  * @level: where the leaf goes (decides block or page format).
+ * The non-VHE EL2 format (HCR_EL2.E2H=0).
  * Return: the descriptor, with AF set and inner-shareable (hardware treats
- * device memory as outer-shareable whatever the field says).
+ * device memory as outer-shareable whatever the field says; with
+ * PGT_OA_LPA2, bits 9:8 are OA[51:50] and TCR_EL2.SH0 says it).
  */
 pgt_pte_t pgt_hyp_leaf_pte(const struct pgt_geometry *geom, u64 pa, u32 prot,
 			   pgt_s8 level);
 
 /**
- * pgt_hyp_pte_prot() - decode the enum pgt_prot of an EL2 stage-1 leaf.
+ * pgt_hyp_pte_prot() - decode the enum pgt_prot of a non-VHE EL2 stage-1 leaf.
  * @pte: a valid leaf descriptor.
  * Return: its permissions, memory type and software bits.
  */
 u32 pgt_hyp_pte_prot(pgt_pte_t pte);
 
 /**
- * pgt_s2_prot_check() - may stage 2 map with @prot?
+ * pgt_hyp_vhe_leaf_pte() - an EL2&0 (hVHE) stage-1 block or page descriptor.
+ * @geom: the tree's shape.
+ * @pa: output address, aligned to the leaf size of @level.
+ * @prot: permissions, checked by pgt_hyp_prot_check() first.
+ * @level: where the leaf goes.
+ *
+ * AP[1] clear (EL0 has no access), UXN set (EL0 executes nothing), PXN
+ * unless @prot has X, AP[2] for read-only, nG clear (global: the
+ * hypervisor's mappings hold under every ASID).
+ * Return: the descriptor, with AF set.
+ */
+pgt_pte_t pgt_hyp_vhe_leaf_pte(const struct pgt_geometry *geom, u64 pa, u32 prot,
+			       pgt_s8 level);
+
+/**
+ * pgt_hyp_vhe_pte_prot() - decode the enum pgt_prot of an EL2&0 stage-1 leaf.
+ * @pte: a valid leaf descriptor the library wrote.
+ * Return: its permissions (X from PXN), memory type and software bits.
+ */
+u32 pgt_hyp_vhe_pte_prot(pgt_pte_t pte);
+
+/**
+ * pgt_leaf_prot() - decode a leaf of @pgt in the tree's own format.
+ * @pgt: the tree (stage, FWB, hVHE).
+ * @pte: a valid leaf descriptor of it.
+ * Return: the enum pgt_prot the leaf was mapped with.
+ */
+u32 pgt_leaf_prot(const struct pgt *pgt, pgt_pte_t pte);
+
+/**
+ * pgt_ttbr_baddr() - the BADDR field of TTBR0_EL2 or VTTBR_EL2 for @pgt.
+ * @pgt: the tree.
+ *
+ * The root's physical address, with BADDR[51:48] moved to bits 5:2 in the
+ * 52-bit formats.  VMID, ASID and CnP are the caller's to add.
+ * Return: the field's value.
+ */
+u64 pgt_ttbr_baddr(const struct pgt *pgt);
+
+/**
+ * pgt_s2_prot_check() - can the stage-2 format express @prot?
  * @prot: enum pgt_prot bits.
- * Return: 0, or -EINVAL for DEVICE and X together or an unknown bit.
+ *
+ * A tree also refuses PX or UX alone unless created with PGT_S2_XNX.
+ * Return: 0, or -EINVAL for DEVICE or NORMAL_NC with any execute
+ * permission, DEVICE with NORMAL_NC, or an unknown bit.
  */
 int pgt_s2_prot_check(u32 prot);
 
@@ -438,7 +581,8 @@ int pgt_s2_prot_check(u32 prot);
  * @prot: permissions, checked by pgt_s2_prot_check() first.
  * @level: where the leaf goes.
  * @fwb: use the FEAT_S2FWB MemAttr encoding.
- * Return: the descriptor, with AF set.
+ * Return: the descriptor, with AF set, XN[54:53] from PX and UX, and SH
+ * inner-shareable (in VTCR_EL2.SH0 instead with PGT_OA_LPA2).
  */
 pgt_pte_t pgt_s2_leaf_pte(const struct pgt_geometry *geom, u64 pa, u32 prot,
 			  pgt_s8 level, bool fwb);
@@ -490,8 +634,9 @@ static inline bool pgt_pte_is_locked(pgt_pte_t pte)
  * @pa_bits: physical address size (VTCR_EL2.PS).
  * @vmid16: set VTCR_EL2.VS for 16-bit VMIDs.
  * Return: the register value (T0SZ, SL0, IRGN0/ORGN0 write-back,
- * inner-shareable walks, TG0, PS, VS and the RES1 bit 31), or 0 if @pa_bits
- * is not an architected size.
+ * inner-shareable walks, TG0, PS, VS, the RES1 bit 31, and DS with
+ * PGT_OA_LPA2), or 0 if @pa_bits is not an architected size or needs a
+ * 52-bit format @geom does not have.
  */
 u64 pgt_vtcr(const struct pgt_geometry *geom, u32 pa_bits, bool vmid16);
 
@@ -499,9 +644,22 @@ u64 pgt_vtcr(const struct pgt_geometry *geom, u32 pa_bits, bool vmid16);
  * pgt_hyp_tcr() - TCR_EL2 (single VA range, no VHE) for an EL2 stage-1 tree.
  * @geom: the tree's shape.
  * @pa_bits: physical address size (TCR_EL2.PS).
- * Return: the register value, or 0 if @pa_bits is not an architected size.
+ * Return: the register value (DS at bit 32 with PGT_OA_LPA2), or 0 if
+ * @pa_bits is not an architected size or needs a format @geom lacks.
  */
 u64 pgt_hyp_tcr(const struct pgt_geometry *geom, u32 pa_bits);
+
+/**
+ * pgt_hyp_vhe_tcr() - TCR_EL2 in the EL2&0 layout (HCR_EL2.E2H=1).
+ * @geom: the tree's shape (TTBR0_EL2's range).
+ * @pa_bits: physical address size (TCR_EL2.IPS).
+ *
+ * T0SZ, IRGN0/ORGN0 write-back, SH0 inner, TG0, EPD1 (TTBR1_EL2 is never
+ * walked) with TG1 naming the same granule, IPS, and DS at bit 59 with
+ * PGT_OA_LPA2.
+ * Return: the register value, or 0 as for pgt_hyp_tcr().
+ */
+u64 pgt_hyp_vhe_tcr(const struct pgt_geometry *geom, u32 pa_bits);
 
 /* ---- The walker (lib/walker.c) ---- */
 
@@ -737,10 +895,12 @@ void pgt_unlinked_free(struct pgt_mm_ops *mm_ops, void *table, pgt_s8 level,
 /**
  * pgt_hyp_init() - an empty EL2 stage-1 tree.
  * @pgt: filled in.
- * @cfg: ia_bits is the VA size; pa_bits bounds output addresses; no flags.
- * @mm_ops: the home.
+ * @cfg: ia_bits is the VA size; pa_bits bounds output addresses; flags
+ *	PGT_CFG_LPA and PGT_HYP_HVHE only.
+ * @mm_ops: the home; every page it gives must lie below 2^pa_bits.
  *
- * Return: 0, -EINVAL for a bad configuration, -ENOMEM.
+ * Return: 0, -EINVAL for a bad configuration, -ERANGE if the root the home
+ * gave lies beyond the output address size (freed again), -ENOMEM.
  */
 int pgt_hyp_init(struct pgt *pgt, const struct pgt_config *cfg,
 		 struct pgt_mm_ops *mm_ops);
@@ -842,11 +1002,13 @@ void *pgt_memcache_pop(struct pgt_memcache *mc);
 /**
  * pgt_stage2_init() - an empty stage-2 tree with concatenated root tables.
  * @pgt: filled in, including @pgt->ctrl (VTCR_EL2).
- * @cfg: IPA size, granule, PA size (at least the IPA size) and flags.
- * @mm_ops: the home.
+ * @cfg: IPA size, granule, PA size (at least the IPA size) and flags (any
+ *	but PGT_HYP_HVHE).
+ * @mm_ops: the home; every page it gives must lie below 2^pa_bits.
  * @tlb_cookie: passed to the TLB hooks, naming the VMID.
  *
- * Return: 0, -EINVAL for a bad configuration, -ENOMEM.
+ * Return: 0, -EINVAL for a bad configuration, -ERANGE if the root the home
+ * gave lies beyond the output address size (freed again), -ENOMEM.
  */
 int pgt_stage2_init(struct pgt *pgt, const struct pgt_config *cfg,
 		    struct pgt_mm_ops *mm_ops, void *tlb_cookie);
@@ -978,8 +1140,9 @@ int pgt_stage2_test_clear_young(struct pgt *pgt, u64 addr, u64 size, bool mkold,
  *
  * The leaf's TLB entry is invalidated so that the faulting vCPU does not
  * fault again on a stale, more restrictive entry.
- * Return: 0; -EINVAL for other prot bits, or X on device memory; -ENOENT
- * if nothing is mapped; -ERANGE; -EAGAIN.
+ * Return: 0; -EINVAL for other prot bits, PX or UX alone without
+ * PGT_S2_XNX, or execution of Device or Normal-NC memory; -ENOENT if
+ * nothing is mapped; -ERANGE; -EAGAIN.
  */
 int pgt_stage2_relax_perms(struct pgt *pgt, u64 addr, u32 prot, u32 flags);
 

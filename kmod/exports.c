@@ -13,16 +13,24 @@
 
 #include "pgtable_kmod.h"
 
+/* The release (lib/version.c) */
+EXPORT_SYMBOL_GPL(pgt_version);
+EXPORT_SYMBOL_GPL(pgt_version_string);
+
 /* Geometry (lib/pgtable.c) */
 EXPORT_SYMBOL_GPL(pgt_geometry_hyp);
 EXPORT_SYMBOL_GPL(pgt_geometry_stage2);
 EXPORT_SYMBOL_GPL(pgt_pa_range_encode);
 
-/* Descriptors (lib/pgtable.c, lib/hyp.c, lib/stage2.c) */
+/* Descriptors (lib/descriptor.c) */
 EXPORT_SYMBOL_GPL(pgt_table_pte);
 EXPORT_SYMBOL_GPL(pgt_hyp_prot_check);
 EXPORT_SYMBOL_GPL(pgt_hyp_leaf_pte);
 EXPORT_SYMBOL_GPL(pgt_hyp_pte_prot);
+EXPORT_SYMBOL_GPL(pgt_hyp_vhe_leaf_pte);
+EXPORT_SYMBOL_GPL(pgt_hyp_vhe_pte_prot);
+EXPORT_SYMBOL_GPL(pgt_leaf_prot);
+EXPORT_SYMBOL_GPL(pgt_ttbr_baddr);
 EXPORT_SYMBOL_GPL(pgt_s2_prot_check);
 EXPORT_SYMBOL_GPL(pgt_s2_leaf_pte);
 EXPORT_SYMBOL_GPL(pgt_s2_pte_prot);
@@ -30,6 +38,7 @@ EXPORT_SYMBOL_GPL(pgt_s2_owner_pte);
 EXPORT_SYMBOL_GPL(pgt_s2_pte_owner);
 EXPORT_SYMBOL_GPL(pgt_vtcr);
 EXPORT_SYMBOL_GPL(pgt_hyp_tcr);
+EXPORT_SYMBOL_GPL(pgt_hyp_vhe_tcr);
 
 /* The walker (lib/walker.c) and common operations (lib/pgtable.c) */
 EXPORT_SYMBOL_GPL(pgt_walk);

@@ -20,6 +20,13 @@ s64 pgt_kmod_pages_in_use(void);
 void pgt_kmod_fail_nth_alloc(u64 n);
 /* Allocation attempts so far, failed ones included. */
 u64 pgt_kmod_alloc_calls(void);
+/* Misuse of the home (mm.c): reports, and those no case announced. */
+u64 pgt_kmod_misuse_reports(void);
+u64 pgt_kmod_misuse_unexpected(void);
+/* The next @n misuse reports are a self-test case's intent: counted, not warned about. */
+void pgt_kmod_expect_misuse(u64 n);
+/* Announced reports that never came; forgets them. */
+u64 pgt_kmod_misuse_unmet(void);
 /*
  * The reference translator's read64 for trees of the kernel home: reads
  * through phys_to_virt, but only from live table pages, so that a walk

@@ -13,6 +13,10 @@
 struct seq_file;
 int pgt_kmod_dump_raw(struct seq_file *m, const struct pgt *pgt);
 
+/* kmod/show.c: the debugfs file "show" in @dir (hosted/show.c's text). */
+struct dentry;
+void pgt_kmod_show_create(struct dentry *dir);
+
 /* kmod/selftest*.c */
 /* Run the cases whose names start with @filter (all if NULL or empty). */
 int pgt_kmod_selftest(const char *filter);

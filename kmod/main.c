@@ -5,9 +5,10 @@
  * Loading the module exports the library (kmod/exports.c) and its kernel
  * home (kmod/mm.c).  With selftest=1 it first runs the KTAP self-test and
  * keeps a few of the trees it built.  In /sys/kernel/debug/pgtable/,
- * "tables" lists them readably (test/dump.c, as examples/hyp_map prints),
- * "dump" gives every raw descriptor in the format of `pgtable dump`
- * (test/dump_raw.c), and "stats" shows the home's counters.  Unloading
+ * "tables" lists them readably (test/dump.c), "show" as merged ranges
+ * (`pgtable show`, kmod/show.c), "dump" gives every raw descriptor in the
+ * format of `pgtable dump` (test/dump_raw.c), and "stats" shows the home's
+ * counters.  Unloading
  * destroys those trees, waits for RCU-deferred frees and reports whether
  * every page allocated was freed.
  */
@@ -106,6 +107,7 @@ static int __init pgt_kmod_init(void)
 	debugfs_create_file("tables", 0444, debugfs_dir, NULL, &tables_fops);
 	debugfs_create_file("dump", 0444, debugfs_dir, NULL, &dump_fops);
 	debugfs_create_file("stats", 0444, debugfs_dir, NULL, &stats_fops);
+	pgt_kmod_show_create(debugfs_dir);
 	/* A failed self-test says so in its KTAP; the module stays loaded for inspection. */
 	if (selftest)
 		pgt_kmod_selftest(filter);

@@ -21,6 +21,12 @@
  * walks are rcu_read_lock() sections, so the callback runs only when no
  * walker that could have seen the subtree is left.
  *
+ * Misuse.  A bad size, a reference count at or below zero, a table handed
+ * to free_unlinked_table twice, or a root freed with a bad size is refused
+ * and reported: counted, and warned about unless a self-test case announced
+ * it (pgt_kmod_expect_misuse()).  The self-test fails every case during
+ * which an unannounced report came.
+ *
  * TLB maintenance.  The hooks only count.  In this home the tables are data
  * structures, never installed in TTBR0_EL2 or VTTBR_EL2 of any CPU: there is
  * no VMID or EL2 regime whose TLB entries could be stale, and a module running
@@ -79,6 +85,44 @@ static_assert(sizeof(struct pgt_kmod_stats) == ST_NR * sizeof(u64));
 static atomic64_t stats[ST_NR];
 static atomic64_t alloc_calls;
 static atomic64_t fail_at;	/* alloc_calls value that fails; 0: none */
+static atomic64_t misuse_reports, misuse_unexpected, misuse_expected;
+
+/* Count a misuse report; true if no case expected it. */
+static bool misuse_report(void)
+{
+	atomic64_inc(&misuse_reports);
+	if (atomic64_add_unless(&misuse_expected, -1, 0))
+		return false;
+	atomic64_inc(&misuse_unexpected);
+	return true;
+}
+
+#define kmod_misuse(fmt, ...) do {						\
+	if (misuse_report())							\
+		WARN_ONCE(1, "pgtable: home misuse: " fmt, ##__VA_ARGS__);	\
+	else									\
+		pr_info("pgtable: expected home misuse: " fmt "\n", ##__VA_ARGS__);\
+} while (0)
+
+u64 pgt_kmod_misuse_reports(void)
+{
+	return atomic64_read(&misuse_reports);
+}
+
+u64 pgt_kmod_misuse_unexpected(void)
+{
+	return atomic64_read(&misuse_unexpected);
+}
+
+void pgt_kmod_expect_misuse(u64 n)
+{
+	atomic64_add(n, &misuse_expected);
+}
+
+u64 pgt_kmod_misuse_unmet(void)
+{
+	return atomic64_xchg(&misuse_expected, 0);
+}
 
 static void stat_add(enum kmod_stat s, u64 n)
 {
@@ -130,8 +174,10 @@ static void *kmod_zalloc_page(struct pgt_mm_ops *mm, u32 size)
 	unsigned int order;
 	struct page *page;
 
-	if (WARN_ON_ONCE(size != SZ_4K && size != SZ_16K && size != SZ_64K))
+	if (size != SZ_4K && size != SZ_16K && size != SZ_64K) {
+		kmod_misuse("zalloc_page: bad size %u", size);
 		return NULL;
+	}
 	order = table_order(size);
 	if (alloc_fails())
 		goto fail;
@@ -167,8 +213,9 @@ static void kmod_get_page(struct pgt_mm_ops *mm, void *addr)
 {
 	struct page *page = table_head(addr);
 
-	if (WARN_ON_ONCE(page_ref_count(page) <= 0)) {
+	if (page_ref_count(page) <= 0) {
 		stat_add(ST_REFCOUNT_ERRORS, 1);
+		kmod_misuse("get_page: %px has no references", addr);
 		return;
 	}
 	page_ref_inc(page);
@@ -178,8 +225,9 @@ static void kmod_put_page(struct pgt_mm_ops *mm, void *addr)
 {
 	struct page *page = table_head(addr);
 
-	if (WARN_ON_ONCE(page_ref_count(page) <= 0)) {
+	if (page_ref_count(page) <= 0) {
 		stat_add(ST_REFCOUNT_ERRORS, 1);
+		kmod_misuse("put_page: %px has no references", addr);
 		return;
 	}
 	if (page_ref_dec_and_test(page))
@@ -197,8 +245,10 @@ static void *kmod_zalloc_pages_exact(struct pgt_mm_ops *mm, u64 size)
 {
 	void *p;
 
-	if (WARN_ON_ONCE(!is_power_of_2(size) || size < SZ_4K || size > SZ_1M))
+	if (!is_power_of_2(size) || size < SZ_4K || size > SZ_1M) {
+		kmod_misuse("zalloc_pages_exact: bad size %#llx", size);
 		return NULL;
+	}
 	if (alloc_fails())
 		goto fail;
 	p = alloc_pages_exact(size, GFP_KERNEL | __GFP_ZERO);
@@ -214,6 +264,11 @@ fail:
 
 static void kmod_free_pages_exact(struct pgt_mm_ops *mm, void *addr, u64 size)
 {
+	if (!is_power_of_2(size) || size < SZ_4K || size > SZ_1M ||
+	    !IS_ALIGNED((unsigned long)addr, size)) {
+		kmod_misuse("free_pages_exact: %px/%#llx is no root allocation", addr, size);
+		return;
+	}
 	stat_add(ST_EXACT_FREES, 1);
 	stat_add(ST_PAGES_FREED, PAGE_ALIGN(size) >> PAGE_SHIFT);
 	free_pages_exact(addr, size);
@@ -277,6 +332,12 @@ static void kmod_free_unlinked_table(struct pgt_mm_ops *mm, void *table, pgt_s8 
 {
 	struct page *page = table_head(table);
 
+	/* Queued already: a second call_rcu() on its rcu_head would corrupt RCU's list. */
+	if (page_private(page)) {
+		kmod_misuse("free_unlinked_table: %px is already waiting for a grace period",
+			    table);
+		return;
+	}
 	stat_add(ST_DEFERRED_FREES, 1);
 	set_page_private(page, DEFERRED_PRIVATE(level, granule_shift));
 	call_rcu(&page->rcu_head, kmod_unlinked_rcu);
@@ -384,5 +445,8 @@ int pgt_kmod_mm_init(void)
 		atomic64_set(&stats[i], 0);
 	atomic64_set(&alloc_calls, 0);
 	atomic64_set(&fail_at, 0);
+	atomic64_set(&misuse_reports, 0);
+	atomic64_set(&misuse_unexpected, 0);
+	atomic64_set(&misuse_expected, 0);
 	return 0;
 }

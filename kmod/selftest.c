@@ -399,6 +399,8 @@ int kt_run_case(const struct kt_case *c, u32 granule, const char *name)
 {
 	struct pgt_kmod_stats before = kt_stats();
 	s64 in_use = pgt_kmod_pages_in_use(), kept = kept_pages, leaked;
+	u64 misuse = pgt_kmod_misuse_unexpected(), unmet;
+	bool warned = test_taint(TAINT_WARN);
 	ktime_t start;
 	struct kt *t;
 	int ret;
@@ -423,6 +425,15 @@ int kt_run_case(const struct kt_case *c, u32 granule, const char *name)
 	if (KT_DELTA(before, refcount_errors))
 		ret = ret ?: KT_FAIL(t, "%llu reference count errors",
 				     KT_DELTA(before, refcount_errors));
+	/* Misuse of the home, and the library's PGT_WARN_ON (a WARN here), fail the case. */
+	misuse = pgt_kmod_misuse_unexpected() - misuse;
+	if (misuse)
+		ret = ret ?: KT_FAIL(t, "%llu unexpected misuse reports of the home", misuse);
+	unmet = pgt_kmod_misuse_unmet();
+	if (unmet)
+		ret = ret ?: KT_FAIL(t, "%llu expected misuse reports never came", unmet);
+	if (!warned && test_taint(TAINT_WARN))
+		ret = ret ?: KT_FAIL(t, "the kernel warned during the case");
 	kfree(t);
 	return ret;
 }
@@ -628,11 +639,43 @@ static int mm_dump(struct kt *t)
 	return ret;
 }
 
+/*
+ * Misuse the home on purpose, announced: each report is counted, none warns,
+ * and a table handed to free_unlinked_table twice is freed once.
+ */
+static int mm_misuse_reported(struct kt *t)
+{
+	struct pgt_mm_ops *mm = pgt_kmod_mm_ops();
+	struct pgt_kmod_stats before = kt_stats();
+	u64 reports = pgt_kmod_misuse_reports(), unexpected = pgt_kmod_misuse_unexpected();
+	s64 in_use = pgt_kmod_pages_in_use();
+	void *table;
+
+	pgt_kmod_expect_misuse(3);
+	KT_ASSERT(t, !mm->zalloc_page(mm, SZ_8K));
+	KT_ASSERT(t, !mm->zalloc_pages_exact(mm, 3 * SZ_4K));
+	table = mm->zalloc_page(mm, SZ_4K);
+	KT_ASSERT(t, table);
+	/* Inside a read-side section the first free cannot have run before the second call. */
+	rcu_read_lock();
+	mm->free_unlinked_table(mm, table, 3, PGT_GRANULE_4K);
+	mm->free_unlinked_table(mm, table, 3, PGT_GRANULE_4K);
+	rcu_read_unlock();
+	pgt_kmod_mm_drain();
+	KT_EQ(t, pgt_kmod_misuse_reports() - reports, 3);
+	KT_EQ(t, pgt_kmod_misuse_unexpected() - unexpected, 0);
+	KT_EQ(t, KT_DELTA(before, deferred_frees), 1);
+	KT_EQ(t, KT_DELTA(before, deferred_done), 1);
+	KT_EQ_INT(t, pgt_kmod_pages_in_use(), in_use);
+	return 0;
+}
+
 const struct kt_case kt_mm_cases[] = {
 	{ "mm_table_pages", mm_table_pages },
 	{ "mm_exact_pages", mm_exact_pages },
 	{ "mm_rcu_deferred_free", mm_rcu_deferred_free, true },
 	{ "mm_registers", mm_registers, true },
 	{ "mm_dump", mm_dump },
+	{ "mm_misuse_reported", mm_misuse_reported },
 	{ }
 };

@@ -48,8 +48,20 @@ static void host_bounds(const struct pgt_host *host, u64 addr, struct pgt_host_r
 }
 
 /*
+ * The highest level whose block one fault may map with one new table per
+ * level: any leaf level, or on a pages-only tree the span of one last-level
+ * table (a larger span would need a table for every page of it).
+ */
+static pgt_s8 host_top_level(const struct pgt_host *host, pgt_s8 level)
+{
+	if ((host->pgt->flags & PGT_S2_FORCE_PAGES) && level < PGT_MAX_LEVEL - 1)
+		return PGT_MAX_LEVEL - 1;
+	return level;
+}
+
+/*
  * From the level where the lookup stopped (an invalid entry: nothing below
- * it is mapped) down, the first leaf level whose aligned block around @addr
+ * it is mapped) down, the first level whose aligned block around @addr
  * stays within the bounds.  Level 3 always does: bounds are page aligned.
  */
 static void host_narrow(const struct pgt_host *host, u64 addr, pgt_s8 level,
@@ -57,7 +69,7 @@ static void host_narrow(const struct pgt_host *host, u64 addr, pgt_s8 level,
 {
 	const struct pgt_geometry *geom = &host->pgt->geom;
 
-	for (; level <= PGT_MAX_LEVEL; level++) {
+	for (level = host_top_level(host, level); level <= PGT_MAX_LEVEL; level++) {
 		u64 size = pgt_level_size(geom, level);
 		u64 start = PGT_ALIGN_DOWN(addr, size);
 

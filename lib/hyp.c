@@ -7,77 +7,29 @@
  */
 #include "internal.h"
 
-#define PGT_S1_ATTRINDX_SHIFT	2
-#define PGT_S1_ATTRINDX_MASK	PGT_GENMASK(4, 2)
-/* AP[1] is RES1 in a single-privilege regime; AP[2] set means read-only. */
-#define PGT_S1_AP_RES1		PGT_BIT(6)
-#define PGT_S1_AP_RDONLY		PGT_BIT(7)
-
-/* ---- Descriptors ---- */
-
-int pgt_hyp_prot_check(u32 prot)
-{
-	u32 known = PGT_PROT_RWX | PGT_PROT_DEVICE | PGT_PROT_SW_MASK;
-
-	if (prot & ~known || !(prot & PGT_PROT_R))
-		return -EINVAL;
-	if ((prot & PGT_PROT_X) && (prot & (PGT_PROT_W | PGT_PROT_DEVICE)))
-		return -EINVAL;
-	return 0;
-}
-
-pgt_pte_t pgt_hyp_leaf_pte(const struct pgt_geometry *geom, u64 pa, u32 prot, pgt_s8 level)
-{
-	u64 attr_idx = prot & PGT_PROT_DEVICE ? PGT_HYP_ATTR_DEVICE : PGT_HYP_ATTR_NORMAL;
-	pgt_pte_t pte = pgt_pte_addr(geom, pa) | pte_leaf_type(level);
-
-	pte |= attr_idx << PGT_S1_ATTRINDX_SHIFT | PGT_S1_AP_RES1 | PGT_SH_INNER | PGT_PTE_AF;
-	if (!(prot & PGT_PROT_W))
-		pte |= PGT_S1_AP_RDONLY;
-	if (!(prot & PGT_PROT_X))
-		pte |= PGT_XN;
-	return pte | prot_to_sw_bits(prot);
-}
-
-u32 pgt_hyp_pte_prot(pgt_pte_t pte)
-{
-	u32 prot = PGT_PROT_R | sw_bits_to_prot(pte);
-
-	if (!(pte & PGT_S1_AP_RDONLY))
-		prot |= PGT_PROT_W;
-	if (!(pte & PGT_XN))
-		prot |= PGT_PROT_X;
-	if ((pte & PGT_S1_ATTRINDX_MASK) >> PGT_S1_ATTRINDX_SHIFT == PGT_HYP_ATTR_DEVICE)
-		prot |= PGT_PROT_DEVICE;
-	return prot;
-}
-
-u64 pgt_hyp_tcr(const struct pgt_geometry *geom, u32 pa_bits)
-{
-	int ps = pgt_pa_range_encode(pa_bits);
-	u64 tg0 = geom->granule_shift == PGT_GRANULE_4K ? 0 :
-		  geom->granule_shift == PGT_GRANULE_64K ? 1 : 2;
-
-	if (ps < 0)
-		return 0;
-	/* Write-back walks, inner shareable; bits 23 and 31 are RES1. */
-	return (64 - geom->ia_bits) | 1ULL << 8 | 1ULL << 10 | 3ULL << 12 | tg0 << 14 |
-	       (u64)ps << 16 | PGT_BIT(23) | PGT_BIT(31);
-}
-
 /* ---- init and destroy ---- */
+
+static int hyp_config_check(const struct pgt_config *cfg)
+{
+	if (cfg->flags & ~(PGT_CFG_LPA | PGT_HYP_HVHE) || pgt_pa_range_encode(cfg->pa_bits) < 0)
+		return -EINVAL;
+	/* 52-bit outputs need the CPU's FEAT_LPA (64K) or FEAT_LPA2 (4K, 16K). */
+	return cfg->pa_bits > 48 && !(cfg->flags & PGT_CFG_LPA) ? -EINVAL : 0;
+}
 
 int pgt_hyp_init(struct pgt *pgt, const struct pgt_config *cfg, struct pgt_mm_ops *mm_ops)
 {
 	int ret;
 
-	*pgt = (struct pgt){ .stage = PGT_STAGE_HYP, .mm_ops = mm_ops, .pa_bits = cfg->pa_bits };
-	if (cfg->flags || pgt_pa_range_encode(cfg->pa_bits) < 0)
+	*pgt = (struct pgt){ .stage = PGT_STAGE_HYP, .mm_ops = mm_ops, .pa_bits = cfg->pa_bits,
+			     .flags = cfg->flags };
+	if (hyp_config_check(cfg))
 		return -EINVAL;
-	ret = pgt_geometry_hyp(&pgt->geom, cfg->ia_bits, cfg->granule_shift);
+	ret = pgt_geometry_cfg(&pgt->geom, PGT_STAGE_HYP, cfg);
 	if (ret)
 		return ret;
-	pgt->ctrl = pgt_hyp_tcr(&pgt->geom, cfg->pa_bits);
+	pgt->ctrl = cfg->flags & PGT_HYP_HVHE ? pgt_hyp_vhe_tcr(&pgt->geom, cfg->pa_bits) :
+						 pgt_hyp_tcr(&pgt->geom, cfg->pa_bits);
 	return pgt_root_alloc(pgt);
 }
 
@@ -117,7 +69,7 @@ static bool map_leaf_matches(const struct pgt_visit_ctx *ctx, const struct hyp_m
 {
 	u64 offset = ctx->addr - pgt_ctx_entry_start(ctx);
 	u64 pa = map_pa(ctx, data) - offset;
-	pgt_pte_t want = pgt_hyp_leaf_pte(&ctx->pgt->geom, pa, data->prot, ctx->level);
+	pgt_pte_t want = pgt_hyp_leaf(ctx->pgt, pa, data->prot, ctx->level);
 
 	return pgt_pte_is_leaf(ctx->old, ctx->level) && ctx->old == want;
 }
@@ -132,14 +84,13 @@ static enum hyp_map_step hyp_map_step(const struct pgt_visit_ctx *ctx,
 
 static struct pgt_action hyp_install_table(const struct pgt_visit_ctx *ctx)
 {
-	struct pgt_mm_ops *mm = ctx->mm_ops;
-	void *table = pgt_alloc_table(ctx->pgt);
+	pgt_pte_t desc;
 
-	if (!table)
+	if (!pgt_alloc_table(ctx->pgt, &desc))
 		return pgt_exit(-ENOMEM);
 	/* The zeroed table must be visible before the descriptor that points to it. */
 	pgt_dsb_ishst();
-	pgt_pte_update(ctx, pgt_table_pte(&ctx->pgt->geom, mm->virt_to_phys(mm, table)));
+	pgt_pte_update(ctx, desc);
 	return pgt_continue();
 }
 
@@ -169,8 +120,8 @@ static struct pgt_action hyp_map_commit_visitor(const struct pgt_visit_ctx *ctx,
 	(void)visit;
 	switch (hyp_map_step(ctx, data)) {
 	case MAP_WRITE:
-		pgt_pte_update(ctx, pgt_hyp_leaf_pte(&ctx->pgt->geom, map_pa(ctx, data),
-						     data->prot, ctx->level));
+		pgt_pte_update(ctx, pgt_hyp_leaf(ctx->pgt, map_pa(ctx, data), data->prot,
+						 ctx->level));
 		return pgt_continue();
 	case MAP_ALREADY:
 		return pgt_continue();
@@ -261,7 +212,7 @@ static void hyp_reserve_release(struct pgt *pgt, struct hyp_unmap_data *data)
 static int hyp_reserve_fill(struct pgt *pgt, struct hyp_unmap_data *data, u32 tables)
 {
 	while (data->reserved < tables) {
-		void *page = pgt_alloc_table(pgt);
+		void *page = pgt_alloc_table(pgt, NULL);
 
 		if (!page) {
 			hyp_reserve_release(pgt, data);
@@ -295,7 +246,7 @@ static struct pgt_action hyp_split_block(const struct pgt_visit_ctx *ctx,
 	table = data->reserve[--data->reserved];
 	pgt_fill_split(ctx->pgt, table, ctx->old, ctx->level);
 	pgt_break(ctx);
-	pgt_pte_make(ctx, pgt_table_pte(&ctx->pgt->geom, mm->virt_to_phys(mm, table)));
+	pgt_pte_make(ctx, pgt_table_pte(&ctx->pgt->geom, pgt_table_phys(mm, table)));
 	return pgt_continue();
 }
 

@@ -7,8 +7,6 @@
 
 #include "pgtable.h"
 
-/* Descriptor bits that carry attributes rather than an address or a type. */
-#define PGT_ATTR_MASK		(PGT_GENMASK(63, 50) | PGT_GENMASK(11, 2))
 /* Bits 1:0 of a block, and of a page (level 3). */
 #define PGT_TYPE_BLOCK		1ULL
 #define PGT_TYPE_PAGE		3ULL
@@ -18,6 +16,10 @@
 #define PGT_XN			PGT_BIT(54)
 #define PGT_SW_SHIFT		55
 #define PGT_PROT_SW_SHIFT		8
+/* Stage-2 S2AP (read, write) and XN[1:0]. */
+#define PGT_S2AP_R			PGT_BIT(6)
+#define PGT_S2AP_W			PGT_BIT(7)
+#define PGT_S2_XN_MASK		PGT_GENMASK(54, 53)
 
 /* The type bits a leaf needs at @level. */
 static inline pgt_pte_t pte_leaf_type(pgt_s8 level)
@@ -36,10 +38,43 @@ static inline u32 sw_bits_to_prot(pgt_pte_t pte)
 	return (u32)((pte & PGT_PTE_SW_MASK) >> PGT_SW_SHIFT) << PGT_PROT_SW_SHIFT;
 }
 
+/*
+ * Address conversions for the library's own tables: arithmetic when the home
+ * declared one linear map, a call into the home otherwise.
+ */
+static inline void *pgt_table_virt(struct pgt_mm_ops *mm, u64 phys)
+{
+	if (mm->linear)
+		return (void *)(uintptr_t)(phys + mm->linear_offset);
+	return mm->phys_to_virt(mm, phys);
+}
+
+static inline u64 pgt_table_phys(struct pgt_mm_ops *mm, void *virt)
+{
+	if (mm->linear)
+		return (u64)(uintptr_t)virt - mm->linear_offset;
+	return mm->virt_to_phys(mm, virt);
+}
+
+/* Memory types no cache may hold dirty lines for, and nothing may execute. */
+#define PGT_PROT_UNCACHED	(PGT_PROT_DEVICE | PGT_PROT_NORMAL_NC)
+
+/*
+ * Where a table descriptor points, read with every format's packing at once:
+ * the library writes zeros wherever its format keeps no address bits, so one
+ * decode serves trees whose format is not known here (pgt_unlinked_free()).
+ */
+static inline u64 pgt_table_addr(const struct pgt_geometry *geom, pgt_pte_t pte)
+{
+	if (geom->granule_shift == PGT_GRANULE_64K)
+		return (pte & PGT_GENMASK(47, 16)) | (pte & PGT_GENMASK(15, 12)) << 36;
+	return (pte & PGT_GENMASK(49, geom->granule_shift)) | (pte & PGT_GENMASK(9, 8)) << 42;
+}
+
 /* The library's view of the table a table descriptor points to. */
 static inline pgt_pte_t *pte_table_virt(const struct pgt *pgt, pgt_pte_t pte)
 {
-	return pgt->mm_ops->phys_to_virt(pgt->mm_ops, pgt_pte_addr(&pgt->geom, pte));
+	return pgt_table_virt(pgt->mm_ops, pgt_table_addr(&pgt->geom, pte));
 }
 
 /* Does an entry of @ptep's table hold a reference on its page? */
@@ -54,12 +89,54 @@ static inline void *pte_table_page(const struct pgt *pgt, pgt_pte_t *ptep)
 	return (void *)PGT_ALIGN_DOWN((uintptr_t)ptep, pgt_page_size(&pgt->geom));
 }
 
-int pgt_check_range(const struct pgt *pgt, u64 addr, u64 size);
+/*
+ * -EINVAL if [@addr, @addr + @size) wraps, -ERANGE if it ends beyond the input
+ * address size.  Inline: the walker checks every range with it, and the
+ * walker calls nothing of the layers above it.
+ */
+static inline int pgt_check_range(const struct pgt *pgt, u64 addr, u64 size)
+{
+	u64 end = addr + size;
+
+	if (end < addr)
+		return -EINVAL;
+	if (end > (1ULL << pgt->geom.ia_bits))
+		return -ERANGE;
+	return 0;
+}
+
+int pgt_geometry_cfg(struct pgt_geometry *geom, enum pgt_stage stage,
+		     const struct pgt_config *cfg);
 int pgt_check_aligned(const struct pgt *pgt, u64 addr, u64 size, u64 phys);
 int pgt_check_map(const struct pgt *pgt, u64 addr, u64 size, u64 phys);
-void *pgt_alloc_table(const struct pgt *pgt);
+/*
+ * A new table page from the home, or the next one of @mc; NULL (the page
+ * given back) if it lies beyond the output address size.  @desc, if not
+ * NULL, receives the table descriptor that links it.
+ */
+void *pgt_alloc_table(const struct pgt *pgt, pgt_pte_t *desc);
+void *pgt_table_pop(const struct pgt *pgt, struct pgt_memcache *mc, pgt_pte_t *desc);
+/*
+ * 0 if the next @n pages of @mc (the only ones an operation needing @n can
+ * pop: the cache is a stack) can be tables of @pgt, else -ENOMEM.
+ */
+int pgt_cache_reachable(const struct pgt *pgt, const struct pgt_memcache *mc, u64 n);
 void pgt_table_add_refs(const struct pgt *pgt, void *table, int delta);
+
+/* descriptor.c */
+pgt_pte_t pgt_oa_pack(const struct pgt_geometry *geom, u64 pa);
+void pgt_fill_leaves(const struct pgt_geometry *geom, pgt_pte_t *table, pgt_pte_t first,
+		     u64 step, u32 n);
+/* @table's entries as next-level leaves translating as @block. */
+void pgt_split_entries(const struct pgt_geometry *geom, pgt_pte_t *table, pgt_pte_t block,
+		       pgt_s8 level);
+int pgt_s2_prot_check_tree(const struct pgt *pgt, u32 prot);
+pgt_pte_t pgt_s2_xn(u32 prot);
+u32 pgt_s2_xn_prot(pgt_pte_t pte);
+pgt_pte_t pgt_hyp_leaf(const struct pgt *pgt, u64 pa, u32 prot, pgt_s8 level);
+/* pgtable.c: pgt_split_entries() with the table's references counted. */
 void pgt_fill_split(const struct pgt *pgt, pgt_pte_t *table, pgt_pte_t block, pgt_s8 level);
+
 void pgt_tlbi_va(const struct pgt *pgt, u64 addr, pgt_s8 level, bool leaf);
 void pgt_tlbi_range(const struct pgt *pgt, u64 addr, u64 size, pgt_s8 level);
 void pgt_free_empty_table(const struct pgt_visit_ctx *ctx);
@@ -72,6 +149,7 @@ void pgt_unlinked_tree(struct pgt *tree, struct pgt_mm_ops *mm_ops, void *table,
 		       u8 granule_shift);
 void pgt_root_free(struct pgt *pgt);
 
+int pgt_stage2_config_check(const struct pgt_config *cfg);
 int pgt_stage2_unmap_filtered(struct pgt *pgt, u64 addr, u64 size, bool device_only,
 			      struct pgt_memcache *recycle);
 

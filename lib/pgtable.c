@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * pgtable.c - geometry, the parts of descriptors both stages share, and the
- * operations every tree has (lookup, freeing).
+ * pgtable.c - geometry, and the operations every tree has (lookup, freeing).
+ * Descriptor formats live in descriptor.c.
  */
 #include "internal.h"
 
@@ -27,12 +27,13 @@ static void geometry_set_root(struct pgt_geometry *geom, pgt_s8 start_level)
 	geom->root_pages = root_bits > table_bits ? 1u << (root_bits - table_bits) : 1;
 }
 
-int pgt_geometry_hyp(struct pgt_geometry *geom, u32 va_bits, u32 granule_shift)
+static int geometry_hyp(struct pgt_geometry *geom, u32 va_bits, u32 granule_shift,
+			u32 max_bits)
 {
 	u32 min_bits = granule_shift == PGT_GRANULE_64K ? 17 : 16;
 	u32 levels;
 
-	if (!granule_valid(granule_shift) || va_bits < min_bits || va_bits > PGT_MAX_PA_BITS)
+	if (!granule_valid(granule_shift) || va_bits < min_bits || va_bits > max_bits)
 		return -EINVAL;
 
 	/* Stage 1 cannot concatenate: every level but the root is full. */
@@ -43,18 +44,25 @@ int pgt_geometry_hyp(struct pgt_geometry *geom, u32 va_bits, u32 granule_shift)
 	return 0;
 }
 
+int pgt_geometry_hyp(struct pgt_geometry *geom, u32 va_bits, u32 granule_shift)
+{
+	*geom = (struct pgt_geometry){ 0 };
+	return geometry_hyp(geom, va_bits, granule_shift, 48);
+}
+
 /* The deepest start level VTCR_EL2.SL0 encodes without FEAT_TTST. */
 static pgt_s8 stage2_deepest_start(u32 granule_shift)
 {
 	return granule_shift == PGT_GRANULE_4K ? 2 : 3;
 }
 
-int pgt_geometry_stage2(struct pgt_geometry *geom, u32 ia_bits, u32 granule_shift)
+static int geometry_stage2(struct pgt_geometry *geom, u32 ia_bits, u32 granule_shift,
+			   u32 max_bits)
 {
 	u32 levels, table_bits = granule_shift - 3;
 	pgt_s8 start;
 
-	if (!granule_valid(granule_shift) || ia_bits < 25 || ia_bits > PGT_MAX_PA_BITS)
+	if (!granule_valid(granule_shift) || ia_bits < 25 || ia_bits > max_bits)
 		return -EINVAL;
 
 	/*
@@ -72,31 +80,32 @@ int pgt_geometry_stage2(struct pgt_geometry *geom, u32 ia_bits, u32 granule_shif
 	return 0;
 }
 
-int pgt_pa_range_encode(u32 pa_bits)
+int pgt_geometry_stage2(struct pgt_geometry *geom, u32 ia_bits, u32 granule_shift)
 {
-	static const u8 sizes[] = { 32, 36, 40, 42, 44, 48 };
-	u32 i;
-
-	for (i = 0; i < sizeof(sizes); i++)
-		if (sizes[i] == pa_bits)
-			return i;
-	return -EINVAL;
+	*geom = (struct pgt_geometry){ 0 };
+	return geometry_stage2(geom, ia_bits, granule_shift, 48);
 }
 
-pgt_pte_t pgt_table_pte(const struct pgt_geometry *geom, u64 table_pa)
+/*
+ * The shape and format a configuration asks for: with PGT_CFG_LPA, inputs
+ * up to 52 bits and the granule's 52-bit format (FEAT_LPA for 64K, FEAT_LPA2
+ * for 4K and 16K); without, the 48-bit format only.
+ */
+int pgt_geometry_cfg(struct pgt_geometry *geom, enum pgt_stage stage,
+		     const struct pgt_config *cfg)
 {
-	return pgt_pte_addr(geom, table_pa) | PGT_PTE_TYPE | PGT_PTE_VALID;
-}
+	bool lpa = cfg->flags & PGT_CFG_LPA;
+	u32 max_bits = lpa ? 52 : 48;
+	int ret;
 
-/* Range rules every operation and the walker share. */
-int pgt_check_range(const struct pgt *pgt, u64 addr, u64 size)
-{
-	u64 end = addr + size;
-
-	if (end < addr)
-		return -EINVAL;
-	if (end > (1ULL << pgt->geom.ia_bits))
-		return -ERANGE;
+	*geom = (struct pgt_geometry){ 0 };
+	if (stage == PGT_STAGE_2)
+		ret = geometry_stage2(geom, cfg->ia_bits, cfg->granule_shift, max_bits);
+	else
+		ret = geometry_hyp(geom, cfg->ia_bits, cfg->granule_shift, max_bits);
+	if (ret || !lpa)
+		return ret;
+	geom->oa_format = cfg->granule_shift == PGT_GRANULE_64K ? PGT_OA_LPA : PGT_OA_LPA2;
 	return 0;
 }
 
@@ -124,9 +133,57 @@ int pgt_check_map(const struct pgt *pgt, u64 addr, u64 size, u64 phys)
 	return ret;
 }
 
-void *pgt_alloc_table(const struct pgt *pgt)
+/*
+ * A table the MMU reaches must lie below the output address size: a table
+ * address above it is an Address size fault, however right its entries are.
+ */
+static bool table_reachable(const struct pgt *pgt, u64 pa, u64 size)
 {
-	return pgt->mm_ops->zalloc_page(pgt->mm_ops, pgt_page_size(&pgt->geom));
+	return pa < 1ULL << pgt->pa_bits && size <= (1ULL << pgt->pa_bits) - pa;
+}
+
+/*
+ * A page of the home becomes a table only if the walk can reach it; @desc
+ * (if not NULL) receives the table descriptor that links it.
+ */
+static void *table_accept(const struct pgt *pgt, void *page, pgt_pte_t *desc)
+{
+	struct pgt_mm_ops *mm = pgt->mm_ops;
+	u64 pa;
+
+	if (!page)
+		return NULL;
+	pa = pgt_table_phys(mm, page);
+	if (!table_reachable(pgt, pa, pgt_page_size(&pgt->geom))) {
+		mm->put_page(mm, page);
+		return NULL;
+	}
+	if (desc)
+		*desc = pgt_table_pte(&pgt->geom, pa);
+	return page;
+}
+
+void *pgt_alloc_table(const struct pgt *pgt, pgt_pte_t *desc)
+{
+	struct pgt_mm_ops *mm = pgt->mm_ops;
+
+	return table_accept(pgt, mm->zalloc_page(mm, pgt_page_size(&pgt->geom)), desc);
+}
+
+void *pgt_table_pop(const struct pgt *pgt, struct pgt_memcache *mc, pgt_pte_t *desc)
+{
+	return table_accept(pgt, pgt_memcache_pop(mc), desc);
+}
+
+int pgt_cache_reachable(const struct pgt *pgt, const struct pgt_memcache *mc, u64 n)
+{
+	struct pgt_mm_ops *mm = pgt->mm_ops;
+	void *page;
+
+	for (page = mc ? mc->head : NULL; page && n; page = *(void **)page, n--)
+		if (!table_reachable(pgt, pgt_table_phys(mm, page), pgt_page_size(&pgt->geom)))
+			return -ENOMEM;
+	return 0;
 }
 
 /* Entries appearing or vanishing in bulk move their table's count at once. */
@@ -151,15 +208,8 @@ void pgt_table_add_refs(const struct pgt *pgt, void *table, int delta)
  */
 void pgt_fill_split(const struct pgt *pgt, pgt_pte_t *table, pgt_pte_t block, pgt_s8 level)
 {
-	pgt_s8 child_level = level + 1;
-	u64 child_size = pgt_level_size(&pgt->geom, child_level);
-	u64 pa = pgt_pte_addr(&pgt->geom, block);
-	pgt_pte_t attrs = (block & PGT_ATTR_MASK) | pte_leaf_type(child_level);
-	u32 i, n = pgt_table_entries(&pgt->geom);
-
-	for (i = 0; i < n; i++)
-		table[i] = (pa + i * child_size) | attrs;
-	pgt_table_add_refs(pgt, table, n);
+	pgt_split_entries(&pgt->geom, table, block, level);
+	pgt_table_add_refs(pgt, table, pgt_table_entries(&pgt->geom));
 }
 
 /*
@@ -365,8 +415,13 @@ int pgt_root_alloc(struct pgt *pgt)
 	pgt->root = mm->zalloc_pages_exact(mm, size);
 	if (!pgt->root)
 		return -ENOMEM;
-	pgt->root_phys = mm->virt_to_phys(mm, pgt->root);
-	return 0;
+	pgt->root_phys = pgt_table_phys(mm, pgt->root);
+	if (table_reachable(pgt, pgt->root_phys, size))
+		return 0;
+	mm->free_pages_exact(mm, pgt->root, size);
+	pgt->root = NULL;
+	pgt->root_phys = 0;
+	return -ERANGE;
 }
 
 /* Free every table below the root, then the root itself. */

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * vm.c - a VM's memslots, the HVA range operator and its ready-made
- * handlers, and the mm_ops through which every MMU of the VM reaches its home
- * (Documentation/vm.rst).
+ * vm.c - a VM: its parameters, the mm_ops through which every MMU of the VM
+ * reaches its home, and the HVA range operator with its ready-made handlers
+ * (Documentation/vm.rst).  The memslots it queries are memslot.c's.
+ * Invariant: one range operation ends with at most one broadcast TLB
+ * invalidation per VMID, issued after every handler ran.
  */
-#include "internal.h"
-
-/* ---- The VM's mm_ops: forward to the home, fan TLB maintenance out ---- */
+#include "memslot.h"
 
 static struct pgt_vm *mm_vm(struct pgt_mm_ops *mm)
 {
@@ -146,10 +146,11 @@ static void vm_mm_init(struct pgt_vm *vm, struct pgt_mm_ops *home)
 	mm->tlbi_all = FWD(tlbi_all);
 	mm->shared_walk_begin = FWD(shared_walk_begin);
 	mm->shared_walk_end = FWD(shared_walk_end);
+	mm->linear = home->linear;
+	mm->linear_offset = home->linear_offset;
 	vm->home = home;
 }
 
-/* ---- The VM ---- */
 
 static bool vm_params_complete(const struct pgt_vm_params *p)
 {
@@ -166,15 +167,13 @@ static bool vm_params_complete(const struct pgt_vm_params *p)
 static int vm_config_check(const struct pgt_vm_params *p, struct pgt_geometry *geom)
 {
 	const struct pgt_config *c = &p->s2;
-	u32 known = PGT_S2_FWB | PGT_S2_FORCE_PAGES | PGT_S2_VMID16;
 
-	if ((c->flags & ~known) || pgt_pa_range_encode(c->pa_bits) < 0 ||
-	    c->ia_bits > c->pa_bits)
+	if (pgt_stage2_config_check(c))
 		return -EINVAL;
 	/* VTTBR_EL2 holds VMIDs wider than 8 bits only with VTCR_EL2.VS. */
 	if (p->vmids->bits > 8 && !(c->flags & PGT_S2_VMID16))
 		return -EINVAL;
-	return pgt_geometry_stage2(geom, c->ia_bits, c->granule_shift);
+	return pgt_geometry_cfg(geom, PGT_STAGE_2, c);
 }
 
 int pgt_vm_init(struct pgt_vm *vm, const struct pgt_vm_params *p)
@@ -200,322 +199,6 @@ int pgt_vm_init(struct pgt_vm *vm, const struct pgt_vm_params *p)
 	return 0;
 }
 
-/* ---- Memslots: a gfn-sorted array, and an hva index over it ---- */
-
-void pgt_vm_memslots_init(struct pgt_vm_memslots *ms, struct pgt_memslot *slots,
-			  struct pgt_memslot_hva_node *hva, u32 capacity)
-{
-	ms->slots = slots;
-	ms->hva = hva;
-	ms->nr = 0;
-	ms->capacity = capacity;
-	ms->probes = 0;
-}
-
-static struct pgt_vm_memslots *vm_space(struct pgt_vm *vm, u32 as_id)
-{
-	return as_id < vm->nr_spaces ? &vm->spaces[as_id] : NULL;
-}
-
-static u64 slot_hva_end(const struct pgt_vm *vm, const struct pgt_memslot *s)
-{
-	return s->userspace_addr + (s->npages << vm->page_shift);
-}
-
-/* Lossy under concurrent lookups, never torn: statistics only. */
-static void count_probes(struct pgt_vm_memslots *ms, u32 probes)
-{
-	pgt_write_once(&ms->probes, pgt_read_once(&ms->probes) + probes);
-}
-
-static int memslot_check(const struct pgt_vm *vm, const struct pgt_memslot *s)
-{
-	u32 shift = vm->page_shift;
-	u64 ipa_pages = 1ULL << (vm->cfg.ia_bits - shift);
-
-	if (s->as_id >= vm->nr_spaces || !s->npages || (s->flags & ~PGT_MEMSLOT_READONLY))
-		return -EINVAL;
-	if (s->base_gfn + s->npages < s->base_gfn || s->npages > (~0ULL >> shift))
-		return -EINVAL;
-	/* A host range ending at 2^64 cannot be written as [start, end) either. */
-	if (!PGT_IS_ALIGNED(s->userspace_addr, 1ULL << shift) ||
-	    slot_hva_end(vm, s) <= s->userspace_addr)
-		return -EINVAL;
-	if (s->base_gfn + s->npages > ipa_pages)
-		return -ERANGE;
-	return 0;
-}
-
-/* How many slots start at or below @gfn: the index just after them. */
-static u32 gfn_upper_bound(const struct pgt_vm_memslots *ms, u64 gfn, u32 *probes)
-{
-	u32 lo = 0, hi = ms->nr;
-
-	while (lo < hi) {
-		u32 mid = lo + (hi - lo) / 2;
-
-		(*probes)++;
-		if (ms->slots[mid].base_gfn <= gfn)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* @s would go at @pos: only its neighbours there can overlap it. */
-static bool gfn_overlaps(const struct pgt_vm_memslots *ms, u32 pos, const struct pgt_memslot *s)
-{
-	const struct pgt_memslot *prev = pos ? &ms->slots[pos - 1] : NULL;
-	const struct pgt_memslot *next = pos < ms->nr ? &ms->slots[pos] : NULL;
-
-	return (prev && prev->base_gfn + prev->npages > s->base_gfn) ||
-	       (next && next->base_gfn < s->base_gfn + s->npages);
-}
-
-/* The hva order: by userspace_addr, aliases by gfn (slot index) for stability. */
-static bool hva_before(const struct pgt_vm_memslots *ms, u32 a, u32 b)
-{
-	u64 ha = ms->slots[a].userspace_addr, hb = ms->slots[b].userspace_addr;
-
-	return ha < hb || (ha == hb && a < b);
-}
-
-/* The index of the first of the @nr hva entries that does not sort before @slot. */
-static u32 hva_lower_bound(const struct pgt_vm_memslots *ms, u32 nr, u32 slot)
-{
-	u32 lo = 0, hi = nr;
-
-	while (lo < hi) {
-		u32 mid = lo + (hi - lo) / 2;
-
-		if (hva_before(ms, ms->hva[mid].slot, slot))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/*
- * The hva index is an implicit balanced tree: the root of [lo, hi) is its
- * middle entry.  Each entry records the largest hva end below it, so a query
- * skips every subtree that ends before its range even when slots alias.
- * Rebuilt whole after each change, which costs O(n) like the change itself.
- */
-static u64 hva_build(const struct pgt_vm *vm, struct pgt_vm_memslots *ms, u32 lo, u32 hi)
-{
-	u32 mid = lo + (hi - lo) / 2;
-	u64 end, sub;
-
-	if (lo >= hi)
-		return 0;
-	end = slot_hva_end(vm, &ms->slots[ms->hva[mid].slot]);
-	sub = hva_build(vm, ms, lo, mid);
-	if (sub > end)
-		end = sub;
-	sub = hva_build(vm, ms, mid + 1, hi);
-	if (sub > end)
-		end = sub;
-	ms->hva[mid].max_end = end;
-	return end;
-}
-
-/* Make room at @pos in the gfn order; the hva index follows the slots. */
-static void slots_insert(struct pgt_vm_memslots *ms, u32 pos, const struct pgt_memslot *s)
-{
-	u32 i;
-
-	for (i = ms->nr; i > pos; i--)
-		ms->slots[i] = ms->slots[i - 1];
-	ms->slots[pos] = *s;
-	for (i = 0; i < ms->nr; i++)
-		if (ms->hva[i].slot >= pos)
-			ms->hva[i].slot++;
-}
-
-/* Add slot @slot (already in the gfn order) to the hva order. */
-static void hva_insert(struct pgt_vm_memslots *ms, u32 slot)
-{
-	u32 at = hva_lower_bound(ms, ms->nr, slot), i;
-
-	for (i = ms->nr; i > at; i--)
-		ms->hva[i] = ms->hva[i - 1];
-	ms->hva[at].slot = slot;
-	ms->nr++;
-}
-
-int pgt_vm_memslot_insert(struct pgt_vm *vm, const struct pgt_memslot *slot)
-{
-	struct pgt_vm_memslots *ms;
-	u32 pos, probes = 0;
-	int ret = memslot_check(vm, slot);
-
-	if (ret)
-		return ret;
-	ms = vm_space(vm, slot->as_id);
-	pos = gfn_upper_bound(ms, slot->base_gfn, &probes);
-	if (gfn_overlaps(ms, pos, slot))
-		return -EEXIST;
-	if (ms->nr == ms->capacity)
-		return -ENOMEM;
-	slots_insert(ms, pos, slot);
-	hva_insert(ms, pos);
-	hva_build(vm, ms, 0, ms->nr);
-	return 0;
-}
-
-/* Take slot @slot out of both orders. */
-static void slots_remove(struct pgt_vm_memslots *ms, u32 slot)
-{
-	u32 at = hva_lower_bound(ms, ms->nr, slot), i;
-
-	for (i = at; i + 1 < ms->nr; i++)
-		ms->hva[i] = ms->hva[i + 1];
-	for (i = slot; i + 1 < ms->nr; i++)
-		ms->slots[i] = ms->slots[i + 1];
-	ms->nr--;
-	for (i = 0; i < ms->nr; i++)
-		if (ms->hva[i].slot > slot)
-			ms->hva[i].slot--;
-}
-
-/* Trees map gfn << page shift; each root once (sharers reach it through its owner). */
-static bool mmu_owns_root_of(const struct pgt_s2_mmu *m, u32 as_id)
-{
-	return !m->shares && m->as_id == as_id;
-}
-
-static int unmap_gfns(struct pgt_vm *vm, u32 as_id, u64 start, u64 end)
-{
-	u32 shift = vm->page_shift;
-	struct pgt_s2_mmu *m;
-	int ret;
-
-	for (m = vm->mmus; m; m = m->next) {
-		if (!mmu_owns_root_of(m, as_id))
-			continue;
-		ret = pgt_stage2_unmap(&m->pgt, start << shift, (end - start) << shift);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-int pgt_vm_memslot_delete(struct pgt_vm *vm, u32 as_id, u64 base_gfn)
-{
-	struct pgt_vm_memslots *ms = vm_space(vm, as_id);
-	const struct pgt_memslot *s;
-	u32 pos, probes = 0;
-	int ret;
-
-	if (!ms)
-		return -EINVAL;
-	pos = gfn_upper_bound(ms, base_gfn, &probes);
-	if (!pos || ms->slots[pos - 1].base_gfn != base_gfn)
-		return -ENOENT;
-	s = &ms->slots[pos - 1];
-	ret = unmap_gfns(vm, as_id, s->base_gfn, s->base_gfn + s->npages);
-	if (ret)
-		return ret;
-	slots_remove(ms, pos - 1);
-	hva_build(vm, ms, 0, ms->nr);
-	return 0;
-}
-
-const struct pgt_memslot *pgt_vm_memslot_find_gfn(struct pgt_vm *vm, u32 as_id, u64 gfn)
-{
-	struct pgt_vm_memslots *ms = vm_space(vm, as_id);
-	const struct pgt_memslot *s;
-	u32 pos, probes = 0;
-
-	if (!ms)
-		return NULL;
-	pos = gfn_upper_bound(ms, gfn, &probes);
-	count_probes(ms, probes);
-	if (!pos)
-		return NULL;
-	s = &ms->slots[pos - 1];
-	return gfn - s->base_gfn < s->npages ? s : NULL;
-}
-
-/* ---- Queries of the hva index ---- */
-
-/*
- * Every slot whose host range meets [start, end), in hva order; @visit
- * returns non-zero to stop the query, and that is what the query returns.
- */
-struct hva_query {
-	const struct pgt_vm *vm;
-	struct pgt_vm_memslots *ms;
-	u64 start, end;
-	int (*visit)(struct hva_query *q, const struct pgt_memslot *slot);
-	u32 probes;
-};
-
-static int hva_query_walk(struct hva_query *q, u32 lo, u32 hi)
-{
-	const struct pgt_memslot_hva_node *node;
-	const struct pgt_memslot *s;
-	u32 mid = lo + (hi - lo) / 2;
-	int ret;
-
-	if (lo >= hi)
-		return 0;
-	node = &q->ms->hva[mid];
-	q->probes++;
-	if (node->max_end <= q->start)
-		return 0;	/* everything below ends before the range */
-	ret = hva_query_walk(q, lo, mid);
-	if (ret)
-		return ret;
-	s = &q->ms->slots[node->slot];
-	if (s->userspace_addr >= q->end)
-		return 0;	/* it, and all to its right, start after the range */
-	if (slot_hva_end(q->vm, s) > q->start) {
-		ret = q->visit(q, s);
-		if (ret)
-			return ret;
-	}
-	return hva_query_walk(q, mid + 1, hi);
-}
-
-static int hva_query_space(struct hva_query *q, struct pgt_vm_memslots *ms)
-{
-	int ret;
-
-	q->ms = ms;
-	q->probes = 0;
-	ret = hva_query_walk(q, 0, ms->nr);
-	count_probes(ms, q->probes);
-	return ret;
-}
-
-struct hva_find {
-	struct hva_query q;	/* first: the visitor gets &q */
-	const struct pgt_memslot *found;
-};
-
-static int hva_find_visit(struct hva_query *q, const struct pgt_memslot *slot)
-{
-	((struct hva_find *)q)->found = slot;
-	return 1;
-}
-
-const struct pgt_memslot *pgt_vm_memslot_find_hva(struct pgt_vm *vm, u32 as_id, u64 hva)
-{
-	struct pgt_vm_memslots *ms = vm_space(vm, as_id);
-	struct hva_find f = {
-		.q = { .vm = vm, .start = hva, .end = hva + 1, .visit = hva_find_visit },
-	};
-
-	if (!ms || hva == ~0ULL)
-		return NULL;	/* no slot reaches the last byte: it would end at 2^64 */
-	hva_query_space(&f.q, ms);
-	return f.found;
-}
-
-/* ---- The HVA range operator ---- */
 
 struct hva_op {
 	struct hva_query q;	/* first: the visitor gets &q */
@@ -529,7 +212,7 @@ struct hva_op {
 static void hva_gfn_range(const struct pgt_vm *vm, const struct pgt_memslot *s, u64 start,
 			  u64 end, struct pgt_gfn_range *r)
 {
-	u64 slot_end = slot_hva_end(vm, s);
+	u64 slot_end = pgt_vm_slot_hva_end(vm, s);
 	u64 first = start > s->userspace_addr ? start - s->userspace_addr : 0;
 	u64 last = (end < slot_end ? end : slot_end) - s->userspace_addr;
 	u64 mask = (1ULL << vm->page_shift) - 1;
@@ -600,7 +283,7 @@ int pgt_vm_hva_range_op(struct pgt_vm *vm, const struct pgt_hva_range *range)
 	if (!range->handler || range->end <= range->start)
 		return -EINVAL;
 	for (as = 0; as < vm->nr_spaces && !ret; as++)
-		ret = hva_query_space(&op.q, &vm->spaces[as]);
+		ret = pgt_vm_hva_query(&op.q, &vm->spaces[as]);
 	if (op.flush)
 		vm_flush_all(vm, op.locked);
 	if (op.locked)
@@ -608,14 +291,13 @@ int pgt_vm_hva_range_op(struct pgt_vm *vm, const struct pgt_hva_range *range)
 	return ret;
 }
 
-/* ---- Ready-made handlers ---- */
 
 int pgt_vm_handle_unmap(struct pgt_vm *vm, const struct pgt_gfn_range *range, void *data,
 			bool *flush)
 {
 	(void)data;
 	(void)flush;
-	return unmap_gfns(vm, range->slot->as_id, range->start, range->end);
+	return pgt_vm_unmap_gfns(vm, range->slot->as_id, range->start, range->end);
 }
 
 int pgt_vm_handle_age(struct pgt_vm *vm, const struct pgt_gfn_range *range, void *data,

@@ -20,6 +20,10 @@ PACKAGES=(
 	libcmocka-dev
 	liburcu-dev
 	pkg-config
+	python3			# scripts/call-graph.py (make layers), test/tool/json_check.py
+	# make install's man page, and the Debian packages make check builds
+	python3-docutils	# rst2man
+	dpkg-dev debhelper fakeroot lintian
 )
 
 KMOD_PACKAGES=(
@@ -32,6 +36,24 @@ KMOD_PACKAGES=(
 	kmod			# modinfo
 	linux-kbuild-6.1	# Debian's prebuilt kbuild scripts (fixdep, modpost)
 	linux-headers-amd64	# the host (x86-64) build
+)
+
+COVERAGE_PACKAGES=(
+	gcovr			# make coverage: line and branch coverage of lib/
+)
+
+HYPERVISOR_PACKAGES=(
+	gcc-aarch64-linux-gnu	# cross compiler and binutils for hypervisor/
+	qemu-system-arm		# qemu-system-aarch64 boots it (make hypervisor-check)
+)
+
+# make bench-kvm: Linux 6.1's KVM page-table code (from the source tarball,
+# never installed as a kernel) and the instruction counters.
+BENCH_PACKAGES=(
+	linux-source-6.1	# /usr/src/linux-source-6.1.tar.xz
+	valgrind		# callgrind: instructions per operation
+	linux-perf		# perf stat / perf record (bench/profile.sh)
+	python3			# scripts/perf-tables.py
 )
 
 # The in-kernel patch series (make patches, patches-check): the base tree
@@ -49,10 +71,13 @@ KERNEL_PACKAGES=(
 	qemu-system-arm		# arm64 KUnit under QEMU
 )
 
-# Arguments: the groups "kmod" and "kernel", or packages, optionally pinned (name=version).
+# Arguments: a group (kmod, coverage, hypervisor, bench, kernel), or packages, optionally pinned.
 for arg in "$@"; do
 	case "$arg" in
 	kmod) PACKAGES+=("${KMOD_PACKAGES[@]}") ;;
+	coverage) PACKAGES+=("${COVERAGE_PACKAGES[@]}") ;;
+	hypervisor) PACKAGES+=("${HYPERVISOR_PACKAGES[@]}") ;;
+	bench) PACKAGES+=("${BENCH_PACKAGES[@]}") ;;
 	kernel) PACKAGES+=("${KERNEL_PACKAGES[@]}") ;;
 	-*) echo "install-deps: unknown option '$arg'" >&2; exit 2 ;;
 	*) PACKAGES+=("$arg") ;;

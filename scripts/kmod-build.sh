@@ -52,7 +52,7 @@ if [ -e "$src/.overlay" ] || [ -n "${KMOD_OVERLAY:-}" ]; then
 	rm -f "$src/.overlay"
 	find "$src" -name '*.o' -delete
 fi
-for item in Kbuild include lib kmod test tools; do
+for item in Kbuild include lib kmod test tools hosted; do
 	cp -rs "$top/$item" "$src/"
 done
 # KMOD_OVERLAY=<dir>: its files (same relative paths) replace the sources in

@@ -180,11 +180,11 @@ makefile | put_text "$LIBDIR/Makefile"
 commit kernel/messages/2-home.txt
 
 # ---- 3: the KUnit suite
-# kmod/ without what only the module needs: its init and debugfs (main.c),
+# kmod/ without what only the module needs: its init and debugfs (main.c, show.c),
 # its KTAP runner (ktap.c) and what patch 2 took.
 for f in kmod/*.c kmod/*.h; do
 	case ${f#kmod/} in
-	main.c | ktap.c | mm.c | exports.c | home.h | pgtable_kmod.h) continue ;;
+	main.c | ktap.c | show.c | mm.c | exports.c | home.h | pgtable_kmod.h) continue ;;
 	esac
 	put "$LIBDIR/kunit/${f#kmod/}" "$f"
 done

@@ -14,13 +14,6 @@ const char *dump_prot_str(u32 prot, char buf[8])
 	return buf;
 }
 
-static u32 leaf_prot(const struct pgt *pgt, pgt_pte_t pte)
-{
-	if (pgt->stage == PGT_STAGE_HYP)
-		return pgt_hyp_pte_prot(pte);
-	return pgt_s2_pte_prot(pte, pgt->flags & PGT_S2_FWB);
-}
-
 /* Consecutive leaves that continue each other print as one line. */
 struct leaf_run {
 	FILE *out;
@@ -58,7 +51,7 @@ static void run_add_leaf(struct leaf_run *run, const struct pgt_visit_ctx *ctx, 
 {
 	const struct pgt_geometry *geom = &ctx->pgt->geom;
 	u64 start = pgt_ctx_entry_start(ctx), pa = pgt_pte_addr(geom, ctx->old);
-	u32 prot = leaf_prot(ctx->pgt, ctx->old);
+	u32 prot = pgt_leaf_prot(ctx->pgt, ctx->old);
 
 	if (!run_extends(run, ctx->level, start, pa, prot)) {
 		run_flush(run);

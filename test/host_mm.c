@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <urcu/urcu-memb.h>
 
@@ -136,19 +137,78 @@ static void frame_set(struct host_frame *f, u8 state, u8 order)
 	__atomic_store_n(&f->state, state, __ATOMIC_RELEASE);
 }
 
+/*
+ * Misuse accounting.  Every report is either expected (the test said so with
+ * host_mm_expect_misuse()) or a failure.  An arena's failures are delivered
+ * when it is destroyed -- to the fail handler if one is set (a cmocka test's
+ * fail_msg), else to stderr -- and anything never delivered makes the
+ * process exit with HOST_MM_MISUSE_STATUS.
+ */
+static host_mm_fail_fn fail_handler;
+static u64 unexpected_reports;		/* every arena's, plus the library's */
+static u64 delivered_reports;		/* ... of which a failed check announced */
+static u64 lib_expected;		/* PGT_WARN_ON reports still expected */
+static u64 lib_unexpected;		/* PGT_WARN_ON reports nobody expected */
+static u64 lib_delivered;		/* ... of which a failed check announced */
+static pthread_once_t exit_check_once = PTHREAD_ONCE_INIT;
+
+/* Take one expected report off @left if there is one. */
+static bool claim_expected(u64 *left)
+{
+	u64 n = __atomic_load_n(left, __ATOMIC_RELAXED);
+
+	while (n && !__atomic_compare_exchange_n(left, &n, n - 1, true, __ATOMIC_RELAXED,
+						 __ATOMIC_RELAXED))
+		;
+	return n != 0;
+}
+
+/* The backstop: a report no check announced still fails the process. */
+static void exit_check(void)
+{
+	u64 arena = stat_read(&unexpected_reports) - stat_read(&delivered_reports);
+	u64 lib = stat_read(&lib_unexpected) - stat_read(&lib_delivered);
+
+	if (!arena && !lib)
+		return;
+	fprintf(stderr, "host_mm: FAIL: %llu misuse report(s) of the home and %llu PGT_WARN_ON "
+		"report(s) of the library that no check announced\n",
+		(unsigned long long)arena, (unsigned long long)lib);
+	fflush(NULL);
+	_exit(HOST_MM_MISUSE_STATUS);
+}
+
+static void exit_check_register(void)
+{
+	atexit(exit_check);
+}
+
+static void exit_check_arm(void)
+{
+	pthread_once(&exit_check_once, exit_check_register);
+}
+
 __attribute__((format(printf, 2, 3)))
 static void host_warn(struct host_mm *hm, const char *fmt, ...)
 {
+	bool expected = claim_expected(&hm->misuse_expected);
+	char msg[sizeof(hm->last_misuse)];
 	va_list ap;
 
-	stat_add(&hm->stats.warnings, 1);
-	if (__atomic_load_n(&hm->quiet, __ATOMIC_RELAXED))
-		return;
 	va_start(ap, fmt);
-	fputs("host_mm: warning: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	stat_add(&hm->stats.warnings, 1);
+	pthread_mutex_lock(&hm->misuse_lock);
+	memcpy(hm->last_misuse, msg, sizeof(msg));
+	pthread_mutex_unlock(&hm->misuse_lock);
+	if (!expected) {
+		stat_add(&hm->misuse_unexpected, 1);
+		stat_add(&unexpected_reports, 1);
+		fprintf(stderr, "host_mm: warning: %s\n", msg);
+	} else if (!__atomic_load_n(&hm->quiet, __ATOMIC_RELAXED)) {
+		fprintf(stderr, "host_mm: expected warning: %s\n", msg);
+	}
 }
 
 __attribute__((format(printf, 1, 2), noreturn))
@@ -162,6 +222,33 @@ static void host_bug(const char *fmt, ...)
 	fputc('\n', stderr);
 	va_end(ap);
 	abort();
+}
+
+/* ---- Hooks: a test's code inside an mm_ops call ---- */
+
+static __thread bool hook_running;
+
+static void run_hook(struct host_mm *hm, enum host_mm_call call)
+{
+	host_mm_hook_fn fn = __atomic_load_n(&hm->hook, __ATOMIC_ACQUIRE);
+
+	if (!fn || hook_running ||
+	    !(__atomic_load_n(&hm->hook_calls, __ATOMIC_RELAXED) & HOST_CALL_BIT(call)))
+		return;
+	hook_running = true;
+	fn(hm, call, __atomic_load_n(&hm->hook_arg, __ATOMIC_RELAXED));
+	hook_running = false;
+}
+
+static struct host_mm *to_hm(struct pgt_mm_ops *mm);
+
+/* Run the hook for @call of the arena behind @mm, then return the arena. */
+static struct host_mm *hooked(struct pgt_mm_ops *mm, enum host_mm_call call)
+{
+	struct host_mm *hm = to_hm(mm);
+
+	run_hook(hm, call);
+	return hm;
 }
 
 static struct host_mm *to_hm(struct pgt_mm_ops *mm)
@@ -328,7 +415,7 @@ static int size_order(u64 size)
 
 static void *host_zalloc_page(struct pgt_mm_ops *mm, u32 size)
 {
-	struct host_mm *hm = to_hm(mm);
+	struct host_mm *hm = hooked(mm, HOST_CALL_ZALLOC_PAGE);
 
 	if (size != 4096 && size != 16384 && size != 65536) {
 		host_warn(hm, "zalloc_page: bad size %u", size);
@@ -339,7 +426,7 @@ static void *host_zalloc_page(struct pgt_mm_ops *mm, u32 size)
 
 static void *host_zalloc_pages_exact(struct pgt_mm_ops *mm, u64 size)
 {
-	struct host_mm *hm = to_hm(mm);
+	struct host_mm *hm = hooked(mm, HOST_CALL_ZALLOC_PAGES_EXACT);
 	int order = size_order(size);
 
 	if (order < 0) {
@@ -380,7 +467,7 @@ static u32 alloc_head(struct host_mm *hm, const void *addr, const char *who)
 
 static void host_get_page(struct pgt_mm_ops *mm, void *addr)
 {
-	struct host_mm *hm = to_hm(mm);
+	struct host_mm *hm = hooked(mm, HOST_CALL_GET_PAGE);
 	u32 idx = alloc_head(hm, addr, "get_page");
 	int *rc, old;
 
@@ -412,7 +499,7 @@ static int ref_drop(int *rc)
 
 static void host_put_page(struct pgt_mm_ops *mm, void *addr)
 {
-	struct host_mm *hm = to_hm(mm);
+	struct host_mm *hm = hooked(mm, HOST_CALL_PUT_PAGE);
 	u32 idx = alloc_head(hm, addr, "put_page");
 	int left;
 
@@ -432,7 +519,7 @@ static void host_put_page(struct pgt_mm_ops *mm, void *addr)
 /* Many references at once; dropping the last one this way is a misuse. */
 static void host_page_ref_add(struct pgt_mm_ops *mm, void *addr, int delta)
 {
-	struct host_mm *hm = to_hm(mm);
+	struct host_mm *hm = hooked(mm, HOST_CALL_PAGE_REF_ADD);
 	u32 idx = alloc_head(hm, addr, "page_ref_add");
 	int old;
 
@@ -445,7 +532,7 @@ static void host_page_ref_add(struct pgt_mm_ops *mm, void *addr, int delta)
 
 static int host_page_count(struct pgt_mm_ops *mm, void *addr)
 {
-	struct host_mm *hm = to_hm(mm);
+	struct host_mm *hm = hooked(mm, HOST_CALL_PAGE_COUNT);
 	u32 idx = alloc_head(hm, addr, "page_count");
 
 	if (idx == NIL)
@@ -455,7 +542,7 @@ static int host_page_count(struct pgt_mm_ops *mm, void *addr)
 
 static void host_free_pages_exact(struct pgt_mm_ops *mm, void *addr, u64 size)
 {
-	struct host_mm *hm = to_hm(mm);
+	struct host_mm *hm = hooked(mm, HOST_CALL_FREE_PAGES_EXACT);
 	u32 idx = alloc_head(hm, addr, "free_pages_exact");
 	struct host_frame *f;
 
@@ -480,7 +567,7 @@ static void host_free_pages_exact(struct pgt_mm_ops *mm, void *addr, u64 size)
 
 static void *host_phys_to_virt(struct pgt_mm_ops *mm, u64 phys)
 {
-	struct host_mm *hm = to_hm(mm);
+	struct host_mm *hm = hooked(mm, HOST_CALL_PHYS_TO_VIRT);
 
 	if (phys - hm->phys_base >= hm->size)
 		host_bug("phys_to_virt: %#llx outside [%#llx, %#llx)", (unsigned long long)phys,
@@ -491,7 +578,7 @@ static void *host_phys_to_virt(struct pgt_mm_ops *mm, u64 phys)
 
 static u64 host_virt_to_phys(struct pgt_mm_ops *mm, void *addr)
 {
-	struct host_mm *hm = to_hm(mm);
+	struct host_mm *hm = hooked(mm, HOST_CALL_VIRT_TO_PHYS);
 
 	if (!in_arena(hm, addr))
 		host_bug("virt_to_phys: %p outside the arena at %p", addr, (void *)hm->base);
@@ -537,14 +624,18 @@ static bool rcu_on(struct host_mm *hm)
 
 static void host_shared_walk_begin(struct pgt_mm_ops *mm)
 {
-	(void)mm;
-	urcu_memb_read_lock();
+	if (rcu_on(hooked(mm, HOST_CALL_SHARED_WALK_BEGIN)))
+		urcu_memb_read_lock();
 }
 
 static void host_shared_walk_end(struct pgt_mm_ops *mm)
 {
+	struct host_mm *hm = hooked(mm, HOST_CALL_SHARED_WALK_END);
+
+	if (!rcu_on(hm))
+		return;
 	/* Everything this reader did happens-before the callbacks after it. */
-	tsan_release(&to_hm(mm)->rcu_readers_hb);
+	tsan_release(&hm->rcu_readers_hb);
 	urcu_memb_read_unlock();
 }
 
@@ -618,9 +709,24 @@ void host_mm_enable_rcu(struct host_mm *hm)
 	 * never allocates (the first call_rcu() of a process would).
 	 */
 	urcu_memb_get_default_call_rcu_data();
+	__atomic_store_n(&hm->rcu, true, __ATOMIC_RELEASE);
 	hm->ops.shared_walk_begin = host_shared_walk_begin;
 	hm->ops.shared_walk_end = host_shared_walk_end;
-	__atomic_store_n(&hm->rcu, true, __ATOMIC_RELEASE);
+}
+
+void host_mm_set_hook(struct host_mm *hm, u32 calls, host_mm_hook_fn fn, void *arg)
+{
+	u32 walk = HOST_CALL_BIT(HOST_CALL_SHARED_WALK_BEGIN) |
+		   HOST_CALL_BIT(HOST_CALL_SHARED_WALK_END);
+
+	__atomic_store_n(&hm->hook_arg, arg, __ATOMIC_RELAXED);
+	__atomic_store_n(&hm->hook_calls, calls, __ATOMIC_RELAXED);
+	__atomic_store_n(&hm->hook, calls ? fn : NULL, __ATOMIC_RELEASE);
+	/* Without RCU the walk brackets exist only to run the hook. */
+	if (calls & walk) {
+		hm->ops.shared_walk_begin = host_shared_walk_begin;
+		hm->ops.shared_walk_end = host_shared_walk_end;
+	}
 }
 
 bool host_mm_rcu_enabled(struct host_mm *hm)
@@ -651,7 +757,7 @@ u64 host_mm_rcu_barrier(struct host_mm *hm)
 static void host_free_unlinked_table(struct pgt_mm_ops *mm, void *table, pgt_s8 level,
 				     u8 granule_shift)
 {
-	struct host_mm *hm = to_hm(mm);
+	struct host_mm *hm = hooked(mm, HOST_CALL_FREE_UNLINKED_TABLE);
 	struct host_deferred d = { table, level, granule_shift };
 
 	stat_add(&hm->stats.deferred_frees, 1);
@@ -711,7 +817,7 @@ void host_mm_set_unlinked_free(struct host_mm *hm, host_mm_unlinked_free_fn fn)
 
 static void host_dcache_clean_inval_poc(struct pgt_mm_ops *mm, u64 phys, u64 size)
 {
-	struct host_mm *hm = to_hm(mm);
+	struct host_mm *hm = hooked(mm, HOST_CALL_DCACHE);
 
 	(void)phys;
 	stat_add(&hm->stats.dcache_ops, 1);
@@ -720,7 +826,7 @@ static void host_dcache_clean_inval_poc(struct pgt_mm_ops *mm, u64 phys, u64 siz
 
 static void host_icache_inval_pou(struct pgt_mm_ops *mm, u64 phys, u64 size)
 {
-	struct host_mm *hm = to_hm(mm);
+	struct host_mm *hm = hooked(mm, HOST_CALL_ICACHE);
 
 	(void)phys;
 	stat_add(&hm->stats.icache_ops, 1);
@@ -748,7 +854,7 @@ static void tlbi_log(struct host_mm *hm, const struct host_tlbi_entry *e)
 static void host_tlbi_va(struct pgt_mm_ops *mm, void *cookie, u64 addr, pgt_s8 level,
 			 bool leaf)
 {
-	struct host_mm *hm = to_hm(mm);
+	struct host_mm *hm = hooked(mm, HOST_CALL_TLBI_VA);
 	struct host_tlbi_entry e = {
 		.kind = HOST_TLBI_VA, .addr = addr, .level = level, .leaf = leaf,
 		.cookie = cookie,
@@ -761,7 +867,7 @@ static void host_tlbi_va(struct pgt_mm_ops *mm, void *cookie, u64 addr, pgt_s8 l
 static void host_tlbi_range(struct pgt_mm_ops *mm, void *cookie, u64 addr, u64 size,
 			    pgt_s8 level)
 {
-	struct host_mm *hm = to_hm(mm);
+	struct host_mm *hm = hooked(mm, HOST_CALL_TLBI_RANGE);
 	struct host_tlbi_entry e = {
 		.kind = HOST_TLBI_RANGE, .addr = addr, .size = size, .level = level,
 		.cookie = cookie,
@@ -773,7 +879,7 @@ static void host_tlbi_range(struct pgt_mm_ops *mm, void *cookie, u64 addr, u64 s
 
 static void host_tlbi_all(struct pgt_mm_ops *mm, void *cookie)
 {
-	struct host_mm *hm = to_hm(mm);
+	struct host_mm *hm = hooked(mm, HOST_CALL_TLBI_ALL);
 	struct host_tlbi_entry e = {
 		.kind = HOST_TLBI_ALL, .level = PGT_NO_LEVEL, .cookie = cookie,
 	};
@@ -862,7 +968,10 @@ struct host_mm *host_mm_create(u64 size, u64 phys_base)
 	pthread_mutex_init(&hm->defer_lock, NULL);
 	pthread_mutex_init(&hm->log_lock, NULL);
 	pthread_mutex_init(&hm->rcu_lock, NULL);
+	pthread_mutex_init(&hm->misuse_lock, NULL);
 	pthread_cond_init(&hm->rcu_idle, NULL);
+	hm->lib_unexpected_at_create = stat_read(&lib_unexpected);
+	exit_check_arm();
 	if (!arena_init(hm, size)) {
 		host_mm_destroy(hm);
 		return NULL;
@@ -870,12 +979,78 @@ struct host_mm *host_mm_create(u64 size, u64 phys_base)
 	return hm;
 }
 
+struct arena_verdict {
+	u64 unexpected;		/* the arena's reports nobody expected */
+	u64 unmet;		/* expected reports that never came */
+	u64 lib_new;		/* the library's unexpected warnings while it lived */
+	u64 lib_now;		/* lib_unexpected when the verdict was taken */
+};
+
+/* The arena's verdict, and in @msg what is wrong (false) if anything is. */
+static bool arena_verdict(struct host_mm *hm, struct arena_verdict *v, char *msg, size_t len)
+{
+	u64 lib_seen = stat_read(&lib_delivered);
+	u64 since = lib_seen > hm->lib_unexpected_at_create ? lib_seen :
+		    hm->lib_unexpected_at_create;
+
+	v->unexpected = stat_read(&hm->misuse_unexpected);
+	v->unmet = stat_read(&hm->misuse_expected);
+	v->lib_now = stat_read(&lib_unexpected);
+	v->lib_new = v->lib_now > since ? v->lib_now - since : 0;
+	if (v->unexpected)
+		snprintf(msg, len, "host_mm: FAIL: %llu unexpected misuse report(s) of the "
+			 "home, the last: %s", (unsigned long long)v->unexpected, hm->last_misuse);
+	else if (v->unmet)
+		snprintf(msg, len, "host_mm: FAIL: %llu expected misuse report(s) of the home "
+			 "never came", (unsigned long long)v->unmet);
+	else if (v->lib_new)
+		snprintf(msg, len, "host_mm: FAIL: %llu unexpected PGT_WARN_ON report(s) of "
+			 "the library while the arena lived", (unsigned long long)v->lib_new);
+	return !v->unexpected && !v->unmet && !v->lib_new;
+}
+
+/*
+ * Hand a failed verdict to the fail handler, which owns it from now on, or
+ * leave it to the exit check (an unmet expectation is counted there too).
+ */
+static void arena_fail(const struct arena_verdict *v, const char *msg)
+{
+	host_mm_fail_fn fail = __atomic_load_n(&fail_handler, __ATOMIC_ACQUIRE);
+
+	if (!fail) {
+		fprintf(stderr, "%s\n", msg);
+		if (!v->unexpected && !v->lib_new)
+			host_mm_note_failure();
+		return;
+	}
+	stat_add(&delivered_reports, v->unexpected);
+	__atomic_store_n(&lib_delivered, v->lib_now, __ATOMIC_RELAXED);
+	fail(msg);
+}
+
+/* A leak is a misuse like any other: the test must have expected it. */
+static void arena_leak_check(struct host_mm *hm)
+{
+	u64 in_use = host_mm_in_use_bytes(hm);
+
+	if (in_use)
+		host_warn(hm, "destroy: %llu bytes still allocated (leaked)",
+			  (unsigned long long)in_use);
+}
+
 void host_mm_destroy(struct host_mm *hm)
 {
+	char msg[sizeof(hm->last_misuse) + 160];
+	struct arena_verdict v;
+	bool ok;
+
 	if (!hm)
 		return;
 	/* Pending callbacks point into hm->frames: let them run first. */
 	host_mm_rcu_barrier(hm);
+	if (hm->frames)
+		arena_leak_check(hm);
+	ok = arena_verdict(hm, &v, msg, sizeof(msg));
 	if (hm->base)
 		arena_unpoison(hm->base, hm->size);
 	free(hm->base);
@@ -886,8 +1061,11 @@ void host_mm_destroy(struct host_mm *hm)
 	pthread_mutex_destroy(&hm->defer_lock);
 	pthread_mutex_destroy(&hm->log_lock);
 	pthread_mutex_destroy(&hm->rcu_lock);
+	pthread_mutex_destroy(&hm->misuse_lock);
 	pthread_cond_destroy(&hm->rcu_idle);
 	free(hm);
+	if (!ok)
+		arena_fail(&v, msg);
 }
 
 struct pgt_mm_ops *host_mm_ops(struct host_mm *hm)
@@ -935,6 +1113,12 @@ void host_mm_fail_reset(struct host_mm *hm)
 void host_mm_set_quiet(struct host_mm *hm, bool quiet)
 {
 	__atomic_store_n(&hm->quiet, quiet, __ATOMIC_RELAXED);
+}
+
+void host_mm_set_linear(struct host_mm *hm, bool on)
+{
+	hm->ops.linear = on;
+	hm->ops.linear_offset = (u64)(uintptr_t)hm->base - hm->phys_base;
 }
 
 /* ---- Inspection ---- */
@@ -1012,11 +1196,52 @@ void host_mm_stats_print(struct host_mm *hm, FILE *f)
 
 void pgt_host_warn(const char *file, int line, const char *cond)
 {
+	bool expected = claim_expected(&lib_expected);
+
+	exit_check_arm();
 	__atomic_add_fetch(&global_warnings, 1, __ATOMIC_RELAXED);
-	fprintf(stderr, "%s:%d: PGT_WARN_ON(%s)\n", file, line, cond);
+	if (!expected)
+		stat_add(&lib_unexpected, 1);
+	fprintf(stderr, "%s:%d: PGT_WARN_ON(%s)%s\n", file, line, cond,
+		expected ? " (expected)" : "");
 }
 
 u64 host_mm_global_warnings(void)
 {
 	return __atomic_load_n(&global_warnings, __ATOMIC_RELAXED);
+}
+
+/* ---- Misuse expectations and the verdict ---- */
+
+void host_mm_expect_misuse(struct host_mm *hm, u64 n)
+{
+	stat_add(&hm->misuse_expected, n);
+}
+
+u64 host_mm_unexpected_misuse(struct host_mm *hm)
+{
+	return stat_read(&hm->misuse_unexpected);
+}
+
+void host_mm_last_misuse(struct host_mm *hm, char *buf, size_t len)
+{
+	pthread_mutex_lock(&hm->misuse_lock);
+	snprintf(buf, len, "%s", hm->last_misuse);
+	pthread_mutex_unlock(&hm->misuse_lock);
+}
+
+void host_mm_expect_warn_on(u64 n)
+{
+	stat_add(&lib_expected, n);
+}
+
+host_mm_fail_fn host_mm_set_fail_handler(host_mm_fail_fn fn)
+{
+	return __atomic_exchange_n(&fail_handler, fn, __ATOMIC_ACQ_REL);
+}
+
+void host_mm_note_failure(void)
+{
+	exit_check_arm();
+	stat_add(&unexpected_reports, 1);
 }

@@ -22,9 +22,19 @@
  *     subtree has left.  See host_mm_enable_rcu() for the rules.
  *
  * Misuse that the library could commit at run time (a put_page on a free page,
- * a reference count underflow, a bad size) prints to stderr and counts in
- * stats.warnings instead of crashing, so that a test can assert on it.  Only a
- * phys_to_virt()/virt_to_phys() outside the arena aborts: it has no answer.
+ * a reference count underflow, a bad size, memory still allocated when the
+ * arena is destroyed) is reported on stderr and counted in stats.warnings
+ * instead of crashing, and it fails: unless the test announced it with
+ * host_mm_expect_misuse(), host_mm_destroy() fails the running cmocka test
+ * (the fail handler), and a report no check announced makes the process exit
+ * with HOST_MM_MISUSE_STATUS.  The library's own PGT_WARN_ON reports
+ * (pgt_host_warn) fail the same way unless host_mm_expect_warn_on() expected
+ * them.  Only a phys_to_virt()/virt_to_phys() outside the arena aborts: it
+ * has no answer.
+ *
+ * A test can also run code of its own inside any mm_ops call of the arena
+ * (host_mm_set_hook()): a competing update between a visitor's read of an
+ * entry and its compare-and-swap, decided on purpose rather than by chance.
  */
 #ifndef HOST_MM_H
 #define HOST_MM_H
@@ -120,6 +130,70 @@ struct host_tlbi_entry {
 typedef void (*host_mm_unlinked_free_fn)(struct pgt_mm_ops *mm, void *table,
 					 pgt_s8 level, u8 granule_shift);
 
+/**
+ * enum host_mm_call - the arena's mm_ops calls, for host_mm_set_hook().
+ * @HOST_CALL_ZALLOC_PAGE: zalloc_page.
+ * @HOST_CALL_ZALLOC_PAGES_EXACT: zalloc_pages_exact.
+ * @HOST_CALL_FREE_PAGES_EXACT: free_pages_exact.
+ * @HOST_CALL_GET_PAGE: get_page.
+ * @HOST_CALL_PUT_PAGE: put_page.
+ * @HOST_CALL_PAGE_COUNT: page_count.
+ * @HOST_CALL_PAGE_REF_ADD: page_ref_add.
+ * @HOST_CALL_PHYS_TO_VIRT: phys_to_virt.
+ * @HOST_CALL_VIRT_TO_PHYS: virt_to_phys.
+ * @HOST_CALL_FREE_UNLINKED_TABLE: free_unlinked_table.
+ * @HOST_CALL_DCACHE: dcache_clean_inval_poc.
+ * @HOST_CALL_ICACHE: icache_inval_pou.
+ * @HOST_CALL_TLBI_VA: tlbi_va.
+ * @HOST_CALL_TLBI_RANGE: tlbi_range.
+ * @HOST_CALL_TLBI_ALL: tlbi_all.
+ * @HOST_CALL_SHARED_WALK_BEGIN: shared_walk_begin.
+ * @HOST_CALL_SHARED_WALK_END: shared_walk_end.
+ * @HOST_CALL_NR: the number of calls.
+ */
+enum host_mm_call {
+	HOST_CALL_ZALLOC_PAGE,
+	HOST_CALL_ZALLOC_PAGES_EXACT,
+	HOST_CALL_FREE_PAGES_EXACT,
+	HOST_CALL_GET_PAGE,
+	HOST_CALL_PUT_PAGE,
+	HOST_CALL_PAGE_COUNT,
+	HOST_CALL_PAGE_REF_ADD,
+	HOST_CALL_PHYS_TO_VIRT,
+	HOST_CALL_VIRT_TO_PHYS,
+	HOST_CALL_FREE_UNLINKED_TABLE,
+	HOST_CALL_DCACHE,
+	HOST_CALL_ICACHE,
+	HOST_CALL_TLBI_VA,
+	HOST_CALL_TLBI_RANGE,
+	HOST_CALL_TLBI_ALL,
+	HOST_CALL_SHARED_WALK_BEGIN,
+	HOST_CALL_SHARED_WALK_END,
+	HOST_CALL_NR,
+};
+
+/** HOST_CALL_BIT() - @call's bit in host_mm_set_hook()'s mask. */
+#define HOST_CALL_BIT(call)	(1u << (call))
+
+struct host_mm;
+
+/**
+ * typedef host_mm_hook_fn - code a test runs inside an mm_ops call.
+ * @hm: the arena.
+ * @call: the call being made; the hook runs before the call does its work.
+ * @arg: host_mm_set_hook()'s @arg.
+ */
+typedef void (*host_mm_hook_fn)(struct host_mm *hm, enum host_mm_call call, void *arg);
+
+/** typedef host_mm_fail_fn - what a failed arena check calls (host_mm_set_fail_handler()). */
+typedef void (*host_mm_fail_fn)(const char *msg);
+
+/** HOST_MM_MISUSE_STATUS - exit status of a process with misuse no check announced. */
+#define HOST_MM_MISUSE_STATUS	86
+
+/** HOST_MM_MISUSE_MSG - bytes kept of the last misuse report's text. */
+#define HOST_MM_MISUSE_MSG	160
+
 struct host_frame;
 struct host_deferred;
 
@@ -160,6 +234,16 @@ struct host_mm {
 	pthread_mutex_t log_lock;
 	struct host_tlbi_entry *tlbi_log;
 	size_t n_log, cap_log;
+
+	u64 misuse_expected;			/* reports still expected */
+	u64 misuse_unexpected;			/* reports nobody expected */
+	u64 lib_unexpected_at_create;		/* the library's, when created */
+	pthread_mutex_t misuse_lock;		/* last_misuse */
+	char last_misuse[HOST_MM_MISUSE_MSG];
+
+	host_mm_hook_fn hook;
+	void *hook_arg;
+	u32 hook_calls;				/* HOST_CALL_BIT()s that run it */
 };
 
 /**
@@ -171,10 +255,19 @@ struct host_mm {
 struct host_mm *host_mm_create(u64 size, u64 phys_base);
 
 /**
- * host_mm_destroy() - release the arena and everything still allocated in it.
+ * host_mm_destroy() - release the arena and everything still allocated in it,
+ *	then give its verdict.
  * @hm: the arena, or NULL.  Deferred frees still queued are dropped; RCU
  *	callbacks still pending are waited for first (host_mm_rcu_barrier()),
  *	since they point into the arena's metadata.
+ *
+ * Memory still allocated is reported as a leak (a misuse report like any
+ * other).  The arena fails if it saw a report nobody expected, if a report
+ * host_mm_expect_misuse() announced never came, or if the library reported a
+ * PGT_WARN_ON nobody expected while it lived: the reason goes to stderr and
+ * to the fail handler (host_mm_set_fail_handler()), or, without one, makes
+ * the process exit with HOST_MM_MISUSE_STATUS.  Call it from the thread that
+ * may fail (a cmocka test's own).
  */
 void host_mm_destroy(struct host_mm *hm);
 
@@ -233,6 +326,16 @@ void host_mm_fail_reset(struct host_mm *hm);
  * @quiet: true to silence.
  */
 void host_mm_set_quiet(struct host_mm *hm, bool quiet);
+
+/**
+ * host_mm_set_linear() - declare (or withdraw) the arena's one linear map in
+ *	its mm_ops, so the library converts table addresses itself
+ *	(struct pgt_mm_ops @linear).  Off by default: the conversion calls then
+ *	check every address they are given, and the race hooks can fire there.
+ * @hm: the arena.
+ * @on: true to declare it.
+ */
+void host_mm_set_linear(struct host_mm *hm, bool on);
 
 /**
  * host_mm_set_unlinked_free() - what free_unlinked_table ends up calling.
@@ -366,5 +469,75 @@ void pgt_host_warn(const char *file, int line, const char *cond);
 
 /** host_mm_global_warnings() - how many times pgt_host_warn() was called. */
 u64 host_mm_global_warnings(void);
+
+/**
+ * host_mm_expect_misuse() - the next @n misuse reports of @hm are the test's
+ *	intent: they print as "expected" (or not at all when quiet) and do not
+ *	fail; if fewer come, host_mm_destroy() fails.
+ * @hm: the arena.
+ * @n: how many more reports to expect.
+ */
+void host_mm_expect_misuse(struct host_mm *hm, u64 n);
+
+/** host_mm_unexpected_misuse() - reports of @hm nobody expected. @hm: the arena. */
+u64 host_mm_unexpected_misuse(struct host_mm *hm);
+
+/**
+ * host_mm_last_misuse() - the text of @hm's last misuse report, expected or not.
+ * @hm: the arena.
+ * @buf: receives it ("" if none).
+ * @len: bytes in @buf.
+ */
+void host_mm_last_misuse(struct host_mm *hm, char *buf, size_t len);
+
+/**
+ * host_mm_expect_warn_on() - the next @n PGT_WARN_ON reports of the library
+ *	are the test's intent and do not fail anything.
+ * @n: how many more to expect.
+ */
+void host_mm_expect_warn_on(u64 n);
+
+/**
+ * host_mm_set_fail_handler() - what a failed host_mm_destroy() calls.
+ * @fn: receives the reason; NULL for none (the exit status says it).  A
+ *	cmocka test binary sets fail_msg() for itself (below).
+ * Return: the previous handler.
+ */
+host_mm_fail_fn host_mm_set_fail_handler(host_mm_fail_fn fn);
+
+/**
+ * host_mm_note_failure() - count a failure of the home that no handler took:
+ *	the process will exit with HOST_MM_MISUSE_STATUS.
+ */
+void host_mm_note_failure(void);
+
+/**
+ * host_mm_set_hook() - run @fn at the start of each of @hm's mm_ops calls in
+ *	@calls, in the calling thread.
+ * @hm: the arena.
+ * @calls: HOST_CALL_BIT()s of the calls to hook; 0 removes the hook.
+ * @fn: the hook.  Calls it makes itself (a competing update of the same
+ *	tree, say) do not run it again: the hook never nests in a thread.
+ * @arg: passed to @fn.
+ *
+ * Set it while no other thread uses the arena.
+ */
+void host_mm_set_hook(struct host_mm *hm, u32 calls, host_mm_hook_fn fn, void *arg);
+
+/*
+ * In a cmocka test binary (cmocka.h included before this header), a failed
+ * host_mm_destroy() fails the running test.
+ */
+#ifdef CMOCKA_H_
+static void host_mm_cmocka_fail(const char *msg)
+{
+	fail_msg("%s", msg);
+}
+
+__attribute__((constructor)) static void host_mm_cmocka_register(void)
+{
+	host_mm_set_fail_handler(host_mm_cmocka_fail);
+}
+#endif
 
 #endif /* HOST_MM_H */

@@ -15,23 +15,34 @@
 /* Bits h..l inclusive; h <= 63, l <= h. */
 #define MASK64(h, l)		((~0ull >> (63 - (h))) & (~0ull << (l)))
 
-/* Fields shared by TCR_EL2 (non-VHE) and VTCR_EL2. */
+/* Fields shared by TCR_EL2 (both formats) and VTCR_EL2. */
 #define CTRL_T0SZ(c)		((unsigned int)((c) & 0x3f))
-#define CTRL_SL0(c)		((unsigned int)(((c) >> 6) & 3))
+#define CTRL_SH0(c)		((int)(((c) >> 12) & 3))
 #define CTRL_TG0(c)		((unsigned int)(((c) >> 14) & 3))
+/* TCR_EL2 without E2H and VTCR_EL2: PS at 18:16, DS at bit 32. */
 #define CTRL_PS(c)		((unsigned int)(((c) >> 16) & 7))
+#define CTRL_DS			BIT64(32)
+#define VTCR_SL0(c)		((unsigned int)(((c) >> 6) & 3))
+#define VTCR_SL2		BIT64(33)
 #define TCR_EL2_TBI		BIT64(20)
+/* TCR_EL2 with HCR_EL2.E2H=1 has TCR_EL1's layout. */
+#define TCR_E2H_EPD0		BIT64(7)
+#define TCR_E2H_EPD1		BIT64(23)
+#define TCR_E2H_IPS(c)		((unsigned int)(((c) >> 32) & 7))
+#define TCR_E2H_TBI0		BIT64(37)
+#define TCR_E2H_DS		BIT64(59)
 
 /*
- * Without FEAT_LVA the input size is at most 48 bits.  It is at least 25
- * bits, except that FEAT_TTST lets stage 1 go down to 16 bits (4K, 16K)
- * or 17 bits (64K); this translator models a CPU with FEAT_TTST.
+ * The input size is at most 48 bits, or 52 with FEAT_LVA (64K) or DS=1
+ * (FEAT_LPA2, 4K and 16K).  It is at least 25 bits, except that FEAT_TTST
+ * lets stage 1 go down to 16 bits (4K, 16K) or 17 bits (64K); this
+ * translator models a CPU with FEAT_TTST.
  */
 #define T0SZ_MIN		16
+#define T0SZ_MIN_52		12
 #define T0SZ_MAX		39
 #define S1_TTST_T0SZ_MAX	48
 #define S1_TTST_T0SZ_MAX_64K	47
-#define OA_MAX_BITS		48
 
 #define DESC_VALID		BIT64(0)
 #define DESC_TABLE		BIT64(1)	/* table (L0-2) or page (L3) */
@@ -40,12 +51,17 @@
 #define DESC_S2AP_R		BIT64(6)
 #define DESC_S2AP_W		BIT64(7)
 #define DESC_AP2_RO		BIT64(7)
+#define DESC_AP1_EL0		BIT64(6)	/* EL2&0: EL0 may access */
 #define DESC_SH(d)		((int)(((d) >> 8) & 3))
 #define DESC_AF			BIT64(10)
-#define DESC_XN			BIT64(54)
-#define DESC_S2_XN		MASK64(54, 53)
+#define DESC_NG			BIT64(11)
+#define DESC_PXN		BIT64(53)	/* EL2&0 stage 1 */
+#define DESC_XN			BIT64(54)	/* UXN in the EL2&0 regime */
+#define DESC_S2_XN(d)		((unsigned int)(((d) >> 53) & 3))
 #define DESC_SW(d)		((unsigned int)(((d) >> 55) & 0xf))
-#define DESC_XNTABLE		BIT64(60)
+#define DESC_PXNTABLE		BIT64(59)	/* EL2&0 */
+#define DESC_XNTABLE		BIT64(60)	/* UXNTable in the EL2&0 regime */
+#define DESC_APTABLE_NO_EL0	BIT64(61)	/* APTable[0], EL2&0 */
 #define DESC_APTABLE_RO		BIT64(62)	/* APTable[1] */
 
 /* The walk geometry derived from the registers. */
@@ -57,12 +73,15 @@ struct xcfg {
 	unsigned int oa_bits;
 	unsigned int root_bits;	/* input bits resolved at the start level */
 	int start;
+	bool e2h;		/* stage 1 in the EL2&0 format */
+	bool ds;		/* FEAT_LPA2's descriptor format */
+	bool oa52;		/* descriptors and TTBR carry OA[51:48] */
 	uint64_t root;
 };
 
 /* Stage 1 table attributes inherited by everything below a table descriptor. */
 struct hier {
-	bool ro, xn;
+	bool ro, xn, pxn, no_el0;
 };
 
 enum dkind {
@@ -98,12 +117,30 @@ static int granule_shift(uint64_t ctrl)
 	return -1;	/* 0b11 is reserved */
 }
 
-static unsigned int ps_bits(uint64_t ctrl)
-{
-	/* 52 needs FEAT_LPA, out of scope; 0b111 is reserved: both act as 48 here. */
-	static const unsigned char bits[8] = { 32, 36, 40, 42, 44, 48, 48, 48 };
+/* A start level no encoding names. */
+#define START_BAD		(-100)
 
-	return bits[CTRL_PS(ctrl)];
+/*
+ * 0b110 is 52 bits with a 64K granule (FEAT_LPA) or with DS=1 (FEAT_LPA2);
+ * with 4K or 16K and DS=0 it acts as 48.  0b111 is reserved: 48 here.
+ */
+static unsigned int ps_bits(const struct xcfg *c)
+{
+	static const unsigned char bits[8] = { 32, 36, 40, 42, 44, 48, 52, 48 };
+	uint64_t ctrl = c->rg->ctrl;
+	unsigned int ps = c->e2h ? TCR_E2H_IPS(ctrl) : CTRL_PS(ctrl);
+
+	if (bits[ps] == 52 && c->gshift != 16 && !c->ds)
+		return 48;
+	return bits[ps];
+}
+
+/* DS is RES0 with a 64K granule, whose 52-bit format (FEAT_LPA) needs no switch. */
+static bool ctrl_ds(const struct xcfg *c)
+{
+	uint64_t ds = c->e2h ? TCR_E2H_DS : CTRL_DS;
+
+	return c->gshift != 16 && (c->rg->ctrl & ds);
 }
 
 /* Stage 1: the fewest levels that resolve every input bit above the page offset. */
@@ -114,14 +151,26 @@ static int s1_start_level(const struct xcfg *c)
 	return 4 - (int)levels;
 }
 
-/* Stage 2: SL0 names the start level; 0b11 needs FEAT_TTST/FEAT_LPA2. */
+/*
+ * Stage 2: SL0 counts back from the deepest start level (2 for 4K, 3 for
+ * 16K and 64K).  With DS=1, 16K's 0b11 is level 0 and 4K's SL2=1, SL0=0
+ * is level -1; 4K's 0b11 (level 3, FEAT_TTST) is not modelled.
+ */
 static int s2_start_level(const struct xcfg *c)
 {
-	unsigned int sl0 = CTRL_SL0(c->rg->ctrl);
+	unsigned int sl0 = VTCR_SL0(c->rg->ctrl);
+	bool sl2 = c->ds && c->gshift == 12 && (c->rg->ctrl & VTCR_SL2);
 
+	if (sl2)
+		return sl0 == 0 ? -1 : START_BAD;
 	if (sl0 == 3)
-		return -1;
+		return c->gshift == 14 && c->ds ? 0 : START_BAD;
 	return (c->gshift == 12 ? 2 : 3) - (int)sl0;
+}
+
+static unsigned int t0sz_min(const struct xcfg *c)
+{
+	return c->ds || c->gshift == 16 ? T0SZ_MIN_52 : T0SZ_MIN;
 }
 
 static unsigned int t0sz_max(const struct ref_regime *rg, int gshift)
@@ -131,29 +180,50 @@ static unsigned int t0sz_max(const struct ref_regime *rg, int gshift)
 	return gshift == 16 ? S1_TTST_T0SZ_MAX_64K : S1_TTST_T0SZ_MAX;
 }
 
+/* BADDR[51:48] sits in TTBR bits 5:2 whenever descriptors carry OA[51:48]. */
+static uint64_t ttbr_baddr(const struct xcfg *c)
+{
+	uint64_t ttbr = c->rg->ttbr;
+
+	if (!c->oa52)
+		return ttbr & MASK64(47, 1);
+	return (ttbr & MASK64(47, 6)) | ((ttbr >> 2) & 0xf) << 48;
+}
+
+/* Only TTBR0_EL2 is modelled: an EL2&0 regime must keep TTBR1_EL2 walks off. */
+static bool e2h_unsupported(const struct xcfg *c)
+{
+	return c->e2h && !(c->rg->ctrl & TCR_E2H_EPD1);
+}
+
 static int cfg_init(const struct ref_regime *rg, struct xcfg *c)
 {
 	int g = granule_shift(rg->ctrl);
 	unsigned int t0sz = CTRL_T0SZ(rg->ctrl);
 	unsigned int max_root_bits;
 
-	if (g < 0 || t0sz < T0SZ_MIN || t0sz > t0sz_max(rg, g) || !rg->read64 ||
+	if (g < 0 || t0sz > t0sz_max(rg, g) || !rg->read64 ||
 	    (rg->stage != 1 && rg->stage != 2))
 		return -1;
 	c->rg = rg;
 	c->gshift = (unsigned int)g;
 	c->stride = c->gshift - 3;
+	c->e2h = rg->stage == 1 && rg->e2h;
+	c->ds = ctrl_ds(c);
+	c->oa_bits = ps_bits(c);
+	c->oa52 = c->ds || (c->gshift == 16 && c->oa_bits == 52);
+	if (t0sz < t0sz_min(c) || e2h_unsupported(c))
+		return -1;
 	c->ia_bits = 64 - t0sz;
-	c->oa_bits = ps_bits(rg->ctrl);
 	c->start = rg->stage == 1 ? s1_start_level(c) : s2_start_level(c);
-	if (c->start < 0 || c->ia_bits <= level_shift(c, c->start))
+	if (c->start == START_BAD || c->ia_bits <= level_shift(c, c->start))
 		return -1;
 	c->root_bits = c->ia_bits - level_shift(c, c->start);
 	/* Stage 2 may concatenate up to 16 tables at the start level. */
 	max_root_bits = c->stride + (rg->stage == 2 ? 4 : 0);
 	if (c->root_bits > max_root_bits)
 		return -1;
-	c->root = rg->ttbr & MASK64(47, 1);
+	c->root = ttbr_baddr(c);
 	/* The base must be aligned to the (possibly concatenated) table size. */
 	if (c->root & (root_bytes(c) - 1))
 		return -1;
@@ -165,19 +235,40 @@ static bool pa_out_of_range(const struct xcfg *c, uint64_t pa)
 	return c->oa_bits < 64 && (pa >> c->oa_bits) != 0;
 }
 
-/* Table and output addresses share the check: bits 47:PS, and OA[51:48] for 64K. */
+/*
+ * The output (or next-level table) address of @desc whose low @shift bits
+ * are offset: bits 47:shift, and OA[51:48] in bits 15:12 (64K with 52-bit
+ * PS) or OA[49:48] in place and OA[51:50] in bits 9:8 (DS=1).
+ */
+static uint64_t desc_oa(const struct xcfg *c, uint64_t desc, unsigned int shift)
+{
+	if (c->ds)
+		return (desc & MASK64(49, shift)) | ((desc >> 8) & 3) << 50;
+	if (c->oa52)
+		return (desc & MASK64(47, shift)) | ((desc >> 12) & 0xf) << 48;
+	return desc & MASK64(47, shift);
+}
+
+/* Table and output addresses share the check against PS. */
 static bool desc_addr_out_of_range(const struct xcfg *c, uint64_t desc)
 {
 	/* With a 64K granule bits 15:12 hold OA[51:48], impossible below 52 bits. */
-	if (c->gshift == 16 && (desc & MASK64(15, 12)))
+	if (c->gshift == 16 && !c->oa52 && (desc & MASK64(15, 12)))
 		return true;
-	return pa_out_of_range(c, desc & MASK64(47, 0));
+	return pa_out_of_range(c, desc_oa(c, desc, c->gshift));
 }
 
-/* Blocks need FEAT_LPA(2) above these levels. */
+/*
+ * The coarsest level a block may sit at: 4K level 1 (level 0 with DS=1),
+ * 16K level 2 (1 with DS=1), 64K level 2 (1 with 52-bit PS, FEAT_LPA).
+ */
 static int first_block_level(const struct xcfg *c)
 {
-	return c->gshift == 12 ? 1 : 2;
+	if (c->gshift == 12)
+		return c->ds ? 0 : 1;
+	if (c->gshift == 14)
+		return c->ds ? 1 : 2;
+	return c->oa52 ? 1 : 2;
 }
 
 static enum dkind classify(const struct xcfg *c, int level, uint64_t desc)
@@ -195,7 +286,7 @@ static enum dkind classify(const struct xcfg *c, int level, uint64_t desc)
 
 static uint64_t table_addr(const struct xcfg *c, uint64_t desc)
 {
-	return desc & MASK64(47, c->gshift);
+	return desc_oa(c, desc, c->gshift);
 }
 
 static bool read_desc(const struct xcfg *c, uint64_t table, uint64_t idx, uint64_t *desc)
@@ -281,25 +372,63 @@ static enum ref_memtype s2_memattr(unsigned int ma, bool fwb)
 
 /* ---- single-address translation ---- */
 
+/*
+ * The EL2&0 regime has an EL0 half: AP[1] grants EL0 access, PXN and UXN
+ * govern each level's execution, and memory EL0 can write is never
+ * executable at EL2.
+ */
+static void s1_e2h_perms(uint64_t desc, const struct hier *h, struct ref_result *res)
+{
+	bool ro = (desc & DESC_AP2_RO) || h->ro;
+
+	res->r = true;
+	res->w = !ro;
+	res->ur = (desc & DESC_AP1_EL0) && !h->no_el0;
+	res->uw = res->ur && !ro;
+	res->x = !(desc & DESC_PXN) && !h->pxn && !res->uw;
+	res->ux = !(desc & DESC_XN) && !h->xn;
+	res->ng = desc & DESC_NG;
+}
+
 static void s1_attrs(const struct xcfg *c, uint64_t desc, const struct hier *h,
 		     struct ref_result *res)
 {
 	unsigned int attr = (unsigned int)(c->rg->mair >> (8 * DESC_ATTRINDX(desc))) & 0xff;
 
 	res->mt = mair_decode(attr);
+	if (c->e2h) {
+		s1_e2h_perms(desc, h, res);
+		return;
+	}
 	/* EL2 has no EL0 half: AP[1] is RES1, so only AP[2] (read-only) matters. */
 	res->r = true;
 	res->w = !(desc & DESC_AP2_RO) && !h->ro;
 	res->x = !(desc & DESC_XN) && !h->xn;
 }
 
+/*
+ * XN[1:0] with FEAT_XNX: 00 both ELs execute, 01 only EL0, 10 neither,
+ * 11 only EL1.  Without it bit 53 is RES0; any set bit is read strictly,
+ * as forbidding execution everywhere.
+ */
+static void s2_exec(const struct xcfg *c, uint64_t desc, struct ref_result *res)
+{
+	unsigned int xn = DESC_S2_XN(desc);
+
+	if (!c->rg->xnx) {
+		res->x = res->ux = !xn;
+		return;
+	}
+	res->x = xn == 0 || xn == 3;
+	res->ux = xn == 0 || xn == 1;
+}
+
 static void s2_attrs(const struct xcfg *c, uint64_t desc, struct ref_result *res)
 {
 	res->mt = s2_memattr(DESC_MEMATTR(desc), c->rg->fwb);
-	res->r = desc & DESC_S2AP_R;
-	res->w = desc & DESC_S2AP_W;
-	/* Any XN[1:0] encoding (FEAT_XNX or not) forbids execution somewhere: be strict. */
-	res->x = !(desc & DESC_S2_XN);
+	res->r = res->ur = desc & DESC_S2AP_R;
+	res->w = res->uw = desc & DESC_S2AP_W;
+	s2_exec(c, desc, res);
 }
 
 static void fill_leaf(const struct xcfg *c, uint64_t ia, uint64_t desc, const struct hier *h,
@@ -308,8 +437,9 @@ static void fill_leaf(const struct xcfg *c, uint64_t ia, uint64_t desc, const st
 	unsigned int shift = level_shift(c, res->level);
 
 	res->leaf_size = BIT64(shift);
-	res->pa = (desc & MASK64(47, shift)) | (ia & (res->leaf_size - 1));
-	res->shareability = DESC_SH(desc);
+	res->pa = desc_oa(c, desc, shift) | (ia & (res->leaf_size - 1));
+	/* With DS=1 bits 9:8 are OA[51:50]: the control register's SH0 applies. */
+	res->shareability = c->ds ? CTRL_SH0(c->rg->ctrl) : DESC_SH(desc);
 	res->af = desc & DESC_AF;
 	res->sw = DESC_SW(desc);
 	if (c->rg->stage == 1)
@@ -318,14 +448,21 @@ static void fill_leaf(const struct xcfg *c, uint64_t ia, uint64_t desc, const st
 		s2_attrs(c, desc, res);
 	/* Instruction fetch from Device memory is never allowed here. */
 	if (mt_is_device(res->mt))
-		res->x = false;
+		res->x = res->ux = false;
 }
 
-/* Only stage 1 consults these: stage 2 table descriptors carry no such attributes. */
-static void hier_add(uint64_t desc, struct hier *h)
+/*
+ * Only stage 1 consults these: stage 2 table descriptors carry no such
+ * attributes.  PXNTable and APTable[0] exist only in the EL2&0 regime.
+ */
+static void hier_add(const struct xcfg *c, uint64_t desc, struct hier *h)
 {
 	h->ro |= !!(desc & DESC_APTABLE_RO);
 	h->xn |= !!(desc & DESC_XNTABLE);
+	if (!c->e2h)
+		return;
+	h->pxn |= !!(desc & DESC_PXNTABLE);
+	h->no_el0 |= !!(desc & DESC_APTABLE_NO_EL0);
 }
 
 static const enum ref_fault dkind_fault[DK_ROOT + 1] = {
@@ -339,7 +476,7 @@ static void walk_one(const struct xcfg *c, uint64_t ia, struct ref_result *res)
 {
 	uint64_t table = c->root;
 	unsigned int nbits = c->root_bits;
-	struct hier h = { false, false };
+	struct hier h = { false, false, false, false };
 	enum dkind kind = DK_INVALID;
 
 	for (res->level = c->start;; res->level++) {
@@ -353,7 +490,7 @@ static void walk_one(const struct xcfg *c, uint64_t ia, struct ref_result *res)
 		kind = classify(c, res->level, res->desc);
 		if (kind != DK_TABLE)
 			break;
-		hier_add(res->desc, &h);
+		hier_add(c, res->desc, &h);
 		table = table_addr(c, res->desc);
 		nbits = c->stride;
 	}
@@ -372,6 +509,12 @@ static bool access_allowed(const struct ref_result *res, enum ref_access access)
 		return res->w;
 	case REF_ACC_EXEC:
 		return res->x;
+	case REF_ACC_READ_EL0:
+		return res->ur;
+	case REF_ACC_WRITE_EL0:
+		return res->uw;
+	case REF_ACC_EXEC_EL0:
+		return res->ux;
 	default:
 		return true;
 	}
@@ -386,10 +529,10 @@ int ref_translate(const struct ref_regime *rg, uint64_t ia, enum ref_access acce
 	res->fault = REF_FAULT_TRANSLATION;	/* level 0 until the walk says otherwise */
 	if (cfg_init(rg, &c))
 		return -1;
-	/* TCR_EL2.TBI: the top byte takes no part in the range check. */
-	if (rg->stage == 1 && (rg->ctrl & TCR_EL2_TBI))
+	/* TCR_EL2.TBI (TBI0 with E2H): the top byte takes no part in the range check. */
+	if (rg->stage == 1 && (rg->ctrl & (c.e2h ? TCR_E2H_TBI0 : TCR_EL2_TBI)))
 		ia &= MASK64(55, 0);
-	if (ia >> c.ia_bits)
+	if (ia >> c.ia_bits || (c.e2h && (rg->ctrl & TCR_E2H_EPD0)))
 		return 0;
 	if (pa_out_of_range(&c, c.root)) {
 		res->fault = REF_FAULT_ADDRESS_SIZE;
@@ -494,7 +637,7 @@ static int visit_leaf(struct iter *it, const struct entry *e)
 	shift = level_shift(it->c, e->level);
 	m.ia = e->ia;
 	m.size = BIT64(shift);
-	m.pa = e->desc & MASK64(47, shift);
+	m.pa = desc_oa(it->c, e->desc, shift);
 	m.desc = e->desc;
 	m.level = e->level;
 	it->count++;
@@ -625,6 +768,7 @@ int ref_regime_info(const struct ref_regime *rg, struct ref_regime_info *info)
 	info->granule_shift = c.gshift;
 	info->ia_bits = c.ia_bits;
 	info->oa_bits = c.oa_bits;
+	info->ds = c.ds;
 	info->start_level = c.start;
 	info->root_bits = c.root_bits;
 	info->root_entries = BIT64(c.root_bits);

@@ -6,8 +6,11 @@
  * code or header with the library: everything is derived from raw register
  * values (TCR_EL2/VTCR_EL2, TTBR0_EL2/VTTBR_EL2, MAIR_EL2, HCR_EL2.FWB) and
  * raw descriptors, following the Arm ARM translation table walk.  Scope: EL2
- * stage 1 (non-VHE TCR_EL2 format, one VA range) and stage 2, 4K/16K/64K
- * granules, output addresses up to 48 bits (no FEAT_LPA/FEAT_LPA2).
+ * stage 1 (the non-VHE TCR_EL2 format, or with HCR_EL2.E2H=1 the EL2&0
+ * format through TTBR0_EL2 only) and stage 2, 4K/16K/64K granules, output
+ * and input addresses up to 52 bits.  The modelled CPU implements FEAT_TTST
+ * (stage 1), FEAT_LPA and FEAT_LVA (64K), FEAT_LPA2 (4K and 16K, used when
+ * TCR/VTCR.DS is 1), and FEAT_XNX when the regime says so.
  */
 #ifndef REF_XLAT_H
 #define REF_XLAT_H
@@ -38,14 +41,24 @@ enum ref_memtype {
 	REF_MT_RESERVED,
 };
 
-enum ref_access { REF_ACC_NONE, REF_ACC_READ, REF_ACC_WRITE, REF_ACC_EXEC };
+/* Privileged accesses are EL2's (stage 1) or EL1's (stage 2); _EL0 ones are EL0's. */
+enum ref_access {
+	REF_ACC_NONE, REF_ACC_READ, REF_ACC_WRITE, REF_ACC_EXEC,
+	REF_ACC_READ_EL0, REF_ACC_WRITE_EL0, REF_ACC_EXEC_EL0,
+};
 
 struct ref_regime {
-	int stage;		/* 1: EL2 stage 1 (non-VHE TCR_EL2); 2: stage 2 */
+	int stage;		/* 1: EL2 stage 1; 2: stage 2 */
 	uint64_t ctrl;		/* TCR_EL2 (stage 1) or VTCR_EL2 (stage 2) */
-	uint64_t ttbr;		/* TTBR0_EL2 or VTTBR_EL2: BADDR[47:1] used, VMID/CnP ignored */
+	/*
+	 * TTBR0_EL2 or VTTBR_EL2: BADDR[47:1], or with 52-bit output addresses
+	 * BADDR[47:6] and BADDR[51:48] in bits 5:2; VMID/ASID/CnP ignored.
+	 */
+	uint64_t ttbr;
 	uint64_t mair;		/* MAIR_EL2, stage 1 only */
 	bool fwb;		/* stage 2: HCR_EL2.FWB */
+	bool e2h;		/* stage 1: HCR_EL2.E2H (TCR_EL2 in the EL2&0 format) */
+	bool xnx;		/* stage 2: the CPU implements FEAT_XNX (XN[0] is PXN/UXN) */
 	ref_read64_fn read64;
 	void *ctx;
 };
@@ -56,10 +69,12 @@ struct ref_result {
 	uint64_t desc;		/* descriptor at that level (leaf, or the faulting one) */
 	uint64_t pa;		/* output address; valid for OK, PERMISSION, ACCESS_FLAG */
 	uint64_t leaf_size;	/* bytes the leaf maps */
-	bool r, w, x;		/* effective permissions, hierarchical ones applied */
+	bool r, w, x;		/* privileged permissions, hierarchical ones applied */
+	bool ur, uw, ux;	/* EL0's (stage 2: the same S2AP; XN[0] with FEAT_XNX) */
 	enum ref_memtype mt;
-	int shareability;	/* SH, descriptor bits 9:8 */
+	int shareability;	/* SH, descriptor bits 9:8, or TCR/VTCR.SH0 when DS is 1 */
 	bool af;
+	bool ng;		/* nG, bit 11 (EL2&0 stage 1 only) */
 	unsigned int sw;	/* descriptor bits 58:55 */
 };
 
@@ -67,9 +82,10 @@ struct ref_result {
  * Translate @ia.  The access flag is always checked (a real access of any
  * kind faults on AF == 0); with @access != REF_ACC_NONE the permission check
  * is applied too.  Returns 0, or -1 for a misconfigured regime (reserved TG0,
- * T0SZ outside 16..39, reserved or inconsistent SL0, root not aligned to its
- * size): then @res->fault is REF_FAULT_TRANSLATION at level 0, as hardware
- * reports it.  An input address beyond T0SZ is a level 0 translation fault and
+ * T0SZ outside 16..39 (12..39 with DS or a 64K granule), reserved or
+ * inconsistent SL0/SL2, root not aligned to its size, an EL2&0 TCR_EL2 that
+ * leaves TTBR1_EL2 walks enabled): then @res->fault is REF_FAULT_TRANSLATION
+ * at level 0, as hardware reports it.  An input address beyond T0SZ is a level 0 translation fault and
  * a TTBR address beyond PS a level 0 address size fault (both stages).
  */
 int ref_translate(const struct ref_regime *rg, uint64_t ia, enum ref_access access,
@@ -128,7 +144,8 @@ long ref_for_each_bad_entry(const struct ref_regime *rg,
 struct ref_regime_info {
 	unsigned int granule_shift;	/* 12, 14 or 16 */
 	unsigned int ia_bits;		/* 64 - T0SZ */
-	unsigned int oa_bits;		/* from PS */
+	unsigned int oa_bits;		/* from PS (IPS with E2H) */
+	bool ds;			/* the effective TCR/VTCR.DS (FEAT_LPA2) */
 	int start_level;
 	unsigned int root_bits;		/* input bits the root resolves */
 	uint64_t root_entries;		/* 1 << root_bits */

@@ -60,9 +60,10 @@ static int all_prots(u32 *out)
 	int n = 0;
 	u32 base, sw;
 
+	/* Bit 2 of @base stands for X, which is PX and UX together. */
 	for (base = 0; base < 16; base++)
 		for (sw = 0; sw < 16; sw++)
-			out[n++] = base | sw << 8;
+			out[n++] = (base & ~4u) | (base & 4 ? PGT_PROT_X : 0) | sw << 8;
 	return n;
 }
 
@@ -79,7 +80,8 @@ static bool s2_prot_ok(u32 prot)
 	return !((prot & PGT_PROT_X) && (prot & PGT_PROT_DEVICE));
 }
 
-static const u32 known_prot_bits = 0xf0f;
+/* R, W, PX, DEVICE, UX, NORMAL_NC and SW0-3; test_formats.c has UX and NC alone. */
+static const u32 known_prot_bits = 0xf3f;
 
 /* The accepted prots, each with whether the check must accept it. */
 static int accepted_prots(u32 *out, bool s2)
@@ -401,10 +403,11 @@ static void s2_decode_fields(void **state)
 	u64 ma;
 
 	assert_int_equal(pgt_s2_pte_prot(rwx, false), PGT_PROT_RWX);
-	/* Any non-zero XN[1:0] forbids execution at some EL. */
-	assert_int_equal(pgt_s2_pte_prot(rwx | D_PXN_XN0, false), PGT_PROT_RW);
+	/* XN[1:0] (FEAT_XNX): 01 EL0 only, 10 neither, 11 EL1 only. */
+	assert_int_equal(pgt_s2_pte_prot(rwx | D_PXN_XN0, false), PGT_PROT_RW | PGT_PROT_UX);
 	assert_int_equal(pgt_s2_pte_prot(rwx | D_XN, false), PGT_PROT_RW);
-	assert_int_equal(pgt_s2_pte_prot(rwx | D_XN | D_PXN_XN0, false), PGT_PROT_RW);
+	assert_int_equal(pgt_s2_pte_prot(rwx | D_XN | D_PXN_XN0, false),
+			 PGT_PROT_RW | PGT_PROT_PX);
 	/* Permission bits decode independently. */
 	assert_int_equal(pgt_s2_pte_prot(rwx & ~D_AP1, false), PGT_PROT_W | PGT_PROT_X);
 	assert_int_equal(pgt_s2_pte_prot(rwx & ~D_AP2, false), PGT_PROT_RX);
@@ -412,14 +415,16 @@ static void s2_decode_fields(void **state)
 	/* Without FWB: MemAttr[3:2] == 0 is Device, whatever the Device type. */
 	for (ma = 0; ma < 16; ma++) {
 		pgt_pte_t d = (dev & ~(0xfULL << 2)) | ma << 2;
-		u32 want = PGT_PROT_RW | (ma >> 2 == 0 ? PGT_PROT_DEVICE : 0);
+		u32 want = PGT_PROT_RW | (ma >> 2 == 0 ? PGT_PROT_DEVICE : 0) |
+			   (ma == 5 ? PGT_PROT_NORMAL_NC : 0);
 
 		assert_int_equal(pgt_s2_pte_prot(d, false), want);
 	}
 	/* With FWB: MemAttr[2] == 0 is Device (MemAttr[3] is ignored). */
 	for (ma = 0; ma < 16; ma++) {
 		pgt_pte_t d = (fdev & ~(0xfULL << 2)) | ma << 2;
-		u32 want = PGT_PROT_RW | (!(ma & 4) ? PGT_PROT_DEVICE : 0);
+		u32 want = PGT_PROT_RW | (!(ma & 4) ? PGT_PROT_DEVICE : 0) |
+			   ((ma & 7) == 5 ? PGT_PROT_NORMAL_NC : 0);
 
 		assert_int_equal(pgt_s2_pte_prot(d, true), want);
 	}

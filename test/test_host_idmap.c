@@ -240,6 +240,109 @@ static void many_regions_binary_search(void **state)
 	host_teardown(&e);
 }
 
+/*
+ * The pool contract (Documentation/host.rst, "Pools"): pools topped up to
+ * one page per level below the root before each fault are always enough --
+ * for every granule and flag combination, pages-only trees included, where
+ * a fault maps at most one last-level table's span.
+ */
+static const struct pgt_mem_region layout[] = {
+	{ SZ_1G, 2 * SZ_1G },				/* 1G blocks (4K) */
+	{ 3 * SZ_1G + SZ_1G / 2, SZ_64K },		/* one page of any granule */
+	{ 4 * SZ_1G + 3 * SZ_64K, 600 * 0x100000ULL },	/* edges on no block */
+	{ 8 * SZ_1G, 16 * SZ_1G },			/* 512M blocks (64K) */
+};
+
+static u64 fault_addr(u64 *rng, u32 page)
+{
+	u32 i = rng_next(rng) % 5;
+	u64 base, size;
+
+	if (i == 4) {		/* MMIO anywhere below 2^IPA_BITS */
+		base = 0;
+		size = 1ULL << IPA_BITS;
+	} else {
+		base = layout[i].base;
+		size = layout[i].size;
+	}
+	return PGT_ALIGN_DOWN(base + rng_next(rng) % size, page) + rng_next(rng) % page;
+}
+
+static bool in_memory(u64 addr)
+{
+	u32 i;
+
+	for (i = 0; i < 4; i++)
+		if (addr >= layout[i].base && addr < layout[i].base + layout[i].size)
+			return true;
+	return false;
+}
+
+static void faults_with_documented_pools(void **state, u32 flags)
+{
+	struct host_env e;
+	u32 page = 1u << test_granule(state), i, levels, mapped = 0;
+	u64 rng = test_seed("host_faults") ^ flags ^ page;
+
+	tenv_stage2(&e.t, IPA_BITS, test_granule(state), IPA_BITS, flags);
+	levels = PGT_MAX_LEVEL - e.t.pgt.geom.start_level;
+	e.mem = (struct pgt_memcache){ 0 };
+	e.dev = (struct pgt_memcache){ 0 };
+	e.host = (struct pgt_host){
+		.pgt = &e.t.pgt, .regions = layout, .nr_regions = 4,
+		.mem_pool = &e.mem, .dev_pool = &e.dev,
+	};
+	for (i = 0; i < 400; i++) {
+		u64 addr = fault_addr(&rng, page);
+		int ret;
+
+		assert_int_equal(pgt_memcache_topup(&e.mem, tenv_mm(&e.t), page, levels), 0);
+		assert_int_equal(pgt_memcache_topup(&e.dev, tenv_mm(&e.t), page, levels), 0);
+		ret = pgt_host_idmap(&e.host, addr);
+		if (ret && ret != -EAGAIN)
+			fail_msg("fault %u at 0x%llx (flags 0x%x): %d", i, (unsigned long long)addr,
+				 flags, ret);
+		mapped += !ret;
+		expect_mapped(&e.t, addr, addr, in_memory(addr) ? PGT_PROT_RWX :
+			      PGT_PROT_RW | PGT_PROT_DEVICE);
+		if (flags & PGT_S2_FORCE_PAGES)
+			assert_int_equal(tenv_xlat(&e.t, addr).level, PGT_MAX_LEVEL);
+	}
+	assert_true(mapped > 100);
+	host_teardown(&e);
+}
+
+static void every_fault_maps_with_documented_pools(void **state)
+{
+	static const u32 flag_sets[] = {
+		0, PGT_S2_FWB, PGT_S2_FORCE_PAGES, PGT_S2_FWB | PGT_S2_FORCE_PAGES,
+	};
+	u32 i;
+
+	for (i = 0; i < 4; i++)
+		faults_with_documented_pools(state, flag_sets[i]);
+}
+
+/* Issue 10, defect 3: a pages-only tree narrows a fault to one table's span. */
+static void pages_only_fault_maps_one_table_span(void **state)
+{
+	struct host_env e;
+
+	(void)state;
+	host_setup(&e, layout, 4, 0, 0);
+	e.t.pgt.flags |= PGT_S2_FORCE_PAGES;	/* init does nothing else with it */
+	expect_range(&e, SZ_1G + 77, SZ_1G, SZ_1G + SZ_2M, true);
+	expect_range(&e, 3 * SZ_1G + SZ_1G / 2 + 5, 3 * SZ_1G + SZ_1G / 2,
+		     3 * SZ_1G + SZ_1G / 2 + SZ_4K, true);
+	expect_range(&e, 5, 0, SZ_2M, false);
+	assert_int_equal(pgt_memcache_topup(&e.mem, tenv_mm(&e.t), SZ_4K, 2), 0);
+	assert_int_equal(pgt_host_idmap(&e.host, SZ_1G + 77), 0);
+	expect_identity(&e, SZ_1G + SZ_2M - 1, true, 3);
+	expect_unmapped(&e.t, SZ_1G + SZ_2M);
+	assert_int_equal(e.mem.nr, 0);
+	host_teardown(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -252,6 +355,8 @@ int main(void)
 		cmocka_unit_test(memory_pool_dry_needs_topup),
 		cmocka_unit_test(bad_input),
 		cmocka_unit_test(many_regions_binary_search),
+		cmocka_unit_test(pages_only_fault_maps_one_table_span),
+		FOR_GRANULES(every_fault_maps_with_documented_pools),
 	};
 
 	return cmocka_run_group_tests_name("host_idmap", tests, NULL, NULL);

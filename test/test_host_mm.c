@@ -44,6 +44,17 @@ static struct host_mm *arena(u64 mib)
 	return hm;
 }
 
+/*
+ * host_mm_destroy() releases whatever is still allocated, and reports it as
+ * a leak; the tests that leave pages behind on purpose say they expect it.
+ */
+static void destroy_with_leftovers(struct host_mm *hm)
+{
+	assert_true(host_mm_in_use_bytes(hm) > 0);
+	host_mm_expect_misuse(hm, 1);
+	host_mm_destroy(hm);
+}
+
 static bool all_zero(const void *p, size_t n)
 {
 	const u8 *b = p;
@@ -113,6 +124,7 @@ static void test_zalloc_bad_size(void **state)
 
 	(void)state;
 	host_mm_set_quiet(hm, true);
+	host_mm_expect_misuse(hm, 5);
 	assert_null(mm->zalloc_page(mm, 8192));
 	assert_null(mm->zalloc_page(mm, 0));
 	assert_null(mm->zalloc_pages_exact(mm, 2048));
@@ -157,6 +169,7 @@ static void test_refcount_misuse(void **state)
 
 	(void)state;
 	host_mm_set_quiet(hm, true);
+	host_mm_expect_misuse(hm, 5);
 	mm->put_page(mm, p);
 	mm->put_page(mm, p);			/* on a free page */
 	assert_int_equal(hm->stats.warnings, 1);
@@ -209,6 +222,7 @@ static void test_exact_misuse(void **state)
 
 	(void)state;
 	host_mm_set_quiet(hm, true);
+	host_mm_expect_misuse(hm, 6);
 	mm->free_pages_exact(mm, root, 16384);		/* wrong size */
 	mm->free_pages_exact(mm, root + 4096, 4096);	/* not its start */
 	mm->free_pages_exact(mm, page, 16384);		/* not exact */
@@ -260,7 +274,7 @@ static void test_exhaustion(void **state)
 	assert_null(mm->zalloc_pages_exact(mm, MiB));
 	mm->put_page(mm, hm->base);
 	assert_non_null(mm->zalloc_pages_exact(mm, MiB));
-	host_mm_destroy(hm);
+	destroy_with_leftovers(hm);
 }
 
 static void test_fail_nth(void **state)
@@ -290,7 +304,7 @@ static void test_fail_nth(void **state)
 	assert_non_null(mm->zalloc_page(mm, 4096));
 	assert_int_equal(hm->stats.injected_failures, 2);
 	assert_int_equal(host_mm_alloc_calls(hm), 7);
-	host_mm_destroy(hm);
+	destroy_with_leftovers(hm);
 }
 
 static void test_fail_after(void **state)
@@ -313,7 +327,7 @@ static void test_fail_after(void **state)
 	assert_null(mm->zalloc_page(mm, 4096));
 	host_mm_fail_reset(hm);
 	assert_int_equal(host_mm_in_use_bytes(hm), 3 * 4096);
-	host_mm_destroy(hm);
+	destroy_with_leftovers(hm);
 }
 
 static void test_accounting(void **state)
@@ -364,7 +378,7 @@ static void test_phys_virt(void **state)
 	assert_ptr_equal(mm->phys_to_virt(mm, pa + 0x18), p + 0x18);
 	assert_int_equal(mm->virt_to_phys(mm, p + 0x18), pa + 0x18);
 	assert_ptr_equal(mm->phys_to_virt(mm, PHYS_BASE + 2 * MiB - 1), hm->base + 2 * MiB - 1);
-	host_mm_destroy(hm);
+	destroy_with_leftovers(hm);
 }
 
 /* Run @fn in a child process with stderr silenced; return its wait status. */
@@ -509,7 +523,7 @@ static void test_deferred_queue(void **state)
 	assert_int_equal(host_mm_in_use_bytes(hm), 0);
 	/* Queued work left at destroy is dropped with the arena. */
 	mm->free_unlinked_table(mm, mm->zalloc_page(mm, 4096), 3, 12);
-	host_mm_destroy(hm);
+	destroy_with_leftovers(hm);
 }
 
 static void test_deferred_no_fn(void **state)
@@ -520,10 +534,11 @@ static void test_deferred_no_fn(void **state)
 
 	(void)state;
 	host_mm_set_quiet(hm, true);
+	host_mm_expect_misuse(hm, 1);
 	mm->free_unlinked_table(mm, t, 3, 12);
 	assert_int_equal(hm->stats.warnings, 1);
 	assert_int_equal(host_mm_in_use_bytes(hm), 4096);
-	host_mm_destroy(hm);
+	destroy_with_leftovers(hm);
 }
 
 static void test_tlbi_counts(void **state)
@@ -626,6 +641,7 @@ static void test_global_warn(void **state)
 	u64 before = host_mm_global_warnings();
 
 	(void)state;
+	host_mm_expect_warn_on(1);
 	pgt_host_warn(__FILE__, __LINE__, "deliberate test warning");
 	assert_int_equal(host_mm_global_warnings(), before + 1);
 }
@@ -648,7 +664,7 @@ static void test_stats_print(void **state)
 	assert_non_null(strstr(buf, "tlbi_all           1\n"));
 	assert_non_null(strstr(buf, "warnings           0\n"));
 	free(buf);
-	host_mm_destroy(hm);
+	destroy_with_leftovers(hm);
 }
 
 static void test_asan_poison(void **state)
@@ -790,7 +806,7 @@ static void test_threads(void **state)
 	/* Nothing leaked or lost to fragmentation: every 1 MiB block is whole. */
 	for (int i = 0; i < 32; i++)
 		assert_non_null(mm->zalloc_pages_exact(mm, MiB));
-	host_mm_destroy(hm);
+	destroy_with_leftovers(hm);
 }
 
 /* ---- RCU home (liburcu memb) ---- */
@@ -1089,6 +1105,7 @@ static void test_rcu_misuse(void **state)
 	host_mm_enable_rcu(hm);
 	host_mm_set_unlinked_free(hm, fake_unlinked_free);
 	host_mm_set_quiet(hm, true);
+	host_mm_expect_misuse(hm, 5);
 	/* Held inside a read-side section so the first free cannot have run yet. */
 	mm->shared_walk_begin(mm);
 	mm->free_unlinked_table(mm, t, 3, 12);
@@ -1120,7 +1137,7 @@ static void test_rcu_misuse(void **state)
 	assert_int_equal(hm->stats.rcu_frees, 3);
 	assert_int_equal(hm->stats.warnings, 5);
 	assert_int_equal(host_mm_in_use_bytes(hm), 4096);
-	host_mm_destroy(hm);
+	destroy_with_leftovers(hm);
 }
 
 static void test_rcu_destroy_waits(void **state)

@@ -28,11 +28,21 @@
 #define PS_36		1
 #define PS_40		2
 #define PS_48		5
+#define PS_52		6
 
 #define CTRL(t0sz, tg, ps) \
 	((uint64_t)(t0sz) | ((uint64_t)(tg) << 14) | ((uint64_t)(ps) << 16))
 #define VCTRL(t0sz, sl0, tg, ps)	(CTRL(t0sz, tg, ps) | ((uint64_t)(sl0) << 6))
 #define TCR_TBI		(1ull << 20)
+/* TCR_EL2 (E2H=0) and VTCR_EL2: DS; VTCR_EL2: SL2; TCR_EL2 (E2H=1): DS. */
+#define DS		(1ull << 32)
+#define SL2		(1ull << 33)
+#define E2H_DS		(1ull << 59)
+#define E2H_EPD0	(1ull << 7)
+#define E2H_EPD1	(1ull << 23)
+/* TCR_EL2 in the EL2&0 format: IPS at 34:32, TTBR1 walks off. */
+#define E2H_CTRL(t0sz, tg, ips) \
+	((uint64_t)(t0sz) | ((uint64_t)(tg) << 14) | ((uint64_t)(ips) << 32) | E2H_EPD1)
 
 #define D_AF		(1ull << 10)
 #define TABLE(pa)	((uint64_t)(pa) | 3)
@@ -43,6 +53,9 @@
 #define SW(v)		((uint64_t)(v) << 55)
 #define AP_RO		(1ull << 7)
 #define XN		(1ull << 54)
+#define PXN		(1ull << 53)
+#define AP_EL0		(1ull << 6)
+#define NG		(1ull << 11)
 #define XNTABLE		(1ull << 60)
 #define APTABLE0	(1ull << 61)
 #define APTABLE1	(1ull << 62)
@@ -68,12 +81,18 @@
 struct fmem {
 	uint8_t *buf;
 	uint64_t next;	/* bump allocator, offset from MEM_BASE */
+	uint64_t high;	/* PA[51:48] of the memory: it sits at high | MEM_BASE */
 };
+
+#define PA_LOW		((1ull << 48) - 1)
 
 static bool fmem_read(void *ctx, uint64_t pa, uint64_t *val)
 {
 	struct fmem *m = ctx;
 
+	if ((pa & ~PA_LOW) != m->high)
+		return false;
+	pa &= PA_LOW;
 	if (pa < MEM_BASE || pa - MEM_BASE > MEM_SIZE - 8 || (pa & 7))
 		return false;
 	memcpy(val, m->buf + (pa - MEM_BASE), 8);
@@ -97,7 +116,7 @@ static uint64_t fmem_page(struct fmem *m, uint64_t gsize)
 
 static void wr(struct fmem *m, uint64_t table, uint64_t idx, uint64_t desc)
 {
-	uint64_t pa = table + idx * 8;
+	uint64_t pa = (table & PA_LOW) + idx * 8;
 
 	assert_true(pa >= MEM_BASE && pa - MEM_BASE <= MEM_SIZE - 8);
 	memcpy(m->buf + (pa - MEM_BASE), &desc, 8);
@@ -255,7 +274,7 @@ static uint64_t geom_index(const struct geom_case *gc, unsigned int g, int level
  * Map the highest page of the input range through a full chain of tables,
  * using the expected geometry, and check the walk lands on it.
  */
-static void geom_walk(struct fmem *m, const struct geom_case *gc)
+static void geom_walk(struct fmem *m, const struct geom_case *gc, uint64_t extra)
 {
 	unsigned int g = gshift_of(gc->tg), ia_bits = 64 - (unsigned int)gc->t0sz;
 	uint64_t root_sz = 8ull << gc->root_bits, ia = (1ull << ia_bits) - 0x1000 + 0x123;
@@ -266,8 +285,8 @@ static void geom_walk(struct fmem *m, const struct geom_case *gc)
 	memset(m->buf, 0, MEM_SIZE);
 	m->next = 0;
 	table = fmem_alloc(m, root_sz, root_sz);
-	rg = gc->stage == 1 ? s1(m, CTRL(gc->t0sz, gc->tg, PS_48), table) :
-		s2(m, VCTRL(gc->t0sz, gc->sl0, gc->tg, PS_48), table, false);
+	rg = gc->stage == 1 ? s1(m, CTRL(gc->t0sz, gc->tg, PS_48) | extra, table) :
+		s2(m, VCTRL(gc->t0sz, gc->sl0, gc->tg, PS_48) | extra, table, false);
 	for (level = gc->start; level < 3; level++) {
 		uint64_t next = fmem_page(m, 1ull << g);
 
@@ -298,7 +317,64 @@ static void test_geometry(void **state)
 		assert_int_equal(info.root_bits, gc->root_bits);
 		assert_int_equal(info.root_entries, 1ull << gc->root_bits);
 		assert_int_equal(info.root_pages, gc->root_pages);
-		geom_walk(*state, gc);
+		geom_walk(*state, gc, 0);
+	}
+}
+
+/* 52-bit inputs: DS=1 (FEAT_LPA2) for 4K and 16K, FEAT_LVA for 64K. */
+struct geom52_case {
+	struct geom_case g;
+	uint64_t extra;		/* DS, SL2 */
+};
+
+static const struct geom52_case geom52_cases[] = {
+	/* stage 1, 4K: 49 to 52 bits start at level -1, which resolves 51:48 */
+	{ { 1, TG_4K, 12, 0, -1, 4, 1 }, DS },
+	{ { 1, TG_4K, 15, 0, -1, 1, 1 }, DS },
+	{ { 1, TG_4K, 16, 0, 0, 9, 1 }, DS },
+	/* stage 1, 16K: level 0 resolves 51:47 */
+	{ { 1, TG_16K, 12, 0, 0, 5, 1 }, DS },
+	/* stage 1, 64K: level 1 resolves 51:42 */
+	{ { 1, TG_64K, 12, 0, 1, 10, 1 }, 0 },
+	/* stage 2, 4K: level 0 (SL0 2) concatenates up to 16 tables */
+	{ { 2, TG_4K, 12, 2, 0, 13, 16 }, DS },
+	{ { 2, TG_4K, 15, 2, 0, 10, 2 }, DS },
+	/* SL2=1 with SL0=0: level -1 */
+	{ { 2, TG_4K, 12, 0, -1, 4, 1 }, DS | SL2 },
+	{ { 2, TG_4K, 14, 0, -1, 2, 1 }, DS | SL2 },
+	/* stage 2, 16K: SL0 3 is level 0 with DS */
+	{ { 2, TG_16K, 12, 3, 0, 5, 1 }, DS },
+	{ { 2, TG_16K, 13, 2, 1, 15, 16 }, DS },
+	/* stage 2, 64K: level 1 (SL0 2) */
+	{ { 2, TG_64K, 12, 2, 1, 10, 1 }, 0 },
+};
+
+static void test_geometry_52(void **state)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(geom52_cases) / sizeof(geom52_cases[0]); i++) {
+		const struct geom_case *gc = &geom52_cases[i].g;
+		uint64_t extra = geom52_cases[i].extra;
+		struct ref_regime rg = gc->stage == 1 ?
+			s1(*state, CTRL(gc->t0sz, gc->tg, PS_52) | extra, MEM_BASE) :
+			s2(*state, VCTRL(gc->t0sz, gc->sl0, gc->tg, PS_52) | extra, MEM_BASE,
+			   false);
+		struct ref_regime_info info;
+
+		assert_int_equal(ref_regime_info(&rg, &info), 0);
+		assert_int_equal(info.ia_bits, 64 - gc->t0sz);
+		assert_int_equal(info.start_level, gc->start);
+		assert_int_equal(info.root_bits, gc->root_bits);
+		assert_int_equal(info.root_pages, gc->root_pages);
+		assert_int_equal(info.ds, !!(extra & DS));
+		assert_int_equal(info.oa_bits, 52);
+		geom_walk(*state, gc, extra);
+		/* Without DS, 4K and 16K cannot take more than 48 bits */
+		if (gc->tg != TG_64K && gc->t0sz < 16) {
+			rg.ctrl &= ~DS;
+			expect_misconfig(&rg);
+		}
 	}
 }
 
@@ -314,6 +390,42 @@ static void test_ps_decode(void **state)
 		assert_int_equal(ref_regime_info(&rg, &info), 0);
 		assert_int_equal(info.oa_bits, bits[ps]);
 	}
+}
+
+static void test_ps_decode_52(void **state)
+{
+	struct ref_regime rg = s1(*state, CTRL(25, TG_64K, PS_52), MEM_BASE);
+	struct ref_regime_info info;
+
+	assert_int_equal(ref_regime_info(&rg, &info), 0);
+	assert_int_equal(info.oa_bits, 52);
+	assert_false(info.ds);
+	/* 4K and 16K need DS=1 for 0b110 to mean 52 bits */
+	rg.ctrl = CTRL(25, TG_4K, PS_52);
+	assert_int_equal(ref_regime_info(&rg, &info), 0);
+	assert_int_equal(info.oa_bits, 48);
+	rg.ctrl |= DS;
+	assert_int_equal(ref_regime_info(&rg, &info), 0);
+	assert_int_equal(info.oa_bits, 52);
+	assert_true(info.ds);
+	rg.ctrl = CTRL(25, TG_16K, PS_52) | DS;
+	assert_int_equal(ref_regime_info(&rg, &info), 0);
+	assert_int_equal(info.oa_bits, 52);
+	/* DS is RES0 with 64K */
+	rg.ctrl = CTRL(25, TG_64K, PS_48) | DS;
+	assert_int_equal(ref_regime_info(&rg, &info), 0);
+	assert_false(info.ds);
+	assert_int_equal(info.oa_bits, 48);
+	/* the EL2&0 format: IPS at 34:32, DS at 59; bits 18:16 are T1SZ there */
+	rg.e2h = true;
+	rg.ctrl = E2H_CTRL(25, TG_4K, PS_52) | E2H_DS;
+	assert_int_equal(ref_regime_info(&rg, &info), 0);
+	assert_int_equal(info.oa_bits, 52);
+	assert_true(info.ds);
+	rg.ctrl = E2H_CTRL(25, TG_4K, PS_36) | ((uint64_t)PS_48 << 16);
+	assert_int_equal(ref_regime_info(&rg, &info), 0);
+	assert_int_equal(info.oa_bits, 36);
+	assert_false(info.ds);
 }
 
 /* ---- translation by hand-written tables ---- */
@@ -712,6 +824,226 @@ static void test_s2_permissions(void **state)
 	assert_int_equal(xlat(&rg, 8 * SZ_1G, REF_ACC_WRITE).fault, REF_OK);
 }
 
+/* ---- 52-bit output addresses, FEAT_XNX, the EL2&0 regime ---- */
+
+/* FEAT_LPA2 (DS=1): OA[49:48] in place, OA[51:50] in bits 9:8. */
+static uint64_t ds_oa(uint64_t pa)
+{
+	return (pa & ((1ull << 50) - 1) & ~0xfffull) | ((pa >> 50) & 3) << 8;
+}
+
+/* A 52-bit TTBR: BADDR[47:6] in place, BADDR[51:48] in bits 5:2. */
+static uint64_t ttbr52(uint64_t pa)
+{
+	return (pa & PA_LOW & ~0x3full) | (pa >> 48) << 2;
+}
+
+static void test_lpa_64k(void **state)
+{
+	struct fmem *m = *state;
+	uint64_t hi = 0xaull << 48, oa_hi = 0xaull << 12;
+	uint64_t root = fmem_page(m, SZ_64K), l2 = fmem_page(m, SZ_64K), l3 = fmem_page(m, SZ_64K);
+	struct ref_regime rg = s2(m, VCTRL(12, 2, TG_64K, PS_52), ttbr52(hi | root), false);
+	/* 52-bit IPA at level 1: index 1023, then 5 at level 2 and 7 at level 3 */
+	uint64_t ia = (0x3ffull << 42) | (5ull << 29) | (7ull << 16) | 0x1234;
+
+	m->high = hi;
+	/* bits 15:12 hold OA[51:48] in table, block and page descriptors alike */
+	wr(m, root, 1023, TABLE(l2) | oa_hi);
+	wr(m, l2, 5, TABLE(l3) | oa_hi);
+	wr(m, l3, 7, PAGE(0x123450000ull) | (0xfull << 12) | S2_RW | S2_WB);
+	expect_ok(&rg, ia, 0xf000123451234ull, 3);
+	wr(m, l2, 6, BLOCK(0x20000000ull) | (5ull << 12) | S2_RW | S2_WB);
+	expect_ok(&rg, (0x3ffull << 42) | (6ull << 29) | 0x10, 0x5000020000010ull, 2);
+	/* FEAT_LPA also brings 4TB blocks at level 1 */
+	wr(m, root, 3, BLOCK(3ull << 42) | (1ull << 12) | S2_RW | S2_WB);
+	expect_ok(&rg, (3ull << 42) | 0x1234, (1ull << 48) | (3ull << 42) | 0x1234, 1);
+	assert_int_equal(ref_count_tables(&rg), 3);
+	assert_int_equal(ref_for_each_leaf(&rg, NULL, NULL), 3);
+	assert_int_equal(ref_for_each_bad_entry(&rg, NULL, NULL), 0);
+	/* a TTBR without BADDR[51:48] names memory that is not there */
+	rg.ttbr = root;
+	expect_fault(&rg, ia, REF_FAULT_EXTERNAL, 1);
+	m->high = 0;
+}
+
+static void test_lpa2_4k_s1(void **state)
+{
+	struct fmem *m = *state;
+	uint64_t hi = 0xdull << 48;	/* OA[51:50] 0b11, OA[49:48] 0b01 */
+	uint64_t root = fmem_alloc(m, 128, 128), l0 = fmem_page(m, SZ_4K);
+	uint64_t l1 = fmem_page(m, SZ_4K), l2 = fmem_page(m, SZ_4K), l3 = fmem_page(m, SZ_4K);
+	/* SH0 = 0b10 (outer shareable): with DS it is the leaves' shareability too */
+	struct ref_regime rg = s1(m, CTRL(12, TG_4K, PS_52) | DS | (2ull << 12),
+				  ttbr52(hi | root));
+	uint64_t ia = (9ull << 48) | (0x1ffull << 39) | (3ull << 30) | (4ull << 21) |
+		      (5ull << 12) | 0x678;
+	uint64_t blk = (3ull << 50) | (5ull << 39);
+	struct ref_result r;
+
+	m->high = hi;
+	wr(m, root, 9, ds_oa(hi | l0) | 3);
+	wr(m, l0, 0x1ff, ds_oa(hi | l1) | 3);
+	wr(m, l1, 3, ds_oa(hi | l2) | 3);
+	wr(m, l2, 4, ds_oa(hi | l3) | 3);
+	wr(m, l3, 5, PAGE(ds_oa(0xe000123456000ull)));
+	r = xlat(&rg, ia, REF_ACC_READ);
+	assert_int_equal(r.fault, REF_OK);
+	assert_int_equal(r.level, 3);
+	assert_int_equal(r.pa, 0xe000123456678ull);
+	assert_int_equal(r.shareability, 2);
+	/* DS allows 512GB blocks at level 0; level -1 holds only tables */
+	wr(m, l0, 1, BLOCK(ds_oa(blk)));
+	expect_ok(&rg, (9ull << 48) | (1ull << 39) | 0x1234, blk | 0x1234, 0);
+	wr(m, root, 2, BLOCK(0));
+	expect_fault(&rg, 2ull << 48, REF_FAULT_TRANSLATION, -1);
+	assert_int_equal(ref_count_tables(&rg), 5);
+	assert_int_equal(ref_for_each_leaf(&rg, NULL, NULL), 2);
+	assert_int_equal(ref_for_each_bad_entry(&rg, NULL, NULL), 1);
+	/* a 48-bit PS leaves OA[51:48] out of range */
+	m->high = 0;
+	rg = s1(m, CTRL(16, TG_4K, PS_48) | DS, l0);
+	wr(m, l0, 2, TABLE(l1));
+	wr(m, l1, 0, BLOCK(ds_oa(1ull << 50)));
+	wr(m, l1, 1, BLOCK(ds_oa(1ull << 48)));
+	wr(m, l1, 2, BLOCK(ds_oa(1ull << 47)));
+	expect_fault(&rg, 2ull << 39, REF_FAULT_ADDRESS_SIZE, 1);
+	expect_fault(&rg, (2ull << 39) | SZ_1G, REF_FAULT_ADDRESS_SIZE, 1);
+	expect_ok(&rg, (2ull << 39) | (2 * SZ_1G), 1ull << 47, 1);
+}
+
+static void test_lpa2_s2(void **state)
+{
+	struct fmem *m = *state;
+	uint64_t root16 = fmem_alloc(m, 16 * SZ_4K, 16 * SZ_4K), root_m1 = fmem_alloc(m, 128, 128);
+	uint64_t r16k = fmem_alloc(m, 256, 256), l1 = fmem_page(m, SZ_4K);
+	uint64_t pa = (1ull << 51) | (2ull << 48) | (5ull << 30);
+	struct ref_regime rg = s2(m, VCTRL(12, 2, TG_4K, PS_52) | DS | (3ull << 12), root16, false);
+	struct ref_regime_info info;
+	struct ref_result r;
+
+	/* level 0 over 16 pages: entry 0x1fff is the last of page 15 */
+	wr(m, root16, 0x1fff, TABLE(l1));
+	wr(m, l1, 7, BLOCK(ds_oa(pa)) | S2_RW | S2_WB);
+	r = xlat(&rg, (0x1fffull << 39) | (7ull << 30) | 0xabc, REF_ACC_WRITE);
+	assert_int_equal(r.fault, REF_OK);
+	assert_int_equal(r.level, 1);
+	assert_int_equal(r.pa, pa | 0xabc);
+	assert_int_equal(r.shareability, 3);
+	assert_int_equal(ref_count_tables(&rg), 17);
+	/* SL2: level -1 resolves IPA[51:48] */
+	rg = s2(m, VCTRL(12, 0, TG_4K, PS_52) | DS | SL2, root_m1, false);
+	/* below level -1, level 0 is one page: IPA[47:39] index it */
+	wr(m, root_m1, 0xf, TABLE(root16));
+	wr(m, root16, 0x1ff, TABLE(l1));
+	expect_ok(&rg, (0xfull << 48) | (0x1ffull << 39) | (7ull << 30), pa, 1);
+	rg.ctrl = VCTRL(12, 1, TG_4K, PS_52) | DS | SL2;	/* SL2 takes SL0 0 only */
+	expect_misconfig(&rg);
+	/* SL2 means nothing without DS */
+	rg.ctrl = VCTRL(34, 0, TG_4K, PS_48) | SL2;
+	assert_int_equal(ref_regime_info(&rg, &info), 0);
+	assert_int_equal(info.start_level, 2);
+	/* 16K: SL0 3 is level 0 with DS, reserved without */
+	rg = s2(m, VCTRL(12, 3, TG_16K, PS_52) | DS, r16k, false);
+	wr(m, r16k, 31, 0);
+	expect_fault(&rg, 31ull << 47, REF_FAULT_TRANSLATION, 0);
+	rg.ctrl = VCTRL(17, 3, TG_16K, PS_48);
+	expect_misconfig(&rg);
+}
+
+static void test_s2_xnx(void **state)
+{
+	static const bool el1[4] = { true, false, false, true };
+	static const bool el0[4] = { true, true, false, false };
+	struct fmem *m = *state;
+	uint64_t root = fmem_page(m, SZ_4K);
+	struct ref_regime rg = s2(m, VCTRL(25, 1, TG_4K, PS_48), root, false);
+	struct ref_result r;
+	unsigned int xn;
+
+	rg.xnx = true;
+	/* XN[1:0]: 00 both, 01 EL0 only (PXN), 10 neither, 11 EL1 only (UXN) */
+	for (xn = 0; xn < 4; xn++) {
+		wr(m, root, xn, BLOCK(0x80000000ull) | S2_WB | S2_RW | S2_XN(xn));
+		r = xlat(&rg, xn * SZ_1G, REF_ACC_EXEC);
+		assert_int_equal(r.fault, el1[xn] ? REF_OK : REF_FAULT_PERMISSION);
+		assert_int_equal(r.x, el1[xn]);
+		assert_int_equal(r.ux, el0[xn]);
+		assert_int_equal(xlat(&rg, xn * SZ_1G, REF_ACC_EXEC_EL0).fault,
+				 el0[xn] ? REF_OK : REF_FAULT_PERMISSION);
+	}
+	/* S2AP governs EL0 as it does EL1 */
+	wr(m, root, 4, BLOCK(0x80000000ull) | S2_WB | S2_R);
+	assert_int_equal(xlat(&rg, 4 * SZ_1G, REF_ACC_READ_EL0).fault, REF_OK);
+	assert_int_equal(xlat(&rg, 4 * SZ_1G, REF_ACC_WRITE_EL0).fault, REF_FAULT_PERMISSION);
+	/* Device memory executes nowhere, whatever XN says */
+	wr(m, root, 5, BLOCK(0x80000000ull) | S2_MA(1) | S2_RW);
+	r = xlat(&rg, 5 * SZ_1G, REF_ACC_NONE);
+	assert_false(r.x);
+	assert_false(r.ux);
+	/* without FEAT_XNX, bit 53 is read strictly: nothing executes */
+	rg.xnx = false;
+	r = xlat(&rg, 3 * SZ_1G, REF_ACC_NONE);
+	assert_false(r.x);
+	assert_false(r.ux);
+}
+
+static void test_e2h_permissions(void **state)
+{
+	struct fmem *m = *state;
+	uint64_t root = fmem_page(m, SZ_4K), t = fmem_page(m, SZ_4K);
+	struct ref_regime rg = s1(m, E2H_CTRL(25, TG_4K, PS_48), root);
+	struct ref_result r;
+	unsigned int ap;
+
+	rg.e2h = true;
+	/* AP[2:1]: 00 EL2 RW; 01 EL2 and EL0 RW; 10 EL2 RO; 11 both RO */
+	for (ap = 0; ap < 4; ap++) {
+		wr(m, root, ap, BLOCK(0x80000000ull) | ((uint64_t)ap << 6));
+		r = xlat(&rg, ap * SZ_1G, REF_ACC_NONE);
+		assert_int_equal(r.fault, REF_OK);
+		assert_true(r.r);
+		assert_int_equal(r.w, !(ap & 2));
+		assert_int_equal(r.ur, ap & 1);
+		assert_int_equal(r.uw, ap == 1);
+		/* memory EL0 can write is never executable at EL2 */
+		assert_int_equal(r.x, ap != 1);
+		assert_true(r.ux);
+		assert_false(r.ng);
+	}
+	wr(m, root, 4, BLOCK(0x80000000ull) | PXN | NG);
+	r = xlat(&rg, 4 * SZ_1G, REF_ACC_EXEC);
+	assert_int_equal(r.fault, REF_FAULT_PERMISSION);
+	assert_true(r.ux);
+	assert_true(r.ng);
+	wr(m, root, 5, BLOCK(0x80000000ull) | XN);
+	assert_int_equal(xlat(&rg, 5 * SZ_1G, REF_ACC_EXEC).fault, REF_OK);
+	assert_int_equal(xlat(&rg, 5 * SZ_1G, REF_ACC_EXEC_EL0).fault, REF_FAULT_PERMISSION);
+	/* PXNTable and APTable[0] limit everything below */
+	wr(m, root, 6, TABLE(t) | PXNTABLE | APTABLE0);
+	wr(m, t, 0, BLOCK(0x80000000ull) | AP_EL0);
+	r = xlat(&rg, 6 * SZ_1G, REF_ACC_NONE);
+	assert_false(r.x);
+	assert_false(r.ur);
+	assert_true(r.ux);
+	/* the non-VHE regime has neither EL0 nor nG */
+	rg.e2h = false;
+	rg.ctrl = CTRL(25, TG_4K, PS_48);
+	r = xlat(&rg, 4 * SZ_1G, REF_ACC_NONE);
+	assert_false(r.ng);
+	assert_false(r.ur);
+	assert_false(r.ux);
+	assert_true(r.x);	/* bit 53 is RES0 there */
+	r = xlat(&rg, 6 * SZ_1G, REF_ACC_NONE);
+	assert_true(r.x);
+	/* EPD0 turns every TTBR0 walk into a fault; TTBR1 walks are not modelled */
+	rg.e2h = true;
+	rg.ctrl = E2H_CTRL(25, TG_4K, PS_48) | E2H_EPD0;
+	expect_fault(&rg, 0x1000, REF_FAULT_TRANSLATION, 0);
+	rg.ctrl = E2H_CTRL(25, TG_4K, PS_48) & ~E2H_EPD1;
+	expect_misconfig(&rg);
+}
+
 /* ---- memory attributes ---- */
 
 static void check_mair(struct fmem *m, uint64_t mair, const enum ref_memtype want[8])
@@ -1103,6 +1435,13 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_geometry),
 		T(test_ps_decode),
+		T(test_geometry_52),
+		T(test_ps_decode_52),
+		T(test_lpa_64k),
+		T(test_lpa2_4k_s1),
+		T(test_lpa2_s2),
+		T(test_s2_xnx),
+		T(test_e2h_permissions),
 		T(test_s1_4k_l1_start),
 		T(test_s1_4k_l0_start),
 		T(test_s1_16k),

@@ -1978,6 +1978,76 @@ static void relax_perms_errors(void **state)
 	tenv_fini(&t);
 }
 
+/*
+ * Relaxing to X makes memory executable that was not: the I-cache is
+ * invalidated for exactly the leaf's memory, with or without FWB, before the
+ * entry changes; an entry already executable needs nothing.
+ */
+static void relax_exec_invalidates_icache_once(void **state)
+{
+	static const u32 configs[] = { 0, PGT_S2_FWB };
+	struct tenv t;
+	struct leafset ls;
+	u64 b, p;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		setup(&t, state, configs[i]);
+		b = blk(&t);
+		p = pg(&t);
+		map_ok(&t, p, p, PA_A, PGT_PROT_RW);
+		map_ok(&t, 2 * b, b, PA_B, PGT_PROT_R);
+		cmo_hook(&t);
+
+		assert_int_equal(pgt_stage2_relax_perms(&t.pgt, p + 16, PGT_PROT_X, 0), 0);
+		leafset_take(&t, &ls, p, 2 * p);
+		expect_cmo_per_leaf(cmo.i, cmo.ni, &ls);
+		leafset_free(&ls);
+		assert_int_equal(cmo.nd, 0);
+
+		cmo_reset();
+		assert_int_equal(pgt_stage2_relax_perms(&t.pgt, 2 * b + 5 * p, PGT_PROT_RX,
+							PGT_WALK_SHARED), 0);
+		leafset_take(&t, &ls, 2 * b, 3 * b);
+		assert_int_equal(ls.n, 1);
+		expect_cmo_per_leaf(cmo.i, cmo.ni, &ls);
+		leafset_free(&ls);
+
+		/* Already executable: nothing to invalidate. */
+		cmo_reset();
+		assert_int_equal(pgt_stage2_relax_perms(&t.pgt, p, PGT_PROT_RWX, 0), 0);
+		assert_int_equal(pgt_stage2_relax_perms(&t.pgt, 2 * b, PGT_PROT_X, 0), 0);
+		assert_int_equal(cmo.ni, 0);
+		expect_mapped(&t, p, PA_A, PGT_PROT_RWX);
+		expect_mapped(&t, 2 * b + 5 * p, PA_B + 5 * p, PGT_PROT_RX);
+		cmo_unhook(&t);
+		tenv_fini(&t);
+	}
+}
+
+/*
+ * Splitting an executable block keeps the same memory executable through the
+ * same output addresses: no instruction can become visible that was not, so
+ * no I-cache invalidation (Documentation/stage2.rst, "Cache maintenance").
+ */
+static void split_exec_block_needs_no_icache(void **state)
+{
+	struct tenv t;
+	u64 b;
+
+	setup(&t, state, 0);
+	b = blk(&t);
+	map_ok(&t, b, b, PA_A, PGT_PROT_RX);
+	cmo_hook(&t);
+	assert_int_equal(pgt_stage2_split(&t.pgt, b, b, NULL), 0);
+	assert_int_equal(cmo.ni, 0);
+	assert_int_equal(cmo.nd, 0);
+	expect_mapped(&t, b + pg(&t), PA_A + pg(&t), PGT_PROT_RX);
+	assert_int_equal(level_at(&t, b), 3);
+	cmo_unhook(&t);
+	tenv_fini(&t);
+}
+
 /* ================================================================ split */
 
 /* Every page of [va, va + size) maps pa + offset at level 3 with @desc's attributes. */
@@ -3227,6 +3297,8 @@ int main(void)
 		FOR_GRANULES(mkyoung_unmapped_is_enoent),
 		FOR_GRANULES(relax_perms_adds_only),
 		FOR_GRANULES(relax_perms_errors),
+		FOR_GRANULES(relax_exec_invalidates_icache_once),
+		FOR_GRANULES(split_exec_block_needs_no_icache),
 
 		FOR_GRANULES(split_preserves_translation),
 		FOR_GRANULES(split_pages_only_is_noop),

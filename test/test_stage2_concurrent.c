@@ -393,7 +393,8 @@ static void fault_one(struct worker *w)
 	case F_RELAX:
 		ipa = (rnd(&w->rng) & 1 ? hot_page(s, &w->rng) : rand_page(s, &w->rng)) +
 		      rnd(&w->rng) % s->page;
-		prot = 1 + rnd(&w->rng) % PGT_PROT_RWX;
+		prot = 1 + rnd(&w->rng) % 7;
+		prot = (prot & PGT_PROT_RW) | (prot & 4 ? PGT_PROT_X : 0);
 		pthread_rwlock_rdlock(&s->mmu_lock);
 		ret = pgt_stage2_relax_perms(pgt, ipa, prot, PGT_WALK_SHARED);
 		pthread_rwlock_unlock(&s->mmu_lock);

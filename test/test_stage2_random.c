@@ -83,6 +83,7 @@ struct run_cfg {
 	bool big;	/* 4K: the window holds a whole level-1 (1G) block */
 	bool no_range;	/* the home has no tlbi_range hook */
 	u64 salt;	/* mixed into the seed so that the runs differ */
+	bool linear;	/* the home declares its linear map: no conversion calls */
 };
 
 struct counts {
@@ -124,6 +125,12 @@ static u8 tlbi_mask[MAX_PAGES];
 static u64 rnd(struct rt *r)
 {
 	return rng_next(&r->rng);
+}
+
+/* Three random bits as R, W and X (X being PX and UX together). */
+static u32 rwx_of(u32 bits)
+{
+	return (bits & 3) | (bits & 4 ? PGT_PROT_X : 0);
 }
 
 static u32 rndn(struct rt *r, u32 n)
@@ -791,7 +798,7 @@ static u64 pick_pa(struct rt *r, u32 first, u32 count, u32 *prot)
 		/* Again what is there, or with other permissions only. */
 		*prot = p->prot;
 		if (rndn(r, 2)) {
-			*prot = (p->prot & ~PGT_PROT_RWX) | rndn(r, 8);
+			*prot = (p->prot & ~PGT_PROT_RWX) | rwx_of(rndn(r, 8));
 			if (*prot & PGT_PROT_DEVICE)
 				*prot &= ~PGT_PROT_X;
 		}
@@ -1229,8 +1236,8 @@ static void op_mkyoung(struct rt *r)
 static void op_relax(struct rt *r)
 {
 	u32 i = rndn(r, r->n), lo, hi, j, flags = rndn(r, 2) ? PGT_WALK_SHARED : 0;
-	u32 prot = rndn(r, 8);
-	u64 ia = IA(r, i) + (rnd(r) % r->page);
+	u32 prot = rwx_of(rndn(r, 8));
+	u64 ia = IA(r, i) + (rnd(r) % r->page), ibytes = 0;
 	int ret, want;
 
 	if (rndn(r, 16) == 0)
@@ -1248,11 +1255,14 @@ static void op_relax(struct rt *r)
 		want = -EINVAL;
 	else
 		want = 0;
+	/* Memory becoming executable has its I-cache invalidated, the whole leaf. */
+	if (!want && (prot & PGT_PROT_X) && !(model[i].prot & PGT_PROT_X))
+		ibytes = E(&pre, i)->esize;
 	for (j = e_lo(r, E(&pre, i)); !want && j < e_hi(r, E(&pre, i)); j++)
 		model[j].prot |= prot;
 	expect_ret(r, ret, want);
 	finish(r, lo, hi, false);
-	expect_cmo(r, 0, 0);
+	expect_cmo(r, 0, ibytes);
 }
 
 /* Tables that split a block at @level into pages. */
@@ -1469,6 +1479,7 @@ static void run(void **state)
 	host_mm_tlbi_log_enable(r->t.hm, true);
 	if (cfg->no_range)
 		tenv_mm(&r->t)->tlbi_range = NULL;
+	host_mm_set_linear(r->t.hm, cfg->linear);
 	r->fwb = cfg->flags & PGT_S2_FWB;
 	r->pages_only = cfg->flags & PGT_S2_FORCE_PAGES;
 	setup_window(r);
@@ -1530,22 +1541,22 @@ static void run(void **state)
 }
 
 static const struct run_cfg cfgs[] = {
-	{ "stage2_random_4k_a", PGT_GRANULE_4K, 40, 0, 4096, 12000, AT_L1, false, false, 0x4a11 },
+	{ "stage2_random_4k_a", PGT_GRANULE_4K, 40, 0, 4096, 12000, AT_L1, false, false, 0x4a11, false },
 	{ "stage2_random_4k_b", PGT_GRANULE_4K, 48, PGT_S2_FWB, 4096, 12000, AT_MID, false, false,
-	  0x4b22 },
-	{ "stage2_random_4k_c", PGT_GRANULE_4K, 39, 0, 4096, 12000, AT_TOP, false, true, 0x4c33 },
+	  0x4b22, true },
+	{ "stage2_random_4k_c", PGT_GRANULE_4K, 39, 0, 4096, 12000, AT_TOP, false, true, 0x4c33, false },
 	{ "stage2_random_4k_d", PGT_GRANULE_4K, 44, PGT_S2_FORCE_PAGES, 2048, 8000, AT_L1, false,
-	  false, 0x4d44 },
+	  false, 0x4d44, false },
 	{ "stage2_random_4k_1g", PGT_GRANULE_4K, 40, 0, BIG_PAGES, 3000, AT_L1, true, false,
-	  0x4e55 },
-	{ "stage2_random_16k_a", PGT_GRANULE_16K, 40, 0, 4096, 11000, AT_L1, false, false, 0x16a1 },
+	  0x4e55, false },
+	{ "stage2_random_16k_a", PGT_GRANULE_16K, 40, 0, 4096, 11000, AT_L1, false, false, 0x16a1, false },
 	{ "stage2_random_16k_b", PGT_GRANULE_16K, 47, PGT_S2_FWB, 4096, 11000, AT_MID, false, false,
-	  0x16b2 },
-	{ "stage2_random_16k_c", PGT_GRANULE_16K, 40, 0, 4096, 11000, AT_TOP, false, true, 0x16c3 },
-	{ "stage2_random_64k_a", PGT_GRANULE_64K, 42, 0, 10240, 8000, AT_TOP, false, false, 0x64a1 },
-	{ "stage2_random_64k_b", PGT_GRANULE_64K, 48, 0, 10240, 8000, AT_MID, false, false, 0x64b2 },
+	  0x16b2, true },
+	{ "stage2_random_16k_c", PGT_GRANULE_16K, 40, 0, 4096, 11000, AT_TOP, false, true, 0x16c3, false },
+	{ "stage2_random_64k_a", PGT_GRANULE_64K, 42, 0, 10240, 8000, AT_TOP, false, false, 0x64a1, false },
+	{ "stage2_random_64k_b", PGT_GRANULE_64K, 48, 0, 10240, 8000, AT_MID, false, false, 0x64b2, true },
 	{ "stage2_random_64k_c", PGT_GRANULE_64K, 40, PGT_S2_FWB, 10240, 8000, AT_MID, false, false,
-	  0x64c3 },
+	  0x64c3, false },
 };
 
 #define RUN(k) { .name = cfgs[k].name, .test_func = run, .initial_state = (void *)&cfgs[k] }

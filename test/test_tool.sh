@@ -20,6 +20,9 @@
 #   dumps      every output above goes through dump_check: the reference
 #              translator, reading only the dump, must agree with each
 #              translate line that follows it.
+#   json       every "dump --json" line goes through json_check.py: it must
+#              parse, and agree with the raw dump before it (entries, and
+#              ranges as "show" merges them); mutants prove it can fail.
 #   random     TOOL_RANDOM_RUNS (default 30) scripts from gen_script, seeds
 #              1, 2, ...; PGT_TEST_SEED=N runs seed N alone.  Each must
 #              replay with exit status 0 and pass dump_check.
@@ -65,6 +68,10 @@ same() {
 dumps_agree() {
 	"$CHECK" "$2" > "$TMP/check" 2>&1
 	check "$1: dump_check" $? "$TMP/check"
+	if grep -q '^{' "$2"; then
+		python3 "$DIR/json_check.py" "$2" > "$TMP/json" 2>&1
+		check "$1: json_check" $? "$TMP/json"
+	fi
 }
 
 # ---------------------------------------------------------------- golden
@@ -99,18 +106,24 @@ done
 # ---------------------------------------------------------------- dump_check
 # The checker must catch a dump or a translate line that is wrong: each
 # mutant of the stage2_basic output has to fail it.
-mutant() {
-	local name=$1
-	shift
-	"$@" "$TMP/stage2_basic.out" > "$TMP/mutant.out"
-	if cmp -s "$TMP/stage2_basic.out" "$TMP/mutant.out"; then
-		bad "dump_check catches $name: the mutation changed nothing"
-	elif "$CHECK" "$TMP/mutant.out" > "$TMP/mutant.log" 2>&1; then
-		bad "dump_check catches $name"
+# catches CHECKER BASE NAME CMD...: CMD BASE must change BASE, and CHECKER
+# (dump_check or json_check) must reject what it prints.
+catches() {
+	local checker=$1 base=$2 name=$3
+	shift 3
+	"$@" "$base" > "$TMP/mutant.out"
+	if cmp -s "$base" "$TMP/mutant.out"; then
+		bad "$checker catches $name: the mutation changed nothing"
+	elif "run_$checker" "$TMP/mutant.out" > "$TMP/mutant.log" 2>&1; then
+		bad "$checker catches $name"
 	else
-		ok "dump_check catches $name"
+		ok "$checker catches $name"
 	fi
 }
+run_dump_check() { "$CHECK" "$1"; }
+run_json_check() { python3 "$DIR/json_check.py" "$1"; }
+mutant() { catches dump_check "$TMP/stage2_basic.out" "$@"; }
+json_mutant() { catches json_check "$TMP/show.out" "$@"; }
 
 mutant "a wrong pa" sed '0,/^translate 0x40000000 pa=0x80000000 /s//translate 0x40000000 pa=0x80001000 /'
 mutant "a wrong prot" sed '0,/ prot=rwd / s// prot=rw /'
@@ -123,6 +136,15 @@ mutant "pages out of order" awk '!d && /^pte 0x40002000 / { a = a $0 "\n"; next 
 	!d && /^end$/ { printf "%s%s", b, a; d = 1 } { print }'
 mutant "an entry at the wrong level" sed '0,/^pte 0x40003000 3 0 /s//pte 0x40003000 2 0 /'
 mutant "a dump without end" sed '0,/^end$/{/^end$/d}'
+
+# json_check must catch a JSON dump that disagrees with the raw one.
+json_mutant "a range with a wrong pa" sed '0,/"pa":"0x100402000"/s//"pa":"0x100403000"/'
+json_mutant "a lost entry" sed '0,/,{"ia":"0x80407000","level":3,"kind":"page","pte":"[0-9a-fx]*"}/s///'
+json_mutant "two ranges that should be one" \
+	sed '0,/"young":false/s//"young":true/'
+json_mutant "a range at the wrong level" sed '0,/"level":1,"entries":1,"kind":"block"/s//"level":2,"entries":1,"kind":"block"/'
+json_mutant "a lost range" sed '0,/,{"start":"0x80602000","end":"0x80603000"[^}]*}/s///'
+json_mutant "broken JSON" sed '0,/"ranges":\[/s//"ranges":[[/'
 
 # ---------------------------------------------------------------- parse errors
 parse_case() {
@@ -169,6 +191,9 @@ printf 'stage2 ia=32\nmap 0x1001 0x1000 0x1000 rw\nmap 1 2\n' > "$TMP/both.pgt"
 
 expect "--help" 0 '^usage: pgtable replay' -- "$TOOL" --help
 expect "--help lists commands" 0 '^  translate <addr>$' -- "$TOOL" --help
+expect "--help lists show" 0 '^  show$' -- "$TOOL" --help
+expect "--version" 0 '^pgtable [0-9]*\.[0-9]*\.[0-9]* (libpgtable [0-9]*\.[0-9]*\.[0-9]*)$' -- \
+	"$TOOL" --version
 expect "replay --help" 0 '^usage: pgtable replay' -- "$TOOL" replay --help
 expect "no command" 2 '^pgtable: no command' -- "$TOOL"
 expect "unknown command" 2 '^pgtable: unknown command: frob' -- "$TOOL" frob

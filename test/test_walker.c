@@ -497,6 +497,7 @@ static void locked_entry_exclusive_is_a_bug(void **state)
 	tree_with_page(&t, 0);
 	ptep = test_ptep(&t, SZ_4K);
 	*ptep = PGT_PTE_LOCKED;
+	host_mm_expect_warn_on(1);
 	assert_int_equal(walk_scripted(&t, &s, 0, 2 * SZ_4K, PGT_WALK_LEAF), -EBUSY);
 	assert_int_equal(host_mm_global_warnings(), t.warnings_at_start + 1);
 	t.warnings_at_start++;

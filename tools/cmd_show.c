@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * cmd_show.c - "translate" (the library's own lookup and decoders), "dump"
- * (raw descriptors) and "stats" (the arena's counters).
+ * (raw descriptors, or JSON), "show" (merged ranges, for people) and
+ * "stats" (the home's counters).
  */
+#include <string.h>
+
 #include "dump.h"
 #include "replay.h"
 
@@ -54,7 +57,7 @@ static struct pgt_action count_tables(const struct pgt_visit_ctx *ctx, enum pgt_
 }
 
 /* Root pages plus every table reachable from them. */
-u64 replay_table_pages(struct replay *r)
+static u64 table_pages(struct replay *r)
 {
 	u64 tables = 0;
 	struct pgt_walker walker = {
@@ -72,20 +75,43 @@ static unsigned long long cached_pages(const struct replay *r)
 	return (unsigned long long)r->mc.nr + r->mem_pool.nr + r->dev_pool.nr;
 }
 
-/* "dump": the raw descriptors (test/dump_raw.c), the form any walker can read. */
+/* dump [--json]: num[3] says JSON. */
+bool cmd_parse_dump(struct replay *r, struct cmd_args *a, char **tok, int ntok)
+{
+	bool json = ntok == 2 && !strcmp(tok[1], "--json");
+
+	if (ntok != 1 && !json)
+		return replay_fail(r, "dump: expected 'dump [--json]'");
+	a->num[3] = json;
+	snprintf(a->echo, sizeof(a->echo), "dump%s", json ? " --json" : "");
+	return true;
+}
+
+/*
+ * "dump": the raw descriptors (test/dump_raw.c), the form any walker can
+ * read; "dump --json" the same tree for scripts (tools/dump_json.c).
+ */
 int cmd_dump(struct replay *r, struct cmd_args *a)
 {
-	(void)a;
+	if (a->num[3])
+		return dump_json(r->out, &r->pgt);
 	return dump_raw(r->out, &r->pgt);
+}
+
+/* "show": merged ranges (hosted/show.c), what the kernel's debugfs prints too. */
+int cmd_show(struct replay *r, struct cmd_args *a)
+{
+	(void)a;
+	return pgt_hosted_show(r->out, &r->pgt);
 }
 
 int cmd_stats(struct replay *r, struct cmd_args *a)
 {
-	struct host_mm_stats s;
+	struct pgt_hosted_stats s;
 
-	host_mm_stats_get(r->hm, &s);
+	pgt_hosted_stats(r->home, &s);
 	replay_extra(a, "table_pages=%llu tlbi=%llu tlbi_range=%llu cmo=%llu",
-		     (unsigned long long)replay_table_pages(r),
+		     (unsigned long long)table_pages(r),
 		     (unsigned long long)(s.tlbi_va_leaf + s.tlbi_va_table + s.tlbi_range +
 					  s.tlbi_all),
 		     (unsigned long long)s.tlbi_range,
@@ -95,8 +121,8 @@ int cmd_stats(struct replay *r, struct cmd_args *a)
 		     (unsigned long long)s.tlbi_all, (unsigned long long)s.dcache_ops,
 		     (unsigned long long)s.icache_ops);
 	replay_extra(a, " cached_pages=%llu frames=%llu peak_frames=%llu allocs=%llu frees=%llu",
-		     cached_pages(r), (unsigned long long)s.pages_in_use,
-		     (unsigned long long)s.peak_in_use, (unsigned long long)s.allocs,
+		     cached_pages(r), (unsigned long long)s.frames_in_use,
+		     (unsigned long long)s.peak_frames, (unsigned long long)s.allocs,
 		     (unsigned long long)s.frees);
 	return 0;
 }

@@ -13,6 +13,25 @@ enum table_opt { OPT_BITS, OPT_GRANULE, OPT_PA, OPT_FWB, OPT_PAGES, OPT_NR };
 static const char *const s2_opts[OPT_NR] = { "ia", "granule", "pa", "fwb", "pages" };
 static const char *const hyp_opts[OPT_NR] = { "va", "granule", "pa", NULL, NULL };
 
+/* An address size; the library decides which are valid, we only bound it. */
+bool table_opt_bits(struct replay *r, const char *key, const char *val, u32 *out)
+{
+	u64 v;
+
+	if (!parse_u64(val, &v))
+		return replay_fail(r, "%s=%s: not a number", key, val);
+	if (v > 64)
+		return replay_fail(r, "%s=%s: more than 64 bits", key, val);
+	*out = v;
+	return true;
+}
+
+bool table_opt_granule(struct replay *r, const char *val, u32 *shift)
+{
+	return parse_granule(val, shift) ||
+	       replay_fail(r, "granule=%s: not 4k, 16k or 64k", val);
+}
+
 static int find_opt(const char *const *names, const char *key)
 {
 	int i;
@@ -28,11 +47,11 @@ static bool set_opt(struct replay *r, struct pgt_config *cfg, int opt, const cha
 {
 	switch (opt) {
 	case OPT_BITS:
-		return parse_bits(r, key, val, &cfg->ia_bits);
+		return table_opt_bits(r, key, val, &cfg->ia_bits);
 	case OPT_GRANULE:
-		return parse_granule(r, val, &cfg->granule_shift);
+		return table_opt_granule(r, val, &cfg->granule_shift);
 	case OPT_PA:
-		return parse_bits(r, key, val, &cfg->pa_bits);
+		return table_opt_bits(r, key, val, &cfg->pa_bits);
 	case OPT_FWB:
 		cfg->flags |= PGT_S2_FWB;
 		return true;
@@ -113,14 +132,14 @@ void replay_drop_table(struct replay *r)
 	}
 	r->have_table = false;
 	free_caches(r);
-	host_mm_drain_deferred(r->hm);
+	pgt_hosted_synchronize(r->home);
 }
 
 /* The counters of "stats" restart with every new table. */
 static void new_table(struct replay *r)
 {
 	replay_drop_table(r);
-	host_mm_stats_reset(r->hm);
+	pgt_hosted_stats_reset(r->home);
 	memset(&r->pgt, 0, sizeof(r->pgt));
 }
 

@@ -2,7 +2,7 @@
 /*
  * cmd_vm.c - the VM layer (Documentation/vm.rst): "vm", "memslot",
  * "memslot_del", "mmu_new", "mmu_del", "mmu_translate", "mmu_dump",
- * "gfn_map", "hva_unmap", "hva_age", "hva_init" and "vcpu_run".
+ * "mmu_show", "gfn_map", "hva_unmap", "hva_age", "hva_init" and "vcpu_run".
  *
  * One VM per session, beside (not instead of) the current table.  Its MMUs
  * are numbered 0 to 7, each new one taking the lowest free number.  The MMU
@@ -77,11 +77,11 @@ static bool vm_opt_set(struct replay *r, struct cmd_args *a, int opt, const char
 {
 	switch (opt) {
 	case VO_IA:
-		return parse_bits(r, key, val, &a->cfg.ia_bits);
+		return table_opt_bits(r, key, val, &a->cfg.ia_bits);
 	case VO_GRANULE:
-		return parse_granule(r, val, &a->cfg.granule_shift);
+		return table_opt_granule(r, val, &a->cfg.granule_shift);
 	case VO_PA:
-		return parse_bits(r, key, val, &a->cfg.pa_bits);
+		return table_opt_bits(r, key, val, &a->cfg.pa_bits);
 	case VO_AS:
 		return parse_opt_num(r, key, val, VM_MAX_AS, &a->num[0]);
 	case VO_CPUS:
@@ -182,6 +182,21 @@ bool cmd_parse_mmu_new(struct replay *r, struct cmd_args *a, char **tok, int nto
 		echo_add(a, " as=%llu", a->num[0]);
 	if (a->num[1] != NONE)
 		echo_add(a, " shares=%llu", a->num[1]);
+	return true;
+}
+
+/* mmu_dump <id> [--json]: num[3] says JSON, as it does for dump. */
+bool cmd_parse_mmu_dump(struct replay *r, struct cmd_args *a, char **tok, int ntok)
+{
+	bool json = ntok == 3 && !strcmp(tok[2], "--json");
+
+	if (ntok != 2 && !json)
+		return replay_fail(r, "mmu_dump: expected 'mmu_dump <id> [--json]'");
+	if (!parse_u64(tok[1], &a->num[0]))
+		return replay_fail(r, "'%s': not a number", tok[1]);
+	a->num[3] = json;
+	snprintf(a->echo, sizeof(a->echo), "mmu_dump %llu%s", (unsigned long long)a->num[0],
+		 json ? " --json" : "");
 	return true;
 }
 
@@ -380,6 +395,11 @@ int cmd_mmu_translate(struct replay *r, struct cmd_args *a)
 int cmd_mmu_dump(struct replay *r, struct cmd_args *a)
 {
 	return on_mmu_tree(r, a, cmd_dump);
+}
+
+int cmd_mmu_show(struct replay *r, struct cmd_args *a)
+{
+	return on_mmu_tree(r, a, cmd_show);
 }
 
 int cmd_gfn_map(struct replay *r, struct cmd_args *a)

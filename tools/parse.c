@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * parse.c - the words of a script: numbers, sizes, prot letters, granules.
+ * The bottom layer: it knows no session and calls nothing of the tool.
  */
 #include <string.h>
 #include <strings.h>
@@ -119,19 +120,6 @@ const char *prot_letters(u32 prot, char buf[8])
 	return buf;
 }
 
-/* An address size; the library decides which are valid, we only bound it. */
-bool parse_bits(struct replay *r, const char *key, const char *val, u32 *out)
-{
-	u64 v;
-
-	if (!parse_u64(val, &v))
-		return replay_fail(r, "%s=%s: not a number", key, val);
-	if (v > 64)
-		return replay_fail(r, "%s=%s: more than 64 bits", key, val);
-	*out = v;
-	return true;
-}
-
 static const struct {
 	const char *name;
 	u32 shift;
@@ -141,7 +129,8 @@ static const struct {
 	{ "64k", PGT_GRANULE_64K },
 };
 
-bool parse_granule(struct replay *r, const char *val, u32 *shift)
+/* "4k", "16k" or "64k", any case: the page shift. */
+bool parse_granule(const char *val, u32 *shift)
 {
 	size_t i;
 
@@ -151,7 +140,7 @@ bool parse_granule(struct replay *r, const char *val, u32 *shift)
 			return true;
 		}
 	}
-	return replay_fail(r, "granule=%s: not 4k, 16k or 64k", val);
+	return false;
 }
 
 const char *granule_name(u32 shift)

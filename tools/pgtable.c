@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * pgtable.c - the command line: "pgtable replay [options] [FILE|-]" and
- * "pgtable --help".  Documentation/pgtable-tool.rst is the manual.
+ * pgtable.c - the command line: "pgtable replay [options] [FILE|-]",
+ * "pgtable --help" and "pgtable --version".  Documentation/pgtable-tool.rst
+ * is the manual (man pgtable).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -11,7 +12,7 @@
 
 static const char usage_head[] =
 	"usage: pgtable replay [--strict] [--mem SIZE] [--phys-base ADDR] [FILE|-]\n"
-	"       pgtable --help\n"
+	"       pgtable --help | --version\n"
 	"\n"
 	"Replay a script of libpgtable operations against simulated physical memory\n"
 	"(default 256M at 0x40000000) and print one result line per command.\n"
@@ -37,13 +38,12 @@ static const char usage_tail[] =
 
 static void usage(FILE *f)
 {
-	const struct cmd *cmds;
-	size_t i, n;
+	const struct replay_table *t = &pgtable_commands;
+	size_t i;
 
 	fputs(usage_head, f);
-	cmds = replay_commands(&n);
-	for (i = 0; i < n; i++)
-		fprintf(f, "  %s\n", cmds[i].usage);
+	for (i = 0; i < t->nr_cmds; i++)
+		fprintf(f, "  %s\n", t->cmds[i].usage);
 	fputs(usage_tail, f);
 }
 
@@ -56,7 +56,7 @@ static int bad_usage(const char *what, const char *arg)
 
 static bool parse_mb_aligned(const char *arg, u64 *out)
 {
-	return parse_u64(arg, out) && !(*out & (HOST_MM_MAX_ALLOC - 1));
+	return parse_u64(arg, out) && !(*out & (PGT_HOSTED_ALIGN - 1));
 }
 
 /* -1: go on; otherwise the exit status. */
@@ -109,7 +109,10 @@ static int cmd_replay(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct replay_opts o = { .mem_size = REPLAY_DEFAULT_MEM, .phys_base = REPLAY_DEFAULT_BASE };
+	struct replay_opts o = {
+		.mem_size = REPLAY_DEFAULT_MEM, .phys_base = REPLAY_DEFAULT_BASE,
+		.table = &pgtable_commands,
+	};
 	int c, status;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
@@ -126,6 +129,12 @@ int main(int argc, char **argv)
 		return bad_usage("no command", NULL);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
+		return REPLAY_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		/* Built against the header's release; linked with the library's. */
+		printf("pgtable %d.%d.%d (libpgtable %s)\n", PGT_VERSION_MAJOR, PGT_VERSION_MINOR,
+		       PGT_VERSION_PATCH, pgt_version_string());
 		return REPLAY_OK;
 	}
 	if (!strcmp(argv[1], "replay"))

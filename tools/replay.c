@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * replay.c - read a script line by line, parse each line against the command
- * table, run it and print its result line.
+ * table the session was given, run it and print its result line.  It calls
+ * no command itself: everything it runs comes through struct replay_table.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -9,48 +10,6 @@
 #include <string.h>
 
 #include "replay.h"
-
-static const struct cmd commands[] = {
-	{ "stage2", NULL, "stage2 ia=<bits> [granule=4k|16k|64k] [pa=<bits>] [fwb] [pages]",
-	  0, cmd_parse_stage2, cmd_stage2 },
-	{ "hyp", NULL, "hyp va=<bits> [granule=4k|16k|64k] [pa=<bits>]",
-	  0, cmd_parse_hyp, cmd_hyp },
-	{ "map", "nnnp", "map <addr> <size> <pa> <prot>", CMD_TABLE, NULL, cmd_map },
-	{ "unmap", "nn", "unmap <addr> <size>", CMD_TABLE, NULL, cmd_unmap },
-	{ "wrprotect", "nn", "wrprotect <addr> <size>", CMD_TABLE | CMD_STAGE2, NULL,
-	  cmd_wrprotect },
-	{ "mkyoung", "n", "mkyoung <addr>", CMD_TABLE | CMD_STAGE2, NULL, cmd_mkyoung },
-	{ "mkold", "nn", "mkold <addr> <size>", CMD_TABLE | CMD_STAGE2, NULL, cmd_mkold },
-	{ "relax", "np", "relax <addr> <prot>", CMD_TABLE | CMD_STAGE2, NULL, cmd_relax },
-	{ "split", "nn", "split <addr> <size>", CMD_TABLE | CMD_STAGE2, NULL, cmd_split },
-	{ "owner", "nni", "owner <addr> <size> <id>", CMD_TABLE | CMD_STAGE2, NULL, cmd_owner },
-	{ "flush", "nn", "flush <addr> <size>", CMD_TABLE | CMD_STAGE2, NULL, cmd_flush },
-	{ "region", "nn", "region <base> <size>", 0, NULL, cmd_region },
-	{ "idmap", "n", "idmap <addr>", CMD_TABLE | CMD_STAGE2, NULL, cmd_idmap },
-	{ "translate", "n", "translate <addr>", CMD_TABLE | CMD_NO_OK, NULL, cmd_translate },
-	{ "dump", "", "dump", CMD_TABLE | CMD_SELF, NULL, cmd_dump },
-	{ "stats", "", "stats", CMD_NO_OK, NULL, cmd_stats },
-	{ "vm", NULL, "vm ia=<bits> [granule=4k|16k|64k] [pa=<bits>] [as=<n>] [cpus=<n>] "
-	  "[vmid=<bits>] [fwb] [pages]", 0, cmd_parse_vm, cmd_vm },
-	{ "memslot", NULL, "memslot <as> <gfn> <npages> <hva> [ro]", 0, cmd_parse_memslot,
-	  cmd_memslot },
-	{ "memslot_del", "in", "memslot_del <as> <gfn>", 0, NULL, cmd_memslot_del },
-	{ "mmu_new", NULL, "mmu_new [as=<n>] [shares=<id>]", 0, cmd_parse_mmu_new, cmd_mmu_new },
-	{ "mmu_del", "i", "mmu_del <id>", 0, NULL, cmd_mmu_del },
-	{ "mmu_translate", "in", "mmu_translate <id> <addr>", CMD_NO_OK, NULL, cmd_mmu_translate },
-	{ "mmu_dump", "i", "mmu_dump <id>", CMD_SELF, NULL, cmd_mmu_dump },
-	{ "gfn_map", "innnp", "gfn_map <mmu> <gfn> <npages> <pa> <prot>", 0, NULL, cmd_gfn_map },
-	{ "hva_unmap", "nn", "hva_unmap <start> <end>", 0, NULL, cmd_hva_unmap },
-	{ "hva_age", "nn", "hva_age <start> <end>", 0, NULL, cmd_hva_age },
-	{ "hva_init", "nn", "hva_init <start> <end>", 0, NULL, cmd_hva_init },
-	{ "vcpu_run", "iii", "vcpu_run <vcpu> <cpu> <mmu>", 0, NULL, cmd_vcpu_run },
-};
-
-const struct cmd *replay_commands(size_t *n)
-{
-	*n = sizeof(commands) / sizeof(commands[0]);
-	return commands;
-}
 
 static const struct {
 	int err;
@@ -154,13 +113,13 @@ static bool parse_positional(struct replay *r, const struct cmd *cmd, struct cmd
 	return true;
 }
 
-static const struct cmd *find_command(const char *name)
+static const struct cmd *find_command(const struct replay_table *t, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(commands[i].name, name))
-			return &commands[i];
+	for (i = 0; i < t->nr_cmds; i++)
+		if (!strcmp(t->cmds[i].name, name))
+			return &t->cmds[i];
 	return NULL;
 }
 
@@ -208,7 +167,7 @@ static int split_words(char *line, char **tok)
 }
 
 /* Run one line: false if it does not parse (r->msg says why). */
-static bool replay_line(struct replay *r, char *line, size_t len)
+static bool replay_line(struct replay *r, const struct replay_table *t, char *line, size_t len)
 {
 	struct cmd_args a;
 	const struct cmd *cmd;
@@ -222,7 +181,7 @@ static bool replay_line(struct replay *r, char *line, size_t len)
 		return replay_fail(r, "more than %d words", MAX_WORDS);
 	if (!ntok)
 		return true;
-	cmd = find_command(tok[0]);
+	cmd = find_command(t, tok[0]);
 	if (!cmd)
 		return replay_fail(r, "unknown command '%s'", tok[0]);
 	memset(&a, 0, sizeof(a));
@@ -232,7 +191,7 @@ static bool replay_line(struct replay *r, char *line, size_t len)
 	return true;
 }
 
-static int replay_lines(struct replay *r, FILE *in)
+static int replay_lines(struct replay *r, const struct replay_table *t, FILE *in)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -241,7 +200,7 @@ static int replay_lines(struct replay *r, FILE *in)
 
 	while ((len = getline(&line, &cap, in)) >= 0) {
 		r->line++;
-		if (!replay_line(r, line, len)) {
+		if (!replay_line(r, t, line, len)) {
 			fflush(r->out);
 			fprintf(r->err, "line %lu: %s\n", r->line, r->msg);
 			status = REPLAY_PARSE_ERROR;
@@ -256,18 +215,20 @@ static int replay_lines(struct replay *r, FILE *in)
 	return status;
 }
 
-/* Everything the session holds goes back; the arena must then be empty. */
-static int replay_teardown(struct replay *r, u64 warnings_before)
+/* Everything the session holds goes back; the home must then be empty. */
+static int replay_teardown(struct replay *r, const struct replay_table *t, u64 warnings_before)
 {
+	struct pgt_hosted_stats s;
 	u64 in_use, warnings;
 	int status = REPLAY_OK;
+	size_t i;
 
-	replay_drop_table(r);
-	replay_drop_vm(r);
-	replay_free_regions(r);
-	host_mm_drain_deferred(r->hm);
-	in_use = host_mm_in_use_bytes(r->hm);
-	warnings = host_mm_global_warnings() - warnings_before + r->hm->stats.warnings;
+	for (i = 0; i < t->nr_drops; i++)
+		t->drops[i](r);
+	pgt_hosted_synchronize(r->home);
+	in_use = pgt_hosted_in_use(r->home);
+	pgt_hosted_stats(r->home, &s);
+	warnings = pgt_hosted_lib_warnings() - warnings_before + s.warnings;
 	if (in_use) {
 		fprintf(r->err, "pgtable: %llu bytes still allocated after teardown\n",
 			(unsigned long long)in_use);
@@ -290,22 +251,21 @@ static int worst(int a, int b)
 int replay_run(const struct replay_opts *opts, FILE *in, FILE *out, FILE *err)
 {
 	struct replay r = { .out = out, .err = err };
-	u64 warnings_before = host_mm_global_warnings();
+	u64 warnings_before = pgt_hosted_lib_warnings();
 	int status;
 
-	r.hm = host_mm_create(opts->mem_size, opts->phys_base);
-	if (!r.hm) {
+	r.home = pgt_hosted_create(opts->mem_size, opts->phys_base, 0);
+	if (!r.home) {
 		fprintf(err, "pgtable: cannot create %#llx bytes of memory at %#llx\n",
 			(unsigned long long)opts->mem_size, (unsigned long long)opts->phys_base);
 		return REPLAY_PARSE_ERROR;
 	}
-	r.mm = host_mm_ops(r.hm);
-	host_mm_set_unlinked_free(r.hm, pgt_unlinked_free);
-	status = replay_lines(&r, in);
+	r.mm = pgt_hosted_ops(r.home);
+	status = replay_lines(&r, opts->table, in);
 	if (status == REPLAY_OK && opts->strict && r.op_errors)
 		status = REPLAY_OP_ERROR;
-	status = worst(status, replay_teardown(&r, warnings_before));
-	host_mm_destroy(r.hm);
+	status = worst(status, replay_teardown(&r, opts->table, warnings_before));
+	pgt_hosted_destroy(r.home);
 	if (fflush(out) || ferror(out)) {
 		fprintf(err, "pgtable: write error\n");
 		status = worst(status, REPLAY_PARSE_ERROR);

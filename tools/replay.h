@@ -1,8 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * replay.h - the script engine of tools/pgtable: one replay session runs a
- * script of table operations against the hosted home (test/host_mm.h) and
- * prints one result line per command (Documentation/pgtable-tool.rst).
+ * replay.h - the script engine of tools/pgtable and the interface its
+ * commands are written against.  One replay session runs a script of table
+ * operations against the hosted home (hosted/pgtable_hosted.h) and prints
+ * one result line per command (Documentation/pgtable-tool.rst).
+ *
+ * The layers, each calling only those below it:
+ *   pgtable.c    the command line
+ *   commands.c   the command table: name -> parse -> run, and teardown hooks
+ *   cmd_*.c      the commands
+ *   replay.c     reads lines, dispatches through the table it is given
+ *   parse.c      numbers, prot letters, granule names
  */
 #ifndef TOOLS_REPLAY_H
 #define TOOLS_REPLAY_H
@@ -10,7 +18,7 @@
 #include <stdio.h>
 
 #include "pgtable.h"
-#include "host_mm.h"
+#include "pgtable_hosted.h"
 
 /* Exit statuses of a replay (and of the tool). */
 #define REPLAY_OK		0	/* every line ran (operation errors allowed) */
@@ -19,10 +27,13 @@
 #define REPLAY_BROKEN		3	/* leak or warning: a bug in the library or tool */
 
 /** struct replay_opts - how to run a script. */
+struct replay_table;
+
 struct replay_opts {
 	u64 mem_size;		/* bytes of simulated memory */
 	u64 phys_base;		/* its physical address */
 	bool strict;		/* operation errors make the exit status 1 */
+	const struct replay_table *table;	/* the commands (tools/commands.c) */
 };
 
 #define REPLAY_DEFAULT_MEM	(256ULL << 20)
@@ -32,7 +43,7 @@ struct replay_vm;
 
 /** struct replay - one session: the arena, the current table, the caches, the VM. */
 struct replay {
-	struct host_mm *hm;
+	struct pgt_hosted *home;
 	struct pgt_mm_ops *mm;
 	FILE *out;
 	FILE *err;
@@ -88,26 +99,44 @@ struct cmd {
 	int (*run)(struct replay *r, struct cmd_args *a);
 };
 
-/* tools/replay.c */
+/**
+ * struct replay_table - what a session can run.
+ * @cmds: the commands, looked up by name.
+ * @nr_cmds: how many.
+ * @drops: called at teardown, in order, each giving back what its
+ *	commands keep in the session (tables, caches, the VM).
+ * @nr_drops: how many.
+ */
+struct replay_table {
+	const struct cmd *cmds;
+	size_t nr_cmds;
+	void (*const *drops)(struct replay *r);
+	size_t nr_drops;
+};
+
+/* tools/commands.c */
+extern const struct replay_table pgtable_commands;
+
+/* tools/replay.c: the engine, and what commands call back */
 int replay_run(const struct replay_opts *opts, FILE *in, FILE *out, FILE *err);
-const struct cmd *replay_commands(size_t *n);
 const char *replay_errname(int err, char buf[16]);
 bool replay_fail(struct replay *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void replay_extra(struct cmd_args *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* tools/parse.c */
+/* tools/parse.c: words, independent of any session */
 bool parse_u64(const char *s, u64 *out);
 bool parse_prot(const char *s, u32 *prot);
 const char *prot_letters(u32 prot, char buf[8]);
-bool parse_bits(struct replay *r, const char *key, const char *val, u32 *out);
-bool parse_granule(struct replay *r, const char *val, u32 *shift);
+bool parse_granule(const char *val, u32 *shift);
 const char *granule_name(u32 shift);
 
 /* tools/cmd_table.c */
 bool cmd_parse_stage2(struct replay *r, struct cmd_args *a, char **tok, int ntok);
 bool cmd_parse_hyp(struct replay *r, struct cmd_args *a, char **tok, int ntok);
+bool table_opt_bits(struct replay *r, const char *key, const char *val, u32 *out);
+bool table_opt_granule(struct replay *r, const char *val, u32 *shift);
 int cmd_stage2(struct replay *r, struct cmd_args *a);
 int cmd_hyp(struct replay *r, struct cmd_args *a);
 void replay_drop_table(struct replay *r);
@@ -129,17 +158,20 @@ int cmd_idmap(struct replay *r, struct cmd_args *a);
 void replay_free_regions(struct replay *r);
 
 /* tools/cmd_show.c */
+bool cmd_parse_dump(struct replay *r, struct cmd_args *a, char **tok, int ntok);
 int cmd_translate(struct replay *r, struct cmd_args *a);
-int cmd_stats(struct replay *r, struct cmd_args *a);
-u64 replay_table_pages(struct replay *r);
-
-/* tools/cmd_show.c */
 int cmd_dump(struct replay *r, struct cmd_args *a);
+int cmd_show(struct replay *r, struct cmd_args *a);
+int cmd_stats(struct replay *r, struct cmd_args *a);
+
+/* tools/dump_json.c */
+int dump_json(FILE *out, struct pgt *pgt);
 
 /* tools/cmd_vm.c */
 bool cmd_parse_vm(struct replay *r, struct cmd_args *a, char **tok, int ntok);
 bool cmd_parse_memslot(struct replay *r, struct cmd_args *a, char **tok, int ntok);
 bool cmd_parse_mmu_new(struct replay *r, struct cmd_args *a, char **tok, int ntok);
+bool cmd_parse_mmu_dump(struct replay *r, struct cmd_args *a, char **tok, int ntok);
 int cmd_vm(struct replay *r, struct cmd_args *a);
 int cmd_memslot(struct replay *r, struct cmd_args *a);
 int cmd_memslot_del(struct replay *r, struct cmd_args *a);
@@ -147,6 +179,7 @@ int cmd_mmu_new(struct replay *r, struct cmd_args *a);
 int cmd_mmu_del(struct replay *r, struct cmd_args *a);
 int cmd_mmu_translate(struct replay *r, struct cmd_args *a);
 int cmd_mmu_dump(struct replay *r, struct cmd_args *a);
+int cmd_mmu_show(struct replay *r, struct cmd_args *a);
 int cmd_gfn_map(struct replay *r, struct cmd_args *a);
 int cmd_hva_unmap(struct replay *r, struct cmd_args *a);
 int cmd_hva_age(struct replay *r, struct cmd_args *a);

@@ -1,16 +1,23 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # tools/tools.mk - the tests and the fuzz target of tools/pgtable (the tool
-# itself is built by the Makefile: tools/*.c -> build/<variant>/pgtable).
+# itself is built by the Makefile: tools/*.c -> build/<variant>/pgtable,
+# linked with the hosted home, hosted/hosted.mk).
 #
 #   make tool-test          build the tool and test/tool/ helpers for VARIANT,
 #                           run test/test_tool.sh, then a summary
+#   make tool-layers        no two files of tools/ call each other, and no
+#                           circle of calls (make check runs it)
 #   make fuzz               libFuzzer target build/fuzz/fuzz_replay (clang)
 #   make fuzz-run           run it for FUZZ_TIME seconds (default 20)
 #   make check              also runs tool-check (gcc and asan) and fuzz-check
 #
 # test/tool/*.c: one helper program each (build/<variant>/test/tool/*),
 # except fuzz_*.c, which only the fuzz build links.
+
+# The raw dump is shared with the kernel module (kmod/dump_raw.c).
+TOOL_OBJS += $(B)/test/dump_raw.o
+$(B)/$(TOOL_NAME): $(B)/test/dump_raw.o
 
 TOOL_TEST_SRCS := $(filter-out test/tool/fuzz_%.c,$(wildcard test/tool/*.c))
 TOOL_TEST_OBJS := $(TOOL_TEST_SRCS:%.c=$(B)/%.o)
@@ -19,7 +26,7 @@ TOOL_RESULT := $(B)/results/tool/replay
 # Randomized scripts per run (test/test_tool.sh); ASan runs are slower.
 TOOL_RANDOM_RUNS ?= $(if $(filter asan tsan,$(VARIANT)),10,30)
 
-.PHONY: tool-test tool-run tool-check fuzz fuzz-run fuzz-check
+.PHONY: tool-test tool-run tool-check tool-layers fuzz fuzz-run fuzz-check
 
 ifndef FREESTANDING
 
@@ -50,12 +57,22 @@ tool-run: $(TOOL_BIN) $(TOOL_TEST_BINS)
 tool-test: tool-run
 	$(call summarize,$(VARIANT)/tool/replay,$(VARIANT) tool)
 
+# One edge "A B" per file A that uses a symbol file B defines; tsort fails on
+# a circle, and a pair calling each other is the smallest circle.
+TOOL_LAYERS_RESULT := $(B)/results/tool/layers
+tool-layers: $(TOOL_OBJS)
+	@mkdir -p $(dir $(TOOL_LAYERS_RESULT))
+	$(call msg,CHECK,tools/ calls in layers)
+	$(Q)rc=0; bash test/tool/layers.sh $(filter $(B)/tools/%,$(TOOL_OBJS)) \
+		> $(TOOL_LAYERS_RESULT).log 2>&1 || rc=$$?; \
+	echo $$rc > $(TOOL_LAYERS_RESULT).rc; cat $(TOOL_LAYERS_RESULT).log
+
 endif
 
 # make check: after the gcc and asan builds are done (one make per build
 # directory at a time), run the tool tests in each.
 tool-check: check-gcc check-asan
-	+$(Q)$(MAKE) VARIANT=gcc tool-run
+	+$(Q)$(MAKE) VARIANT=gcc tool-run tool-layers
 	+$(Q)$(MAKE) VARIANT=asan tool-run
 
 # ---------------------------------------------------------------- fuzzing
@@ -65,9 +82,9 @@ FUZZ_CC ?= $(CLANG)
 FUZZ_B := $(BUILD)/fuzz
 FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
-FUZZ_CFLAGS = -std=gnu11 $(WARN) -O1 -g $(FUZZ_SAN) -DPGT_PORT_WARN=pgt_host_warn -Iinclude
+FUZZ_CFLAGS = -std=gnu11 $(WARN) -O1 -g $(FUZZ_SAN) -DPGT_PORT_WARN=pgt_host_warn -Iinclude -Ihosted
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_B)/%.o)
-FUZZ_PROG_SRCS := test/host_mm.c test/dump_raw.c $(filter-out tools/pgtable.c,$(TOOL_SRCS)) \
+FUZZ_PROG_SRCS := $(wildcard hosted/*.c) test/dump_raw.c $(filter-out tools/pgtable.c,$(TOOL_SRCS)) \
 	test/tool/fuzz_replay.c
 FUZZ_PROG_OBJS := $(FUZZ_PROG_SRCS:%.c=$(FUZZ_B)/%.o)
 FUZZ_BIN := $(FUZZ_B)/fuzz_replay
@@ -113,4 +130,4 @@ fuzz-check: fuzz-run
 
 # ---------------------------------------------------------------- make check
 check-all: tool-check fuzz-check
-CHECK_ITEMS += gcc/tool/replay asan/tool/replay fuzz/tool/fuzz
+CHECK_ITEMS += gcc/tool/replay gcc/tool/layers asan/tool/replay fuzz/tool/fuzz

@@ -20,7 +20,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* A small arena keeps every run short: big requests end in ENOMEM. */
-	struct replay_opts o = { .mem_size = 4ULL << 20, .phys_base = REPLAY_DEFAULT_BASE };
+	struct replay_opts o = {
+		.mem_size = 4ULL << 20, .phys_base = REPLAY_DEFAULT_BASE,
+		.table = &pgtable_commands,
+	};
 	static FILE *null;
 	FILE *in;
 

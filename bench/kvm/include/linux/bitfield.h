@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* <linux/bitfield.h> for Linux's KVM page-table code built in userspace: see kvm_shim.h. */
+#include "../kvm_shim.h"

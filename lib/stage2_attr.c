@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * stage2_attr.c - stage-2 attribute changes on live leaves: wrprotect, the
+ * access flag (mkyoung, test_clear_young), relax_perms, and flush.
+ * Invariant: permissions are only taken away under one TLBI covering every
+ * changed leaf, and memory becomes executable only after its I-cache lines
+ * were invalidated.
+ */
+#include "stage2.h"
+
+/* Set and clear bits of every valid leaf; remember what was seen and changed. */
+struct s2_attr_data {
+	pgt_pte_t set, clr;
+	bool need_leaf;		/* a single-address operation: no leaf is -ENOENT */
+	bool check_exec;	/* relax_perms adding X: uncached memory refuses */
+	u32 exec;		/* relax_perms: PGT_PROT_PX and/or UX to add */
+	bool young;
+	u64 first, end;		/* the span of changed leaves */
+	pgt_s8 level;
+};
+
+/* The leaf with @d's bits changed; execute permissions are added per EL (XN[54:53]). */
+static pgt_pte_t s2_attr_new(const struct s2_attr_data *d, pgt_pte_t old)
+{
+	pgt_pte_t new = (old & ~d->clr) | d->set;
+
+	if (!d->exec)
+		return new;
+	return (new & ~PGT_S2_XN_MASK) | pgt_s2_xn(pgt_s2_xn_prot(old) | d->exec);
+}
+
+static void s2_attr_note(struct s2_attr_data *d, u64 start, u64 size, pgt_s8 level)
+{
+	if (d->first == d->end)
+		d->first = start;
+	d->end = start + size;
+	d->level = level;
+}
+
+/*
+ * Making memory executable that was not: the guest may have written the
+ * instructions through the D-side since it was mapped, and FWB does not make
+ * instruction fetches coherent, so the I-cache is invalidated before the new
+ * entry can be fetched through.  Device and Normal-NC memory are never
+ * executable.
+ */
+static int s2_attr_exec_prepare(const struct pgt_visit_ctx *ctx)
+{
+	struct pgt_mm_ops *mm = ctx->mm_ops;
+	u32 old = pgt_s2_pte_prot(ctx->old, s2_fwb(ctx->pgt));
+
+	if (old & PGT_PROT_UNCACHED)
+		return -EINVAL;
+	if (!(old & PGT_PROT_X) && mm->icache_inval_pou)
+		mm->icache_inval_pou(mm, pgt_pte_addr(&ctx->pgt->geom, ctx->old),
+				     pgt_ctx_entry_size(ctx));
+	return 0;
+}
+
+static struct pgt_action s2_attr_leaf(const struct pgt_visit_ctx *ctx, struct s2_attr_data *d)
+{
+	pgt_pte_t new = s2_attr_new(d, ctx->old);
+
+	if (!pgt_pte_valid(ctx->old))
+		return d->need_leaf ? pgt_exit(-ENOENT) : pgt_continue();
+	if (d->check_exec && s2_attr_exec_prepare(ctx))
+		return pgt_exit(-EINVAL);
+	if (new != ctx->old && !pgt_pte_update(ctx, new))
+		return pgt_retry();
+	d->young |= !!(ctx->old & PGT_PTE_AF);
+	if (new != ctx->old)
+		s2_attr_note(d, pgt_ctx_entry_start(ctx), pgt_ctx_entry_size(ctx), ctx->level);
+	return pgt_continue();
+}
+
+/*
+ * An exclusive walk over a whole last-level table changes its leaves in one
+ * pass (no one else writes them; the TLB is dealt with after the walk).
+ */
+static struct pgt_action s2_attr_sweep(const struct pgt_visit_ctx *ctx, struct s2_attr_data *d)
+{
+	const struct pgt *pgt = ctx->pgt;
+	pgt_pte_t *table = pte_table_virt(pgt, ctx->old);
+	u64 start = pgt_ctx_entry_start(ctx), size = pgt_level_size(&pgt->geom, ctx->level + 1);
+	u32 i, n = pgt_table_entries(&pgt->geom), first = n, last = 0;
+
+	if (ctx_shared(ctx) || !pgt_ctx_entry_inside(ctx) ||
+	    !pgt_s2_table_is_last(pgt, table, ctx->level + 1))
+		return pgt_continue();
+	for (i = 0; i < n; i++) {
+		pgt_pte_t old = pgt_read_once(&table[i]), new = s2_attr_new(d, old);
+
+		if (!pgt_pte_valid(old))
+			continue;
+		d->young |= !!(old & PGT_PTE_AF);
+		if (new == old)
+			continue;
+		pgt_write_once(&table[i], new);
+		last = i;
+		if (first == n)
+			first = i;
+	}
+	if (first < n)
+		s2_attr_note(d, start + first * size, (last - first + 1) * size, ctx->level + 1);
+	return pgt_skip();
+}
+
+static struct pgt_action s2_attr_visitor(const struct pgt_visit_ctx *ctx,
+					 enum pgt_walk_flags visit)
+{
+	if (visit == PGT_WALK_TABLE_PRE)
+		return s2_attr_sweep(ctx, ctx->arg);
+	return s2_attr_leaf(ctx, ctx->arg);
+}
+
+static int s2_attr_walk(struct pgt *pgt, u64 addr, u64 size, struct s2_attr_data *d,
+			u32 flags)
+{
+	struct pgt_walker walker = { .cb = s2_attr_visitor, .arg = d, .flags = PGT_WALK_LEAF };
+	int ret = flags & ~PGT_WALK_SHARED ? -EINVAL : 0;
+
+	walker.flags |= flags;
+	/* Ranges of an exclusive walk spanning whole last-level tables sweep them. */
+	if (!d->need_leaf && !flags && pgt_s2_may_sweep(pgt, size))
+		walker.flags |= PGT_WALK_TABLE_PRE;
+	if (!ret && !d->need_leaf)
+		ret = pgt_check_aligned(pgt, addr, size, 0);
+	return ret ? ret : pgt_walk(pgt, addr, size, &walker);
+}
+
+int pgt_stage2_wrprotect(struct pgt *pgt, u64 addr, u64 size)
+{
+	struct s2_attr_data d = { .clr = PGT_S2AP_W };
+	int ret = s2_attr_walk(pgt, addr, size, &d, 0);
+
+	/* Taking a permission away must reach every TLB before the caller relies on it. */
+	if (d.end != d.first)
+		pgt_tlbi_range(pgt, d.first, d.end - d.first, PGT_NO_LEVEL);
+	return ret;
+}
+
+int pgt_stage2_mkyoung(struct pgt *pgt, u64 addr, u32 flags)
+{
+	struct s2_attr_data d = { .set = PGT_PTE_AF, .need_leaf = true };
+
+	return s2_attr_walk(pgt, addr, 1, &d, flags);
+}
+
+int pgt_stage2_test_clear_young(struct pgt *pgt, u64 addr, u64 size, bool mkold, u32 flags)
+{
+	struct s2_attr_data d = { .clr = mkold ? PGT_PTE_AF : 0 };
+	int ret = s2_attr_walk(pgt, addr, size, &d, flags);
+
+	return ret ? ret : d.young;
+}
+
+int pgt_stage2_relax_perms(struct pgt *pgt, u64 addr, u32 prot, u32 flags)
+{
+	struct s2_attr_data d = { .need_leaf = true, .check_exec = prot & PGT_PROT_X,
+				  .exec = prot & PGT_PROT_X };
+	int ret;
+
+	if (prot & ~PGT_PROT_RWX || pgt_s2_prot_check_tree(pgt, prot))
+		return -EINVAL;
+	d.set = (prot & PGT_PROT_R ? PGT_S2AP_R : 0) | (prot & PGT_PROT_W ? PGT_S2AP_W : 0);
+	ret = s2_attr_walk(pgt, addr, 1, &d, flags);
+	if (!ret && d.end != d.first)
+		pgt_tlbi_va(pgt, d.first, d.level, true);
+	return ret;
+}
+
+
+static struct pgt_action s2_flush_visitor(const struct pgt_visit_ctx *ctx,
+					  enum pgt_walk_flags visit)
+{
+	(void)visit;
+	if (pgt_s2_needs_clean(ctx->pgt, ctx->old))
+		pgt_s2_clean(ctx->pgt, pgt_pte_addr(&ctx->pgt->geom, ctx->old),
+			 pgt_ctx_entry_size(ctx));
+	return pgt_continue();
+}
+
+int pgt_stage2_flush(struct pgt *pgt, u64 addr, u64 size)
+{
+	struct pgt_walker walker = { .cb = s2_flush_visitor, .flags = PGT_WALK_LEAF };
+	int ret = pgt_check_aligned(pgt, addr, size, 0);
+
+	if (!ret)
+		ret = pgt_check_range(pgt, addr, size);
+	/* With FWB, stage 2 forces cacheability: there is nothing to clean. */
+	if (ret || s2_fwb(pgt))
+		return ret;
+	return pgt_walk(pgt, addr, size, &walker);
+}

@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * stage2_map.c - stage-2 map and set_owner, and the count of tables they
+ * need.  Invariant: an exclusive map or set_owner either completes or
+ * changes nothing -- conflicts and the pages needed are found by a read-only
+ * counting walk before the first store.
+ */
+#include "stage2.h"
+
+static bool shape_fits(const struct s2_shape *sh, pgt_s8 level, u64 start, u64 end)
+{
+	u64 size = pgt_level_size(sh->geom, level);
+
+	if (!pgt_level_has_leaves(sh->geom, level) || (sh->pages_only && level < PGT_MAX_LEVEL))
+		return false;
+	return PGT_IS_ALIGNED(start, size) && end - start == size &&
+	       (sh->any_output || PGT_IS_ALIGNED(sh->delta, size));
+}
+
+/* Tables needed to map [start, end), which lies inside one empty entry at @level. */
+u64 pgt_s2_entry_tables(const struct s2_shape *sh, pgt_s8 level, u64 start, u64 end)
+{
+	if (shape_fits(sh, level, start, end) || level == PGT_MAX_LEVEL)
+		return 0;
+	return 1 + pgt_s2_span_tables(sh, level + 1, start, end);
+}
+
+/*
+ * Tables needed below the entries at @level that [start, end) meets.  Only
+ * the first and last entries can be partial; the full ones in between all
+ * need the same, so they are counted once and multiplied.
+ */
+u64 pgt_s2_span_tables(const struct s2_shape *sh, pgt_s8 level, u64 start, u64 end)
+{
+	u64 size = pgt_level_size(sh->geom, level);
+	u64 first_end = PGT_ALIGN_DOWN(start, size) + size;
+	u64 last_start = PGT_ALIGN_DOWN(end - 1, size);
+	u64 tables;
+
+	if (first_end >= end)
+		return pgt_s2_entry_tables(sh, level, start, end);
+	tables = pgt_s2_entry_tables(sh, level, start, first_end);
+	if (last_start > first_end)
+		tables += (last_start - first_end) / size *
+			  pgt_s2_entry_tables(sh, level, first_end, first_end + size);
+	return tables + pgt_s2_entry_tables(sh, level, last_start, end);
+}
+
+/* The worst case, without recursion for the commonest case: one page. */
+static u64 s2_worst_tables(const struct pgt *pgt, const struct s2_shape *sh, u64 ipa, u64 size)
+{
+	if (size == pgt_page_size(&pgt->geom))
+		return PGT_MAX_LEVEL - pgt->geom.start_level;
+	return pgt_s2_span_tables(sh, pgt->geom.start_level, ipa, ipa + size);
+}
+
+struct s2_shape pgt_s2_map_shape(const struct pgt *pgt, u64 ipa, u64 pa, bool annotate)
+{
+	return (struct s2_shape){
+		.geom = &pgt->geom,
+		.delta = pa - ipa,
+		.any_output = annotate,
+		.pages_only = pgt->flags & PGT_S2_FORCE_PAGES,
+	};
+}
+
+u64 pgt_stage2_tables_needed(const struct pgt *pgt, u64 addr, u64 size, u64 phys)
+{
+	struct s2_shape sh = pgt_s2_map_shape(pgt, addr, phys, false);
+
+	if (!size)
+		return 0;
+	return s2_worst_tables(pgt, &sh, addr, size);
+}
+
+static u64 s2_map_pa(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
+{
+	return d->pa + (ctx->addr - d->ipa);
+}
+
+/* Does the walk's part of this entry take a single leaf here? */
+static bool s2_leaf_fits(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
+{
+	u64 start = pgt_ctx_entry_start(ctx);
+
+	return pgt_ctx_entry_inside(ctx) &&
+	       shape_fits(&d->shape, ctx->level, start, start + pgt_ctx_entry_size(ctx));
+}
+
+static pgt_pte_t s2_new_entry(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
+{
+	if (d->annotate)
+		return d->owner_pte;
+	return pgt_s2_leaf_pte(&ctx->pgt->geom, s2_map_pa(ctx, d), d->prot, ctx->level,
+			       s2_fwb(ctx->pgt));
+}
+
+/*
+ * Does the entry in ctx->old already say, for all of the walk's part of it,
+ * what the operation would write: the same translation, or the same owner
+ * (no owner included)?
+ */
+static bool s2_leaf_covers(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
+{
+	u64 pa = s2_map_pa(ctx, d) - (ctx->addr - pgt_ctx_entry_start(ctx));
+
+	if (d->annotate)
+		return ctx->old == d->owner_pte;
+	return ctx->old == pgt_s2_leaf_pte(&ctx->pgt->geom, pa, d->prot, ctx->level,
+					   s2_fwb(ctx->pgt));
+}
+
+/* The count of tables one entry needs before its part of the range is mapped. */
+static u64 s2_entry_tables(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
+{
+	u64 start = pgt_ctx_entry_start(ctx), end = start + pgt_ctx_entry_size(ctx);
+
+	if (s2_leaf_fits(ctx, d) || s2_leaf_covers(ctx, d))
+		return 0;
+	return pgt_s2_entry_tables(&d->shape, ctx->level, ctx->addr, end < ctx->end ? end : ctx->end);
+}
+
+/* Read-only: find conflicts and count tables before anything changes. */
+static struct pgt_action s2_count_visitor(const struct pgt_visit_ctx *ctx,
+					  enum pgt_walk_flags visit)
+{
+	struct s2_map_data *d = ctx->arg;
+
+	(void)visit;
+	if (!d->annotate && pgt_s2_pte_owner(ctx->old))
+		return pgt_exit(-EPERM);
+	d->tables += s2_entry_tables(ctx, d);
+	return pgt_continue();
+}
+
+/* Clean (and for code, invalidate) what a new leaf maps, unless told not to. */
+static void s2_map_cmo(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d, u64 pa,
+			u64 size)
+{
+	struct pgt_mm_ops *mm = ctx->mm_ops;
+
+	if (d->annotate || (ctx->flags & PGT_WALK_SKIP_CMO))
+		return;
+	if (!(d->prot & PGT_PROT_UNCACHED) && !s2_fwb(ctx->pgt) && mm->dcache_clean_inval_poc)
+		mm->dcache_clean_inval_poc(mm, pa, size);
+	if ((d->prot & PGT_PROT_X) && mm->icache_inval_pou)
+		mm->icache_inval_pou(mm, pa, size);
+}
+
+/* Replace ctx->old by @new, with break-before-make when the old one was live. */
+static struct pgt_action s2_replace(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+{
+	if (!pgt_pte_valid(ctx->old))
+		return pgt_pte_update(ctx, new) ? pgt_continue() : pgt_retry();
+	if (!pgt_break(ctx))
+		return pgt_retry();
+	pgt_pte_make(ctx, new);
+	return pgt_continue();
+}
+
+/* A fault handler that finds its work done, or only permissions to add, backs off. */
+static bool s2_fault_backs_off(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+{
+	pgt_pte_t perms = PGT_GENMASK(7, 6) | PGT_GENMASK(54, 53);
+
+	return ctx_shared(ctx) && pgt_pte_valid(ctx->old) && !((ctx->old ^ new) & ~perms);
+}
+
+static struct pgt_action s2_map_install(const struct pgt_visit_ctx *ctx,
+					const struct s2_map_data *d)
+{
+	pgt_pte_t new = s2_new_entry(ctx, d);
+
+	if (!d->annotate && s2_fault_backs_off(ctx, new))
+		return pgt_exit(-EAGAIN);
+	if (ctx->old == new)
+		return pgt_continue();
+	s2_map_cmo(ctx, d, s2_map_pa(ctx, d), pgt_ctx_entry_size(ctx));
+	return s2_replace(ctx, new);
+}
+
+/*
+ * A new table for the walk to descend into: empty, or equivalent to ctx->old;
+ * *desc links it.
+ */
+static pgt_pte_t *s2_new_table(const struct pgt_visit_ctx *ctx, struct pgt_memcache *mc,
+			       pgt_pte_t *desc)
+{
+	pgt_pte_t *table = pgt_table_pop(ctx->pgt, mc, desc);
+	u32 i, n = pgt_table_entries(&ctx->pgt->geom);
+
+	if (!table)
+		return NULL;
+	if (pgt_pte_valid(ctx->old)) {
+		pgt_fill_split(ctx->pgt, table, ctx->old, ctx->level);
+	} else if (ctx->old) {
+		/* An annotation covers every part of the entry. */
+		for (i = 0; i < n; i++)
+			table[i] = ctx->old;
+		pgt_table_add_refs(ctx->pgt, table, n);
+	}
+	return table;
+}
+
+static struct pgt_action s2_map_descend(const struct pgt_visit_ctx *ctx, struct s2_map_data *d)
+{
+	pgt_pte_t *table;
+	pgt_pte_t new;
+
+	/* A fault does not split a block another vCPU just mapped: it refaults. */
+	if (ctx_shared(ctx) && pgt_pte_valid(ctx->old))
+		return pgt_exit(-EAGAIN);
+	/* Exclusive walks checked their cache first; a shared one finds out here. */
+	table = s2_new_table(ctx, d->mc, &new);
+	if (!table)
+		return pgt_exit(-ENOMEM);
+	pgt_dsb_ishst();
+	if (pgt_pte_valid(ctx->old))
+		return s2_replace(ctx, new);
+	if (pgt_pte_update(ctx, new))
+		return pgt_continue();
+	/* A racing walker won; only shared walks race, and they only add empty tables. */
+	pgt_memcache_recycle(d->mc, table);
+	return pgt_retry();
+}
+
+/* Does every child of this empty entry take one leaf of the next level? */
+static bool s2_children_fit(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
+{
+	u64 start = pgt_ctx_entry_start(ctx);
+	pgt_s8 child = ctx->level + 1;
+
+	return !ctx->old && pgt_ctx_entry_inside(ctx) &&
+	       shape_fits(&d->shape, child, start,
+			  start + pgt_level_size(&ctx->pgt->geom, child));
+}
+
+/*
+ * Build the table full before linking it: one pass of stores, one bulk
+ * reference change and one cache maintenance call for the whole span,
+ * instead of a visit, a reference and a call per leaf.
+ */
+static struct pgt_action s2_map_fill(const struct pgt_visit_ctx *ctx, struct s2_map_data *d)
+{
+	const struct pgt *pgt = ctx->pgt;
+	struct pgt_mm_ops *mm = ctx->mm_ops;
+	pgt_s8 child = ctx->level + 1;
+	u64 step = pgt_level_size(&pgt->geom, child), pa = s2_map_pa(ctx, d);
+	pgt_pte_t desc, first = d->owner_pte, *table = pgt_table_pop(pgt, d->mc, &desc);
+	u32 i, n = pgt_table_entries(&pgt->geom);
+
+	if (!table)
+		return pgt_exit(-ENOMEM);
+	if (d->annotate) {
+		for (i = 0; i < n; i++)
+			table[i] = first;
+	} else {
+		first = pgt_s2_leaf_pte(&pgt->geom, pa, d->prot, child, s2_fwb(pgt));
+		pgt_fill_leaves(&pgt->geom, table, first, step, n);
+	}
+	pgt_table_add_refs(pgt, table, n);
+	s2_map_cmo(ctx, d, pa, pgt_ctx_entry_size(ctx));
+	pgt_dsb_ishst();
+	if (pgt_pte_update(ctx, desc))
+		return pgt_skip();
+	pgt_unlinked_free(mm, table, child, pgt->geom.granule_shift);
+	return pgt_retry();
+}
+
+static struct pgt_action s2_map_leaf(const struct pgt_visit_ctx *ctx, struct s2_map_data *d)
+{
+	if (!d->annotate && pgt_s2_pte_owner(ctx->old))
+		return pgt_exit(-EPERM);
+	if (s2_leaf_fits(ctx, d))
+		return s2_map_install(ctx, d);
+	if (s2_leaf_covers(ctx, d))
+		return ctx_shared(ctx) ? pgt_exit(-EAGAIN) : pgt_continue();
+	if (s2_children_fit(ctx, d))
+		return s2_map_fill(ctx, d);
+	return s2_map_descend(ctx, d);
+}
+
+/* Is any entry below the table @pte at @level an owner annotation? */
+static bool s2_subtree_owned(const struct pgt *pgt, pgt_pte_t pte, pgt_s8 level)
+{
+	pgt_pte_t *table = pte_table_virt(pgt, pte);
+	u32 i, n = pgt_table_entries(&pgt->geom);
+
+	for (i = 0; i < n; i++) {
+		pgt_pte_t child = pgt_read_once(&table[i]);
+
+		if (pgt_s2_pte_owner(child))
+			return true;
+		if (pgt_pte_is_table(child, level + 1) && s2_subtree_owned(pgt, child, level + 1))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A leaf that covers a whole table replaces it.  Exclusive walks found any
+ * annotation below in their counting walk; a shared walk looks now, because
+ * collapsing must not wipe one.  The old subtree may still be in use by
+ * other shared walkers, so it is freed through free_unlinked_table.
+ */
+static struct pgt_action s2_map_collapse(const struct pgt_visit_ctx *ctx,
+					 const struct s2_map_data *d)
+{
+	pgt_pte_t new;
+
+	if (!s2_leaf_fits(ctx, d))
+		return pgt_continue();
+	if (ctx_shared(ctx) && !d->annotate && s2_subtree_owned(ctx->pgt, ctx->old, ctx->level))
+		return pgt_exit(-EPERM);
+	new = s2_new_entry(ctx, d);
+	s2_map_cmo(ctx, d, s2_map_pa(ctx, d), pgt_ctx_entry_size(ctx));
+	if (!pgt_break(ctx))
+		return pgt_retry();
+	pgt_pte_make(ctx, new);
+	pgt_s2_free_subtree(ctx, ctx->old);
+	return pgt_continue();
+}
+
+static struct pgt_action s2_map_visitor(const struct pgt_visit_ctx *ctx,
+					enum pgt_walk_flags visit)
+{
+	struct s2_map_data *d = ctx->arg;
+
+	switch (visit) {
+	case PGT_WALK_TABLE_PRE:
+		return s2_map_collapse(ctx, d);
+	case PGT_WALK_TABLE_POST:
+		/* set_owner(0) can leave a table with nothing in it. */
+		pgt_free_empty_table(ctx);
+		return pgt_continue();
+	default:
+		return s2_map_leaf(ctx, d);
+	}
+}
+
+/* A cache of another granule's pages would become tables of the wrong size. */
+static int s2_cache_check(const struct pgt *pgt, const struct pgt_memcache *mc)
+{
+	if (mc && mc->nr && mc->page_size != pgt_page_size(&pgt->geom))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Make @mc (or, without one, @local) hold @tables pages: the caller's cache
+ * must already, the operation's own is filled from the home.
+ */
+static int s2_reserve_pages(struct pgt *pgt, struct pgt_memcache **mc,
+			    struct pgt_memcache *local, u64 tables)
+{
+	int ret = s2_cache_check(pgt, *mc);
+
+	if (ret || *mc)
+		return ret ? ret : ((*mc)->nr < tables ? -ENOMEM : 0);
+	*mc = local;
+	return pgt_memcache_topup(local, pgt->mm_ops, pgt_page_size(&pgt->geom), tables);
+}
+
+static int s2_reserve(struct pgt *pgt, struct s2_map_data *d, struct pgt_memcache *local)
+{
+	return s2_reserve_pages(pgt, &d->mc, local, d->tables);
+}
+
+/*
+ * An exclusive operation must not fail half-way: every page it may link is
+ * checked against the output address size before anything changes.
+ */
+int pgt_s2_reserve_exclusive(struct pgt *pgt, struct pgt_memcache **mc,
+				struct pgt_memcache *local, u64 tables)
+{
+	int ret = s2_reserve_pages(pgt, mc, local, tables);
+
+	return ret ? ret : pgt_cache_reachable(pgt, *mc, tables);
+}
+
+int pgt_s2_map_walk(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
+{
+	struct pgt_walker walker = { .cb = s2_map_visitor, .arg = d, .flags = flags };
+
+	return pgt_walk(pgt, d->ipa, size, &walker);
+}
+
+/*
+ * Exclusive walks count first, so that running dry or hitting an owner's
+ * entry is found before anything changes -- unless no owner was ever
+ * written and the cache holds the worst case already.  A shared walk (a
+ * fault) cannot count against a tree that moves under it: it needs the
+ * worst case cached.
+ */
+static int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
+{
+	struct pgt_memcache local = { 0 };
+	struct pgt_walker count = { .cb = s2_count_visitor, .arg = d, .flags = PGT_WALK_LEAF };
+	u64 worst = s2_worst_tables(pgt, &d->shape, d->ipa, size);
+	u32 walk = PGT_WALK_LEAF | (flags & PGT_WALK_SKIP_CMO);
+	int ret = s2_cache_check(pgt, d->mc);
+
+	if (ret)
+		return ret;
+	/* Only a range as large as a table's span can collapse one. */
+	if (pgt_s2_may_sweep(pgt, size))
+		walk |= PGT_WALK_TABLE_PRE;
+	if (!(flags & PGT_WALK_SHARED) && !pgt->owners && !d->annotate && d->mc &&
+	    d->mc->nr >= worst) {
+		ret = pgt_cache_reachable(pgt, d->mc, worst);
+		return ret ? ret : pgt_s2_map_walk(pgt, d, size, walk);
+	}
+	if (flags & PGT_WALK_SHARED) {
+		d->tables = worst;
+		ret = s2_reserve(pgt, d, &local);
+		if (!ret)
+			ret = pgt_s2_map_walk(pgt, d, size, walk | PGT_WALK_SHARED);
+	} else {
+		ret = pgt_walk(pgt, d->ipa, size, &count);
+		if (!ret)
+			ret = pgt_s2_reserve_exclusive(pgt, &d->mc, &local, d->tables);
+		if (!ret)
+			ret = pgt_s2_map_walk(pgt, d, size,
+					  walk | (d->annotate ? PGT_WALK_TABLE_POST : 0));
+	}
+	pgt_memcache_free(&local, pgt->mm_ops);
+	return ret;
+}
+
+static int s2_map_check(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot, u32 flags)
+{
+	int ret = pgt_s2_prot_check_tree(pgt, prot);
+
+	if (!ret && flags & ~(PGT_WALK_SHARED | PGT_WALK_SKIP_CMO))
+		ret = -EINVAL;
+	return ret ? ret : pgt_check_map(pgt, addr, size, phys);
+}
+
+int pgt_stage2_map(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot,
+		   struct pgt_memcache *mc, u32 flags)
+{
+	struct s2_map_data d = {
+		.ipa = addr,
+		.pa = phys,
+		.prot = prot,
+		.shape = pgt_s2_map_shape(pgt, addr, phys, false),
+		.mc = mc,
+	};
+	int ret = s2_map_check(pgt, addr, size, phys, prot, flags);
+
+	if (ret || !size)
+		return ret;
+	return s2_map_prepared(pgt, &d, size, flags);
+}
+
+int pgt_stage2_set_owner(struct pgt *pgt, u64 addr, u64 size, u32 owner,
+			 struct pgt_memcache *mc)
+{
+	struct s2_map_data d = {
+		.ipa = addr,
+		.annotate = true,
+		.owner_pte = pgt_s2_owner_pte(owner),
+		.shape = pgt_s2_map_shape(pgt, addr, addr, true),
+		.mc = mc,
+	};
+	int ret = owner > PGT_S2_OWNER_MAX ? -EINVAL : pgt_check_aligned(pgt, addr, size, 0);
+
+	if (!ret)
+		ret = pgt_check_range(pgt, addr, size);
+	if (ret || !size)
+		return ret;
+	if (owner)
+		pgt->owners = true;
+	return s2_map_prepared(pgt, &d, size, 0);
+}
