@@ -9,8 +9,7 @@
 #                            patch touches (x86_64 and arm64, module and built
 #                            in), kernel-doc on the headers, and the KUnit suite
 #                            on arm64 under QEMU (4 CPUs)
-#   make patches-check-full  all of that, the KUnit suite on UML (12 of its 69
-#                            cases fail there today: Documentation/kernel-series.rst),
+#   make patches-check-full  all of that, the KUnit suite on UML,
 #                            and the whole kernel built once per architecture
 #                            and option setting
 #

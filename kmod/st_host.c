@@ -2,10 +2,14 @@
 /*
  * st_host.c - the pKVM host's identity-mapped stage 2 (Documentation/host.rst)
  * in the kernel home, for every granule: over this machine's own memory map
- * (its System RAM resources), and over a made-up map that exercises region
+ * (its System RAM resources, or its memory nodes' spans where there are
+ * none), and over a made-up map that exercises region
  * edges, owner annotations and both pools running dry.
  */
 #include <linux/ioport.h>
+#include <linux/mmzone.h>
+#include <linux/nodemask.h>
+#include <linux/pfn.h>
 #include <linux/slab.h>
 
 #include "selftest.h"
@@ -145,6 +149,23 @@ static int ram_region(struct resource *res, void *arg)
 	return 0;
 }
 
+/*
+ * UML registers no System RAM resource: its RAM is a host file it maps at
+ * boot, never described by firmware.  The page allocator's nodes span it.
+ */
+static void ram_from_nodes(struct ram_walk *w)
+{
+	int nid;
+
+	for_each_online_node(nid) {
+		struct resource res = DEFINE_RES_MEM(PFN_PHYS(node_start_pfn(nid)),
+						     PFN_PHYS(node_spanned_pages(nid)));
+
+		if (node_spanned_pages(nid))
+			ram_region(&res, w);
+	}
+}
+
 static int host_machine(struct kt *t)
 {
 	struct kt_tree *tr = kt_s2(t, IA_BITS, 48, 0);
@@ -161,10 +182,12 @@ static int host_machine(struct kt *t)
 	KT_ASSERT(t, w.r);
 	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY, 0, -1, &w,
 			    ram_region);
+	if (!w.nr)
+		ram_from_nodes(&w);
 	host_init(t, &e, tr, w.r, w.nr);
 	ret = -EINVAL;
 	if (!w.nr) {
-		KT_FAIL(t, "no System RAM found");
+		KT_FAIL(t, "no System RAM and no memory node found");
 		goto out;
 	}
 	kt_diag(t, "%u memory regions, [0x%llx, 0x%llx) first", w.nr, w.r[0].base,

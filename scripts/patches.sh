@@ -121,14 +121,6 @@ makefile() {
 
 	libpgtable-y := $(objects '[^/]*' | wrap)
 	EOF
-	[ -z "$(g ls-files -- "$LIBDIR/mm.c")" ] || cat <<-EOF
-
-	# UML's <asm/processor.h> defines cpu_relax() without the include guard of
-	# the <vdso/processor.h> that libpgtable/pgtable_port.h includes: where the
-	# two meet, the latter steps aside.
-	uml-vdso-guard := \$(if \$(CONFIG_UML),-D__ASM_VDSO_PROCESSOR_H)
-	CFLAGS_mm.o += \$(uml-vdso-guard)
-	EOF
 	[ -z "$(g ls-files -- "$LIBDIR/kunit")" ] && return 0
 	cat <<-EOF
 
@@ -138,7 +130,7 @@ makefile() {
 	libpgtable-kunit := $(objects 'kunit/[^/]*' | wrap)
 	libpgtable-\$(CONFIG_LIBPGTABLE_KUNIT_TEST) += \$(libpgtable-kunit)
 	\$(foreach o,\$(libpgtable-kunit),\$(eval CFLAGS_\$(o) += -I\$(srctree)/\$(src) \\
-	${TAB}-I\$(srctree)/\$(src)/kunit/libc -I\$(srctree)/\$(src)/test \$(uml-vdso-guard)))
+	${TAB}-I\$(srctree)/\$(src)/kunit/libc -I\$(srctree)/\$(src)/test))
 	EOF
 }
 
