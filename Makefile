@@ -430,6 +430,8 @@ kmod-clean:
 -include hosted/hosted.mk
 # The EL2 hypervisor booted under QEMU (hypervisor, hypervisor-check).
 -include hypervisor/hypervisor.mk
+# The in-kernel patch series (patches, patches-check; make check runs the latter).
+-include kernel/kernel.mk
 
 # ---------------------------------------------------------------- clean
 clean:

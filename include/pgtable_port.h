@@ -24,7 +24,17 @@
 #include <linux/bug.h>
 #include <linux/compiler.h>
 #include <linux/atomic.h>
-#include <vdso/processor.h>	/* cpu_relax(), without arm64's page-table definitions */
+/*
+ * cpu_relax(): <vdso/processor.h> has it without arm64's page-table
+ * definitions.  UML has no <asm/vdso/processor.h> of its own, so there the
+ * header is the host architecture's, whose cpu_relax() collides with the one
+ * UML's <asm/processor.h> defines: UML takes its own.
+ */
+#ifdef CONFIG_UML
+#include <asm/processor.h>
+#else
+#include <vdso/processor.h>
+#endif
 #include <asm/barrier.h>
 
 typedef s8 pgt_s8;
@@ -33,9 +43,15 @@ typedef s8 pgt_s8;
 #define pgt_write_once(p, v)		WRITE_ONCE(*(p), (v))
 #define pgt_load_acquire(p)		smp_load_acquire(p)
 #define pgt_store_release(p, v)		smp_store_release((p), (v))
+/*
+ * The local's name must not be one an architecture's cmpxchg() declares
+ * inside itself: x86's __raw_cmpxchg() has its own __old, which a caller's
+ * __old would initialise from itself (the swap then never stores, yet the
+ * comparison of its result with our __old reports success).
+ */
 #define pgt_cmpxchg(p, old, new) ({					\
-	__typeof__(*(p)) __old = (old);					\
-	cmpxchg((p), __old, (new)) == __old;				\
+	__typeof__(*(p)) __pgt_old = (old);				\
+	try_cmpxchg((p), &__pgt_old, (new));				\
 })
 
 /*

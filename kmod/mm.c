@@ -52,10 +52,10 @@
 #include <linux/rcupdate.h>
 #ifdef CONFIG_ARM64
 #include <linux/libnvdimm.h>
-#include <asm/cacheflush.h>
+#include <linux/cacheflush.h>
 #endif
 
-#include "kmod.h"
+#include "home.h"
 
 enum kmod_stat {
 	ST_PAGES_ALLOCATED,

@@ -1,13 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * selftest.c - the self-test's runner and harness (selftest.h), and the
- * cases about the kernel home itself: allocation, reference counts,
- * RCU-deferred frees, register values against the reference translator and
- * the readable dump.
- *
- * Output is KTAP version 1 on the kernel log: the header, the plan "1..N",
- * one "ok N name" or "not ok N name" per case and "# " diagnostics.  make
- * kmod-check reads it from the serial console of a QEMU guest.
+ * selftest.c - the self-test's harness (selftest.h), and the cases about
+ * the kernel home itself: allocation, reference counts, RCU-deferred frees,
+ * register values against the reference translator and the readable dump.
+ * Two runners drive the cases: KUnit (kunit.c) and, on kernels without it,
+ * the module's own KTAP printer (ktap.c).
  */
 #include <linux/cpumask.h>
 #include <linux/gfp.h>
@@ -22,10 +19,10 @@
 #include "selftest.h"
 #include "dump.h"
 
-static const u32 granules[] = { PGT_GRANULE_4K, PGT_GRANULE_16K, PGT_GRANULE_64K };
+const u32 kt_granules[KT_NR_GRANULES] = { PGT_GRANULE_4K, PGT_GRANULE_16K, PGT_GRANULE_64K };
 
-static const struct kt_case *const case_lists[] = {
-	kt_mm_cases, kt_hyp_cases, kt_s2_cases, kt_host_cases, kt_concurrency_cases,
+const struct kt_case *const kt_case_lists[] = {
+	kt_mm_cases, kt_hyp_cases, kt_s2_cases, kt_host_cases, kt_concurrency_cases, NULL
 };
 
 /* Pages of the trees kept for the dump (a case that keeps one does not leak them). */
@@ -335,7 +332,8 @@ int kt_expect_well_formed(struct kt *t, struct kt_tree *tr)
 		cached += t->mc[i].nr;
 	held = pgt_kmod_pages_in_use() - tr->pages_before - cached * pages_per_table(tr);
 	if (held != tables * pages_per_table(tr))
-		return KT_FAIL(t, "the home holds %lld pages, the translator reaches %ld tables of %lld",
+		return KT_FAIL(t,
+			       "the home holds %lld pages, the translator reaches %ld tables of %lld",
 			       held, tables, pages_per_table(tr));
 	return 0;
 }
@@ -389,26 +387,27 @@ static void case_cleanup(struct kt *t)
 	pgt_kmod_mm_drain();
 }
 
-static int run_case(const struct kt_case *c, u32 granule, int num)
+void kt_case_name(const struct kt_case *c, u32 granule, char *name, size_t size)
+{
+	if (c->per_granule)
+		snprintf(name, size, "%s_%uk", c->name, 1u << (granule - 10));
+	else
+		strscpy(name, c->name, size);
+}
+
+int kt_run_case(const struct kt_case *c, u32 granule, const char *name)
 {
 	struct pgt_kmod_stats before = kt_stats();
 	s64 in_use = pgt_kmod_pages_in_use(), kept = kept_pages, leaked;
 	u64 misuse = pgt_kmod_misuse_unexpected(), unmet;
 	bool warned = test_taint(TAINT_WARN);
-	char name[64];
 	ktime_t start;
 	struct kt *t;
 	int ret;
 
-	if (c->per_granule)
-		snprintf(name, sizeof(name), "%s_%uk", c->name, 1u << (granule - 10));
-	else
-		strscpy(name, c->name, sizeof(name));
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
-	if (!t) {
-		pr_info("not ok %d %s # out of memory\n", num, name);
+	if (!t)
 		return -ENOMEM;
-	}
 	t->name = name;
 	t->granule = granule;
 	start = ktime_get();
@@ -435,56 +434,15 @@ static int run_case(const struct kt_case *c, u32 granule, int num)
 		ret = ret ?: KT_FAIL(t, "%llu expected misuse reports never came", unmet);
 	if (!warned && test_taint(TAINT_WARN))
 		ret = ret ?: KT_FAIL(t, "the kernel warned during the case");
-	pr_info("%s %d %s\n", ret ? "not ok" : "ok", num, name);
 	kfree(t);
 	return ret;
 }
 
-static bool selected(const struct kt_case *c, const char *filter)
-{
-	return !filter || !*filter || str_has_prefix(c->name, filter);
-}
-
-static int plan(const char *filter)
-{
-	const struct kt_case *c;
-	int i, n = 0;
-
-	for (i = 0; i < ARRAY_SIZE(case_lists); i++)
-		for (c = case_lists[i]; c->name; c++)
-			if (selected(c, filter))
-				n += c->per_granule ? ARRAY_SIZE(granules) : 1;
-	return n;
-}
-
-int pgt_kmod_selftest(const char *filter)
-{
-	const struct kt_case *c;
-	int i, g, num = 0, failed = 0;
-
-	pr_info("KTAP version 1\n");
-	pr_info("1..%d\n", plan(filter));
-	pr_info("# pgtable: self-test on %u online CPUs, PAGE_SIZE %lu\n", num_online_cpus(),
-		PAGE_SIZE);
-	for (i = 0; i < ARRAY_SIZE(case_lists); i++) {
-		for (c = case_lists[i]; c->name; c++) {
-			if (!selected(c, filter))
-				continue;
-			if (!c->per_granule) {
-				failed += run_case(c, PGT_GRANULE_4K, ++num) != 0;
-				continue;
-			}
-			for (g = 0; g < ARRAY_SIZE(granules); g++)
-				failed += run_case(c, granules[g], ++num) != 0;
-		}
-	}
-	pr_info("# pgtable: self-test: %d passed, %d failed\n", num - failed, failed);
-	return failed ? -EINVAL : 0;
-}
-
-/* ======================================================================
+/*
+ * ======================================================================
  * Cases about the kernel home
- * ====================================================================== */
+ * ======================================================================
+ */
 
 /* Table pages of every granule: zeroed, naturally aligned, counted, freed on the last put. */
 static int mm_table_pages(struct kt *t)
@@ -505,7 +463,7 @@ static int mm_table_pages(struct kt *t)
 		if (!IS_ALIGNED((unsigned long)p, size) || !IS_ALIGNED(phys, size) ||
 		    mm->phys_to_virt(mm, phys) != p) {
 			mm->put_page(mm, p);
-			return KT_FAIL(t, "%u-byte table at %px (phys 0x%llx) is not aligned", size,
+			return KT_FAIL(t, "%u-byte table at %p (phys 0x%llx) is not aligned", size,
 				       p, phys);
 		}
 		for (off = 0; off < size; off++)
@@ -523,7 +481,8 @@ static int mm_table_pages(struct kt *t)
 		mm->put_page(mm, p + 8);
 		mm->put_page(mm, p);
 		KT_EQ(t, mm->page_count(mm, p), 1);
-		KT_EQ_INT(t, pgt_kmod_pages_in_use() - in_use, size > PAGE_SIZE ? size / PAGE_SIZE : 1);
+		KT_EQ_INT(t, pgt_kmod_pages_in_use() - in_use,
+			  size > PAGE_SIZE ? size / PAGE_SIZE : 1);
 		mm->put_page(mm, p);
 		KT_EQ_INT(t, pgt_kmod_pages_in_use(), in_use);
 	}
@@ -637,15 +596,15 @@ static int dump_raw_check(struct kt *t, struct kt_tree *tr, struct seq_file *m)
 	KT_ASSERT(t, !seq_has_overflowed(m) && m->count < m->size);
 	m->buf[m->count] = '\0';
 	snprintf(header, sizeof(header),
-		 "dump stage=1 granule=4096 ia=48 start_level=0 root=0x%llx root_pages=1 "
-		 "tcr=0x%llx mair=0x%llx\n",
+		 "dump stage=1 granule=4096 ia=48 start_level=0 root=0x%llx root_pages=1 tcr=0x%llx mair=0x%llx\n",
 		 tr->pgt.root_phys, tr->pgt.ctrl, PGT_HYP_MAIR);
 	if (!str_has_prefix(m->buf, header))
 		return KT_FAIL(t, "raw dump header: %.160s", m->buf);
 	for (p = m->buf; (p = strstr(p, "\npte 0x")); p++)
 		lines++;
 	if (lines != want || m->count < 5 || strcmp(m->buf + m->count - 5, "\nend\n"))
-		return KT_FAIL(t, "raw dump: %ld pte lines, expected %ld:\n%s", lines, want, m->buf);
+		return KT_FAIL(t, "raw dump: %ld pte lines, expected %ld:\n%s", lines, want,
+			       m->buf);
 	return 0;
 }
 
@@ -670,7 +629,8 @@ static int mm_dump(struct kt *t)
 		ret = KT_FAIL(t, "dump header: %.60s", m.buf);
 	else if (!strnstr(m.buf, "L2 [0x000000600000-0x000000800000) block 0x10000000000 rw--",
 			  m.count) ||
-		 !strnstr(m.buf, "L3 [0x000000800000-0x000000802000) page  0x10000200000 rw-- (2 pages)",
+		 !strnstr(m.buf,
+			  "L3 [0x000000800000-0x000000802000) page  0x10000200000 rw-- (2 pages)",
 			  m.count))
 		ret = KT_FAIL(t, "dump lacks the mappings:\n%.*s", (int)m.count, m.buf);
 	if (!ret)

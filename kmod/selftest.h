@@ -55,11 +55,25 @@ struct kt_case {
 };
 
 /* Each test file's cases, terminated by an entry without a name. */
+extern const struct kt_case *const kt_case_lists[];	/* all of them, then NULL */
 extern const struct kt_case kt_mm_cases[];
 extern const struct kt_case kt_hyp_cases[];
 extern const struct kt_case kt_s2_cases[];
 extern const struct kt_case kt_host_cases[];
 extern const struct kt_case kt_concurrency_cases[];
+
+/* The granules a case run per granule runs with, 4K first. */
+#define KT_NR_GRANULES		3
+extern const u32 kt_granules[KT_NR_GRANULES];
+
+/*
+ * Run case @c once with @granule, as @name (kt_case_name()), then check that
+ * it gave back every page: 0, or the failure it reported.  The KTAP runner
+ * (selftest.c) and the KUnit suite (kunit.c) both run cases through it.
+ */
+int kt_run_case(const struct kt_case *c, u32 granule, const char *name);
+/* "s2_map_4k" for a case run per granule, "mm_dump" for one that is not. */
+void kt_case_name(const struct kt_case *c, u32 granule, char *name, size_t size);
 
 __printf(4, 5) int kt_fail(struct kt *t, const char *file, int line, const char *fmt, ...);
 __printf(2, 3) void kt_diag(struct kt *t, const char *fmt, ...);

@@ -138,7 +138,8 @@ static void reader_step(struct walker_thread *w)
 			check_xlat(w, ia + size - c->page);
 		break;
 	case OP_RELAX:
-		ret = pgt_stage2_relax_perms(pgt, ia, kt_rand(&w->rng) & 1 ? PGT_PROT_W : PGT_PROT_X,
+		ret = pgt_stage2_relax_perms(pgt, ia,
+					     kt_rand(&w->rng) & 1 ? PGT_PROT_W : PGT_PROT_X,
 					     PGT_WALK_SHARED);
 		count(w, op, ret, true);
 		break;
@@ -164,7 +165,7 @@ static int reader_fn(void *arg)
 
 	while (!kthread_should_stop()) {
 		if (w->err)
-			msleep(1);
+			usleep_range(1000, 2000);
 		else
 			reader_step(w);
 		/* A vCPU returns to its guest now and then: the writer gets the lock. */
@@ -245,8 +246,8 @@ static int final_leaf(void *arg, const struct ref_mapping *m)
 
 	if (m->ia < c->base || m->ia + m->size > c->base + c->size || m->pa != m->ia + DELTA ||
 	    (m->level != 2 && m->level != 3)) {
-		lc->err = KT_FAIL(lc->t, "leaf [0x%llx, +0x%llx) level %d -> 0x%llx", m->ia, m->size,
-				  m->level, m->pa);
+		lc->err = KT_FAIL(lc->t, "leaf [0x%llx, +0x%llx) level %d -> 0x%llx", m->ia,
+				  m->size, m->level, m->pa);
 		return 1;
 	}
 	lc->leaves++;
@@ -341,7 +342,9 @@ static int concurrency(struct kt *t)
 	for_each_online_cpu(cpu) {
 		struct walker_thread *w = &c->readers[c->nr_readers];
 
-		*w = (struct walker_thread){ .c = c, .cpu = cpu, .rng = 0x9e3779b97f4a7c15ULL * (cpu + 1) };
+		*w = (struct walker_thread){
+			.c = c, .cpu = cpu, .rng = 0x9e3779b97f4a7c15ULL * (cpu + 1),
+		};
 		w->task = kthread_create_on_cpu(reader_fn, w, cpu, "pgt_walker/%u");
 		if (IS_ERR(w->task)) {
 			ret = KT_FAIL(t, "no kthread on CPU %u: %ld", cpu, PTR_ERR(w->task));

@@ -2,10 +2,14 @@
 /*
  * st_host.c - the pKVM host's identity-mapped stage 2 (Documentation/host.rst)
  * in the kernel home, for every granule: over this machine's own memory map
- * (its System RAM resources), and over a made-up map that exercises region
+ * (its System RAM resources, or its memory nodes' spans where there are
+ * none), and over a made-up map that exercises region
  * edges, owner annotations and both pools running dry.
  */
 #include <linux/ioport.h>
+#include <linux/mmzone.h>
+#include <linux/nodemask.h>
+#include <linux/pfn.h>
 #include <linux/slab.h>
 
 #include "selftest.h"
@@ -61,13 +65,13 @@ static int fault(struct kt *t, struct kt_tree *tr, struct host_env *e, u64 addr,
 	int ret = pgt_host_idmap(&e->host, addr);
 
 	if (ret)
-		return KT_FAIL(t, "fault at 0x%llx: %d", addr, ret);
+		return KT_FAIL(t, "idmap of 0x%llx: %d", addr, ret);
 	KT_TRY(kt_expect_mapped(t, tr, addr, addr,
 				memory ? PGT_PROT_RWX : PGT_PROT_RW | PGT_PROT_DEVICE));
 	KT_TRY(kt_xlat(t, tr, addr, &res));
 	if (level >= 0 && res.level != level)
-		return KT_FAIL(t, "fault at 0x%llx mapped at level %d, expected %d", addr, res.level,
-			       level);
+		return KT_FAIL(t, "idmap of 0x%llx at level %d, expected %d", addr,
+			       res.level, level);
 	return 0;
 }
 
@@ -145,6 +149,23 @@ static int ram_region(struct resource *res, void *arg)
 	return 0;
 }
 
+/*
+ * UML registers no System RAM resource: its RAM is a host file it maps at
+ * boot, never described by firmware.  The page allocator's nodes span it.
+ */
+static void ram_from_nodes(struct ram_walk *w)
+{
+	int nid;
+
+	for_each_online_node(nid) {
+		struct resource res = DEFINE_RES_MEM(PFN_PHYS(node_start_pfn(nid)),
+						     PFN_PHYS(node_spanned_pages(nid)));
+
+		if (node_spanned_pages(nid))
+			ram_region(&res, w);
+	}
+}
+
 static int host_machine(struct kt *t)
 {
 	struct kt_tree *tr = kt_s2(t, IA_BITS, 48, 0);
@@ -161,10 +182,12 @@ static int host_machine(struct kt *t)
 	KT_ASSERT(t, w.r);
 	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY, 0, -1, &w,
 			    ram_region);
+	if (!w.nr)
+		ram_from_nodes(&w);
 	host_init(t, &e, tr, w.r, w.nr);
 	ret = -EINVAL;
 	if (!w.nr) {
-		KT_FAIL(t, "no System RAM found");
+		KT_FAIL(t, "no System RAM and no memory node found");
 		goto out;
 	}
 	kt_diag(t, "%u memory regions, [0x%llx, 0x%llx) first", w.nr, w.r[0].base,
@@ -172,18 +195,18 @@ static int host_machine(struct kt *t)
 	/* A page of this kernel's own memory, both ends of every region, a gap. */
 	if (kt_buf(t, p, &phys, &buf))
 		goto out;
-	if ((ret = pool_fault(t, tr, &e, phys + 8)))
-		goto out;
-	for (i = 0; i < w.nr; i++) {
+	ret = pool_fault(t, tr, &e, phys + 8);
+	for (i = 0; i < w.nr && !ret; i++) {
 		addr = w.r[i].base + w.r[i].size - 8;
-		if ((pgt_host_find_range(&e.host, w.r[i].base, &range) == 0 &&
-		     (ret = pool_fault(t, tr, &e, w.r[i].base))) ||
-		    (pgt_host_find_range(&e.host, addr, &range) == 0 &&
-		     (ret = pool_fault(t, tr, &e, addr))))
-			goto out;
+		if (pgt_host_find_range(&e.host, w.r[i].base, &range) == 0)
+			ret = pool_fault(t, tr, &e, w.r[i].base);
+		if (!ret && pgt_host_find_range(&e.host, addr, &range) == 0)
+			ret = pool_fault(t, tr, &e, addr);
 	}
 	addr = w.r[0].base ? w.r[0].base - p : w.r[w.nr - 1].base + w.r[w.nr - 1].size;
-	if ((ret = pool_fault(t, tr, &e, addr)))
+	if (!ret)
+		ret = pool_fault(t, tr, &e, addr);
+	if (ret)
 		goto out;
 	/* Faulting again finds it mapped. */
 	ret = -EINVAL;
@@ -191,11 +214,14 @@ static int host_machine(struct kt *t)
 		KT_FAIL(t, "second fault at 0x%llx not -EAGAIN", phys);
 		goto out;
 	}
-	if ((ret = expect_identity_leaves(t, tr, &e)) || (ret = kt_expect_well_formed(t, tr)))
+	ret = expect_identity_leaves(t, tr, &e);
+	if (!ret)
+		ret = kt_expect_well_formed(t, tr);
+	if (ret)
 		goto out;
 	pgt_memcache_free(&t->mc[0], pgt_kmod_mm_ops());
 	pgt_memcache_free(&t->mc[1], pgt_kmod_mm_ops());
-	kt_keep_for_dump(t, tr, "host_machine: the pKVM host's identity map of this machine");
+	kt_keep_for_dump(t, tr, "the pKVM host's identity map of this machine");
 out:
 	kfree(w.r);
 	return ret;

@@ -52,7 +52,7 @@ static int hyp_map(struct kt *t)
 	/* Only invalid entries were written: no TLB maintenance. */
 	KT_EQ(t, KT_DELTA(before, tlbi_va) + KT_DELTA(before, tlbi_range) +
 		 KT_DELTA(before, tlbi_all), 0);
-	kt_keep_for_dump(t, tr, "hyp_map: EL2 stage 1, 48-bit VA");
+	kt_keep_for_dump(t, tr, "EL2 stage 1, 48-bit VA");
 	return 0;
 }
 

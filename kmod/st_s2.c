@@ -138,7 +138,7 @@ static int s2_map(struct kt *t)
 	KT_EQ_INT(t, map(tr, 9 * b, 0, PA, PGT_PROT_R), 0);
 	KT_TRY(kt_expect_unmapped(t, tr, 9 * b));
 	KT_TRY(kt_expect_well_formed(t, tr));
-	kt_keep_for_dump(t, tr, "s2_map: stage 2, 40-bit IPA");
+	kt_keep_for_dump(t, tr, "stage 2, 40-bit IPA");
 
 	/* FWB: Normal memory needs no D-cache clean (instruction fetches still do). */
 	tr = kt_s2(t, IA_BITS, PA_BITS, PGT_S2_FWB);
@@ -256,7 +256,7 @@ static int s2_set_owner(struct kt *t)
 	KT_EQ_INT(t, pgt_stage2_set_owner(&tr->pgt, 2 * b, p, PGT_S2_OWNER_MAX + 1, NULL), -EINVAL);
 	KT_EQ_INT(t, pgt_stage2_set_owner(&tr->pgt, 2 * b + 8, p, 1, NULL), -EINVAL);
 	KT_TRY(kt_expect_exactly(t, tr, ext, ARRAY_SIZE(ext)));
-	kt_keep_for_dump(t, tr, "s2_set_owner: stage 2 with owner annotations");
+	kt_keep_for_dump(t, tr, "stage 2 with owner annotations");
 
 	/* Owner 0 removes annotations and mappings, and frees the tables it empties. */
 	tr = kt_s2(t, IA_BITS, PA_BITS, 0);
@@ -382,7 +382,8 @@ static int s2_relax_perms(struct kt *t)
 	KT_TRY(kt_expect_mapped(t, tr, 4 * b + p, PA2 + p, PGT_PROT_RW));
 	KT_TRY(kt_expect_mapped(t, tr, 4 * b, PA2, PGT_PROT_R));
 	/* Shared, from a fault: X on a block. */
-	KT_EQ_INT(t, pgt_stage2_relax_perms(&tr->pgt, 2 * b + 3 * p, PGT_PROT_X, PGT_WALK_SHARED), 0);
+	KT_EQ_INT(t, pgt_stage2_relax_perms(&tr->pgt, 2 * b + 3 * p, PGT_PROT_X, PGT_WALK_SHARED),
+		  0);
 	KT_TRY(kt_expect_mapped(t, tr, 3 * b - 8, PA + b - 8, PGT_PROT_RX));
 	KT_EQ(t, KT_DELTA(before, tlbi_va), 2);
 	/* Never removes; nothing new, no TLBI. */
@@ -570,7 +571,8 @@ static int s2_unlinked(struct kt *t)
 
 	/* Not installed: pgt_unlinked_free gives everything back. */
 	in_use = pgt_kmod_pages_in_use();
-	KT_EQ_INT(t, pgt_stage2_create_unlinked(&tr->pgt, PA, 2, PGT_PROT_RWX, NULL, true, &table), 0);
+	KT_EQ_INT(t, pgt_stage2_create_unlinked(&tr->pgt, PA, 2, PGT_PROT_RWX, NULL, true, &table),
+		  0);
 	pgt_unlinked_free(pgt_kmod_mm_ops(), table, 3, t->granule);
 	KT_EQ_INT(t, pgt_kmod_pages_in_use(), in_use);
 	/* From a cache: exactly what it needs, or -ENOMEM with nothing taken. */
@@ -586,8 +588,8 @@ static int s2_unlinked(struct kt *t)
 	/* Bad arguments. */
 	KT_EQ_INT(t, pgt_stage2_create_unlinked(&tr->pgt, PA, 3, PGT_PROT_R, NULL, true, &table),
 		  -EINVAL);
-	KT_EQ_INT(t, pgt_stage2_create_unlinked(&tr->pgt, PA + p, 2, PGT_PROT_R, NULL, true, &table),
-		  -EINVAL);
+	KT_EQ_INT(t, pgt_stage2_create_unlinked(&tr->pgt, PA + p, 2, PGT_PROT_R, NULL, true,
+						&table), -EINVAL);
 	KT_EQ_INT(t, pgt_stage2_create_unlinked(&tr->pgt, PA, 2, PGT_PROT_RX | PGT_PROT_DEVICE,
 						NULL, true, &table), -EINVAL);
 	KT_EQ_INT(t, pgt_stage2_create_unlinked(&tr->pgt, 1ULL << PA_BITS, 2, PGT_PROT_R, NULL,

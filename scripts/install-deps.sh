@@ -6,7 +6,9 @@
 # every package is already there.  Used by `make check`, `make run` and
 # .ci/run; `install-deps.sh kmod` adds what building the kernel module and
 # booting it under QEMU need (scripts/kmod-deps.sh asks for it, then only
-# downloads and unpacks Debian's arm64 kernel, which is never installed).
+# downloads and unpacks Debian's arm64 kernel, which is never installed);
+# `install-deps.sh kernel` what the in-kernel patch series needs
+# (kernel/kernel.mk).
 set -euo pipefail
 
 PACKAGES=(
@@ -54,13 +56,29 @@ BENCH_PACKAGES=(
 	python3			# scripts/perf-tables.py
 )
 
-# Arguments: a group (kmod, coverage, hypervisor, bench), or packages, optionally pinned.
+# The in-kernel patch series (make patches, patches-check): the base tree
+# and what building it, cross and native, and KUnit on UML and QEMU need.
+KERNEL_PACKAGES=(
+	linux-source-6.1	# the series' base: /usr/src/linux-source-6.1.tar.xz
+	xz-utils git		# unpacked into a cached git repository
+	make gcc libc6-dev bc bison flex
+	libelf-dev libssl-dev	# x86_64 builds (objtool, certificates)
+	dwarves			# pahole, should a config ask for BTF
+	python3			# tools/testing/kunit/kunit.py
+	perl			# checkpatch.pl, kernel-doc
+	python3-ply python3-git	# checkpatch.pl's SPDX check (scripts/spdxcheck.py)
+	gcc-aarch64-linux-gnu	# arm64 cross builds
+	qemu-system-arm		# arm64 KUnit under QEMU
+)
+
+# Arguments: a group (kmod, coverage, hypervisor, bench, kernel), or packages, optionally pinned.
 for arg in "$@"; do
 	case "$arg" in
 	kmod) PACKAGES+=("${KMOD_PACKAGES[@]}") ;;
 	coverage) PACKAGES+=("${COVERAGE_PACKAGES[@]}") ;;
 	hypervisor) PACKAGES+=("${HYPERVISOR_PACKAGES[@]}") ;;
 	bench) PACKAGES+=("${BENCH_PACKAGES[@]}") ;;
+	kernel) PACKAGES+=("${KERNEL_PACKAGES[@]}") ;;
 	-*) echo "install-deps: unknown option '$arg'" >&2; exit 2 ;;
 	*) PACKAGES+=("$arg") ;;
 	esac

@@ -1,0 +1,264 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Check the series scripts/patches.sh wrote (make patches-check and
+# make patches-check-full; Documentation/kernel-series.rst).
+#
+#   kernel-check.sh series     git am every patch onto the pristine base, in a
+#                              work tree of the base repository; on each patch
+#                              checkpatch.pl --strict (0 errors, 0 warnings but
+#                              those kernel/checkpatch-exceptions names) and a
+#                              W=1 -Werror build of the directories it touches
+#                              for every configuration in $KCHECK_CONFIGS;
+#                              after the last, kernel-doc -none -Wall on the
+#                              public headers.
+#   kernel-check.sh kunit ARCH the KUnit suite through tools/testing/kunit/
+#                              kunit.py run, on um (UML) or arm64 (QEMU, 4 CPUs)
+#   kernel-check.sh full ARCH  the whole kernel (vmlinux and modules), once per
+#                              option setting, after the last patch
+#
+# Configurations are tinyconfig plus CONFIG_MODULES and the series' options,
+# the library as a module (m) or built in (y): KCHECK_CONFIGS lists
+# <arch>-<m|y> (default: x86_64-m x86_64-y arm64-m arm64-y).  Build
+# directories live under $KCACHE/build/<arch>-<m|y> (default KCACHE
+# /var/cache/libpgtable), kept between runs so that only what changed is
+# rebuilt; one lock serialises runs on one machine.  Builds run under nice
+# with -j$KCHECK_JOBS (default 2).  Each step's result and time go to
+# $PATCHES_OUT/check.log (default build/patches) and to the terminal.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+
+OUT=${PATCHES_OUT:-build/patches}
+cache=${KCACHE:-/var/cache/libpgtable}
+jobs=${KCHECK_JOBS:-2}
+configs=${KCHECK_CONFIGS:-x86_64-m x86_64-y arm64-m arm64-y}
+report=$top/$OUT/check.log
+
+die() { echo "kernel-check: error: $*" >&2; exit 1; }
+# The kernel's Python scripts want Debian's python3 (python3-ply, python3-git).
+export PATH=/usr/bin:$PATH
+failed=0
+say() { echo "kernel-check: $*" | tee -a "$report"; }
+[ -e "$OUT/.series" ] || die "no series in $OUT: make patches first"
+read -r repo base head < "$OUT/.series"
+
+mkdir -p "$cache/build"
+exec 9> "$cache/.check.lock"
+flock 9
+
+# One work tree of the base repository for all checks: switching patches
+# rewrites only the files that differ, so build directories stay current.
+wt=$cache/check
+if ! git -C "$wt" rev-parse --git-dir > /dev/null 2>&1; then
+	rm -rf "$wt"
+	git -C "$repo" worktree prune
+	git -C "$repo" worktree add -q --detach "$wt" "$base"
+fi
+g() { git -C "$wt" -c user.name=kernel-check -c user.email=kernel-check@localhost "$@"; }
+
+cross_of() { [ "$1" = arm64 ] && echo aarch64-linux-gnu- || echo; }
+
+kmake() {
+	local arch=$1
+	shift
+	nice -n 10 make -C "$wt" ARCH="$arch" CROSS_COMPILE="$(cross_of "$arch")" -j"$jobs" "$@"
+}
+
+# Time a step: step <label> <command...>; its output goes to <log>.
+step() {
+	local label=$1 log=$2 start rc=0
+	shift 2
+	start=$(date +%s)
+	"$@" > "$log" 2>&1 || rc=$?
+	if [ $rc -ne 0 ]; then
+		say "FAIL $label ($(($(date +%s) - start)) s), log $log:"
+		tail -n 40 "$log" >&2
+		failed=$((failed + 1))
+		return 0
+	fi
+	say "ok   $label ($(($(date +%s) - start)) s)"
+}
+
+# ---- configurations
+fragment() {
+	local mode=$1
+	printf 'CONFIG_MODULES=y\nCONFIG_LIBPGTABLE=%s\n' "$mode"
+	printf 'CONFIG_KUNIT=y\nCONFIG_LIBPGTABLE_KUNIT_TEST=y\n'
+}
+
+configure() {
+	local arch=${1%-*} mode=${1#*-} dir=$cache/build/$1
+	mkdir -p "$dir"
+	fragment "$mode" > "$dir/fragment.config"
+	kmake "$arch" O="$dir" KCONFIG_ALLCONFIG="$dir/fragment.config" tinyconfig
+	# The options must have come out as asked once the patch that adds them
+	# is in.
+	if [ -e "$wt/lib/libpgtable/Kconfig" ]; then
+		grep -qx "CONFIG_LIBPGTABLE=$mode" "$dir/.config" ||
+			{ echo "CONFIG_LIBPGTABLE is not $mode"; return 1; }
+	fi
+	kmake "$arch" O="$dir" prepare
+}
+
+# Directories whose C sources a commit touches, as kbuild targets (a
+# Makefile or Kconfig line that hooks them in is exercised by building them;
+# the base tree itself is not W=1-clean, so its directories are not built).
+touched_dirs() {
+	g diff --name-only "$1^" "$1" -- '*.c' '*.h' |
+		sed 's|/[^/]*$||' | sort -u | while read -r d; do
+			# Subdirectories without a Makefile build with their parent's.
+			while [ ! -e "$wt/$d/Makefile" ] && [ "$d" != "${d%/*}" ]; do d=${d%/*}; done
+			[ -e "$wt/$d/Makefile" ] && echo "$d/"
+		done | sort -u
+}
+
+build_dirs() {
+	local arch=${1%-*} dir=$cache/build/$1 log
+	shift
+	log=$(mktemp)
+	kmake "$arch" O="$dir" W=1 KCFLAGS=-Werror "$@" 2>&1 | tee "$log"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || { rm -f "$log"; return 1; }
+	if grep -E 'warning:|error:' "$log"; then
+		rm -f "$log"
+		echo "warnings in the build"
+		return 1
+	fi
+	rm -f "$log"
+}
+
+# ---- checkpatch: only what kernel/checkpatch-exceptions names
+# Each ERROR or WARNING must match a line "<patch> <TYPE> <file> <reason>"
+# there (<file> "-" for one that names no file).  Prints the totals.
+checkpatch() {
+	local patch=$1 log=$2 n out totals bad
+	n=$(basename "$patch" | sed 's/^0*\([0-9]*\)-.*/\1/')
+	out=$(cd "$wt" && ./scripts/checkpatch.pl --strict --show-types "$patch" 2>&1 || true)
+	echo "$out" > "$log"
+	totals=$(echo "$out" | sed -n 's/^total: //p')
+	[ -n "$totals" ] || { echo "checkpatch printed no totals"; cat "$log"; return 1; }
+	# (kind type file) of every report.
+	bad=$(echo "$out" | awk '
+		/^(ERROR|WARNING):[A-Z_]+:/ { if (t) print t, "-"; split($0, a, ":"); t = a[1] " " a[2]; next }
+		t && /^#[0-9]+: FILE: / { f = $3; sub(/:.*/, "", f); print t, f; t = ""; next }
+		t && /^$/ { print t, "-"; t = "" }
+		END { if (t) print t, "-" }' |
+	while read -r kind type file; do
+		grep -Eq "^$n $type ($file|-) " kernel/checkpatch-exceptions ||
+			echo "$kind:$type in $file"
+	done | sort | uniq -c)
+	echo "patch $n: $totals"
+	say "     checkpatch $(basename "$patch"): $totals"
+	[ -z "$bad" ] || { echo "not excepted (kernel/checkpatch-exceptions):"; echo "$bad"; return 1; }
+}
+
+series() {
+	local patches p c n logs=$top/$OUT/logs
+	patches=$(ls "$top/$OUT"/[0-9][0-9][0-9][0-9]-*.patch | grep -v '/0000-')
+	mkdir -p "$logs"
+	rm -f "$logs"/*
+	g checkout -q -f --detach "$base"
+	g clean -q -fdx
+	say "series: $(echo "$patches" | wc -l) patches onto $base ($repo)"
+	n=0
+	for p in $patches; do
+		n=$((n + 1))
+		before=$failed
+		step "git am $(basename "$p")" "$logs/am-$n.log" g am -q --keep-cr "$p"
+		[ "$failed" -eq "$before" ] || die "$(basename "$p") does not apply"
+		c=$(g rev-parse HEAD)
+		step "checkpatch --strict $(basename "$p")" "$logs/checkpatch-$n.log" checkpatch "$p" \
+			"$logs/checkpatch-$n.raw"
+		dirs=$(touched_dirs "$c")
+		[ -n "$dirs" ] || continue
+		# Configure again only where the options may have changed.
+		reconf=1
+		[ "$n" -eq 1 ] || ! g diff --quiet "$c^" "$c" -- '*Kconfig*' || reconf=
+		for cfg in $configs; do
+			[ -z "$reconf" ] && [ -e "$cache/build/$cfg/.config" ] ||
+				step "$cfg: configure at patch $n" "$logs/config-$cfg-$n.log" configure "$cfg"
+			# shellcheck disable=SC2086
+			step "$cfg: W=1 build of $(echo $dirs) at patch $n" "$logs/build-$cfg-$n.log" \
+				build_dirs "$cfg" $dirs
+		done
+	done
+	[ "$(g rev-parse HEAD^{tree})" = "$(git -C "$repo" rev-parse "$head^{tree}")" ] ||
+		die "the applied series differs from the generated one"
+	step "kernel-doc -none -Wall on include/linux/libpgtable/*.h" "$logs/kernel-doc.log" \
+		kerneldoc
+}
+
+kerneldoc() {
+	local out
+	out=$(cd "$wt" && ./scripts/kernel-doc -none -Wall include/linux/libpgtable/*.h 2>&1)
+	[ -z "$out" ] || { echo "$out"; return 1; }
+}
+
+apply_all() {
+	if [ "$(g rev-parse HEAD^{tree} 2>/dev/null)" != "$(git -C "$repo" rev-parse "$head^{tree}")" ]; then
+		g checkout -q -f --detach "$base"
+		g clean -q -fdx
+		local p
+		for p in $(ls "$top/$OUT"/[0-9][0-9][0-9][0-9]-*.patch | grep -v '/0000-'); do
+			g am -q --keep-cr "$p"
+		done
+	fi
+}
+
+kunit() {
+	local arch=$1 dir=$cache/kunit-$1 log=$top/$OUT/logs/kunit-$1.log args=() start
+	mkdir -p "$top/$OUT/logs"
+	apply_all
+	case $arch in
+	um) ;;
+	arm64) args=(--arch=arm64 --cross_compile=aarch64-linux-gnu- --qemu_args='-smp 4') ;;
+	*) die "kunit: um or arm64" ;;
+	esac
+	start=$(date +%s)
+	rc=0
+	(cd "$wt" && nice -n 10 ./tools/testing/kunit/kunit.py run --kunitconfig=lib/libpgtable \
+		--build_dir="$dir" --jobs="$jobs" --timeout=900 "${args[@]}") > "$log" 2>&1 || rc=$?
+	grep -E '^\[[0-9:]+\] (Testing complete|=+ (PASSED|FAILED|SKIPPED)|.*(passed|failed|crashed):)' \
+		"$log" | tail -n 20 || true
+	summary=$(sed -n 's/^\[[0-9:]*\] Testing complete\. //p' "$log" | tail -n1)
+	if [ $rc -ne 0 ] || [ -z "$summary" ]; then
+		say "FAIL kunit $arch ($(($(date +%s) - start)) s): ${summary:-no summary}, log $log"
+		tail -n 60 "$log" >&2
+		return 1
+	fi
+	say "ok   kunit $arch ($(($(date +%s) - start)) s): $summary"
+}
+
+full() {
+	local arch=$1 cfg
+	mkdir -p "$top/$OUT/logs"
+	apply_all
+	for cfg in $configs; do
+		[ "${cfg%-*}" = "$arch" ] || continue
+		step "$cfg: configure" "$top/$OUT/logs/full-config-$cfg.log" configure "$cfg"
+		step "$cfg: whole kernel, W=1 for lib/libpgtable" "$top/$OUT/logs/full-$cfg.log" \
+			kmake "$arch" O="$cache/build/$cfg" all
+	done
+}
+
+# The one line make check's summary prints (kernel/kernel.mk).
+report() {
+	local n cp kunit
+	[ -e "$report" ] || die "no $report"
+	n=$(grep -c '^kernel-check: ok   git am ' "$report" || true)
+	cp=$(sed -n 's/.*checkpatch [^ ]*: \([0-9]*\) errors, \([0-9]*\) warnings, \([0-9]*\) checks.*/\1 \2 \3/p' "$report" |
+		awk '{e += $1; w += $2; c += $3} END {printf "%d errors, %d warnings (all excepted), %d checks", e, w, c}')
+	builds=$(grep -c '^kernel-check: ok   .*: W=1 build' "$report" || true)
+	kunit=$(sed -n 's/^kernel-check: ok   kunit \([a-z0-9_]*\) ([0-9]* s): Ran \([0-9]*\) tests: \(.*\)/\1 \2 tests (\3)/p' "$report" |
+		paste -sd ';' | sed 's/;/; /g')
+	echo "patches: $n patches apply; checkpatch $cp; $builds W=1 builds; kernel-doc silent; KUnit ${kunit:-not run}"
+}
+
+case ${1:-} in
+report) report; exit 0 ;;
+series) series ;;
+kunit) kunit "${2:?kunit um|arm64}" ;;
+full) full "${2:?full x86_64|arm64}" ;;
+*) die "usage: kernel-check.sh series | kunit um|arm64 | full x86_64|arm64" ;;
+esac
+[ "$failed" -eq 0 ] || die "$failed checks failed (logs in $OUT/logs)"
