@@ -73,11 +73,21 @@ judge() {
 
 [ -f "$HYP_ELF" ] || { echo "hypervisor-check: $HYP_ELF missing (make hypervisor)" >&2; exit 2; }
 mkdir -p "$HYP_OUT/logs"
+qemu_major=$(qemu-system-aarch64 --version | sed -n '1s/.*version \([0-9]*\)\..*/\1/p')
 echo "hypervisor-check: seed $HYP_SEED (HYP_SEED=$HYP_SEED replays it)"
 total=0 bad=0 skipped=0 t_all=$(date +%s%N)
 while read -r name gran ipa fwb tests expect flags; do
 	case $name in ''|'#'*) continue ;; esac
 	if [ -n "$only" ] && [[ ",$only," != *",$name,"* ]]; then
+		continue
+	fi
+	# QEMU before 8.0 refuses a 16K stage 2 starting at level 0 even with
+	# VTCR_EL2.DS=1 (its check_s2_mmu_setup predates FEAT_LPA2's SL0=3);
+	# the Arm ARM's S2InvalidSL allows it.
+	if [[ $flags == *qemu8* ]] && [ "${qemu_major:-0}" -lt 8 ]; then
+		total=$((total + 1)) skipped=$((skipped + 1))
+		printf '  SKIP  hypervisor %-14s QEMU %s < 8.0 walks this format wrongly\n' \
+			"$name" "$qemu_major"
 		continue
 	fi
 	notlbi=0
