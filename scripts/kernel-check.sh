@@ -38,6 +38,10 @@ report=$top/$OUT/check.log
 die() { echo "kernel-check: error: $*" >&2; exit 1; }
 # The kernel's Python scripts want Debian's python3 (python3-ply, python3-git).
 export PATH=/usr/bin:$PATH
+# Under make check -j the outer make's jobserver reaches us through
+# MAKEFLAGS; our own -j then makes make print "warning: -jN forced in
+# submake", which the warning check would take for the compiler's.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 failed=0
 say() { echo "kernel-check: $*" | tee -a "$report"; }
 [ -e "$OUT/.series" ] || die "no series in $OUT: make patches first"
