@@ -205,6 +205,8 @@ extern struct judge_stats judge;
 bool judge_s1(struct pgt *pgt, u64 va);
 /* AT S12E1R/W with @vttbr loaded, against pgt_get_leaf() and ref_xlat. */
 bool judge_s2(struct pgt *pgt, u64 vttbr, u64 ipa);
+/* The memory type (enum ref_memtype) AT S12E1R reports for @ipa, -1 on a fault. */
+int judge_s2_memtype(struct pgt *pgt, u64 vttbr, u64 ipa);
 /* Every boundary of [start, end) plus @nr_random addresses inside it. */
 bool judge_s2_range(struct pgt *pgt, u64 vttbr, u64 start, u64 end, u32 nr_random);
 bool judge_s1_range(struct pgt *pgt, u64 start, u64 end, u32 nr_random);

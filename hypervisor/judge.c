@@ -103,14 +103,14 @@ static int par_memtype(u64 par)
 								    REF_MT_NORMAL_WT;
 }
 
-/* PAR_EL1 after an AT: F in bit 0; PA[47:12] and ATTR; or FST in bits 6:1. */
+/* PAR_EL1 after an AT: F in bit 0; PA[51:12] (FEAT_LPA) and ATTR; or FST in bits 6:1. */
 static struct opinion par_opinion(u64 par, u64 ia)
 {
 	struct opinion o = { .mt = -1 };
 
 	if (!(par & 1)) {
 		o.ok = true;
-		o.pa = (par & PGT_GENMASK(47, 12)) | (ia & 0xfff);
+		o.pa = (par & PGT_GENMASK(51, 12)) | (ia & 0xfff);
 		o.mt = par_memtype(par);
 	} else {
 		u32 fst = FIELD(par, 1, 6);
@@ -244,26 +244,33 @@ static u64 at_s12e1(u64 ipa, bool write)
 	return read_sysreg(par_el1);
 }
 
+/* AT S12E1R and S12E1W of @ipa with this tree loaded in VTTBR/VTCR_EL2. */
+static void at_s12e1_tree(struct pgt *pgt, u64 vttbr, u64 ipa, u64 *par_r, u64 *par_w)
+{
+	u64 old_vttbr = read_sysreg(vttbr_el2), old_vtcr = read_sysreg(vtcr_el2);
+
+	write_sysreg(pgt->ctrl, vtcr_el2);
+	write_sysreg(vttbr, vttbr_el2);
+	isb();
+	*par_r = at_s12e1(ipa, false);
+	*par_w = at_s12e1(ipa, true);
+	write_sysreg(old_vtcr, vtcr_el2);
+	write_sysreg(old_vttbr, vttbr_el2);
+	isb();
+}
+
 bool judge_s2(struct pgt *pgt, u64 vttbr, u64 ipa)
 {
 	struct ref_regime rg = {
 		.stage = 2, .ctrl = pgt->ctrl, .ttbr = vttbr & PGT_GENMASK(47, 1),
 		.fwb = pgt->flags & PGT_S2_FWB, .read64 = read64,
 	};
-	u64 old_vttbr = read_sysreg(vttbr_el2), old_vtcr = read_sysreg(vtcr_el2);
 	struct ref_result rr, rw;
 	struct opinion lib = lib_opinion(pgt, ipa);
 	u64 par_r, par_w;
 	bool ok;
 
-	write_sysreg(pgt->ctrl, vtcr_el2);
-	write_sysreg(vttbr, vttbr_el2);
-	isb();
-	par_r = at_s12e1(ipa, false);
-	par_w = at_s12e1(ipa, true);
-	write_sysreg(old_vtcr, vtcr_el2);
-	write_sysreg(old_vttbr, vttbr_el2);
-	isb();
+	at_s12e1_tree(pgt, vttbr, ipa, &par_r, &par_w);
 	ref_translate(&rg, ipa, REF_ACC_READ, &rr);
 	ref_translate(&rg, ipa, REF_ACC_WRITE, &rw);
 	ok = judge_compare("s12e1r", ipa, par_r, &rr, &lib, false);
@@ -272,6 +279,14 @@ bool judge_s2(struct pgt *pgt, u64 vttbr, u64 ipa)
 	if (!ok)
 		__atomic_fetch_add(&judge.mismatches, 1, __ATOMIC_RELAXED);
 	return ok;
+}
+
+int judge_s2_memtype(struct pgt *pgt, u64 vttbr, u64 ipa)
+{
+	u64 par_r, par_w;
+
+	at_s12e1_tree(pgt, vttbr, ipa, &par_r, &par_w);
+	return par_r & 1 ? -1 : par_memtype(par_r);
 }
 
 /* The first and last byte of [start, end), the bytes either side of both, and random ones. */

@@ -4,6 +4,7 @@
  * one guest through every fault kind and live change.
  */
 #include "vm.h"
+#include "../test/ref_xlat.h"
 
 struct pgt_vmid_allocator vmids;
 static u64 vmid_bitmap[PGT_VMID_BITMAP_WORDS(8)];
@@ -223,20 +224,34 @@ static void vm_standard_slots(struct hyp_vm *hvm, u64 pa)
 #define VTCR_HA		BIT(21)
 #define DEVICE_IPA	0x0a000000UL
 
-/* A device mapping: AT must report Device memory, in either MemAttr encoding. */
-static void check_device_mapping(struct hyp_vm *hvm)
+/*
+ * A mapping of memory type @prot at @ipa: AT must report @memtype, and agree
+ * with the reference translator, in either MemAttr encoding (FWB or not).
+ * Device and Normal-NC are the two types a guest's RAM never has, so only
+ * these probes judge their encodings.
+ */
+static void check_memtype_mapping(struct hyp_vm *hvm, u64 ipa, u32 prot, int memtype,
+				  const char *type)
 {
 	u64 page = hvm_page(hvm);
-	int ret;
+	int ret, at;
 
 	write_lock(&mmu_lock);
-	ret = pgt_stage2_map(hvm_pgt(hvm), DEVICE_IPA, page, spare_page(page),
-			     PGT_PROT_RW | PGT_PROT_DEVICE, NULL, 0);
+	ret = pgt_stage2_map(hvm_pgt(hvm), ipa, page, spare_page(page), PGT_PROT_RW | prot,
+			     NULL, 0);
 	write_unlock(&mmu_lock);
-	check(ret == 0 && judge_s2_range(hvm_pgt(hvm), hvm_vttbr(hvm), DEVICE_IPA,
-					 DEVICE_IPA + page, 2),
-	      "%s: a Device mapping: AT and ref_xlat agree on its memory type too: %d",
-	      hvm->name, ret);
+	at = judge_s2_memtype(hvm_pgt(hvm), hvm_vttbr(hvm), ipa);
+	check(ret == 0 && at == memtype &&
+	      judge_s2_range(hvm_pgt(hvm), hvm_vttbr(hvm), ipa, ipa + page, 2),
+	      "%s: a %s mapping: AT reports it (type %d) and agrees with ref_xlat: %d",
+	      hvm->name, type, at, ret);
+}
+
+static void check_memtype_mappings(struct hyp_vm *hvm)
+{
+	check_memtype_mapping(hvm, DEVICE_IPA, PGT_PROT_DEVICE, REF_MT_DEVICE_nGnRE, "Device");
+	check_memtype_mapping(hvm, DEVICE_IPA + 2 * hvm_page(hvm), PGT_PROT_NORMAL_NC,
+			      REF_MT_NORMAL_NC, "Normal-NC");
 }
 
 static struct hyp_vm vm0;
@@ -262,7 +277,7 @@ static void run_main_guest(void)
 	status = vcpu_run(&vcpu0);
 	check(status == 0, "vm0: the guest ran to its end (status %lu)", (unsigned long)status);
 	hvm_judge(&vm0, G_SLOT0_IPA, G_SLOT1_IPA + G_SLOT1_SIZE, 64);
-	check_device_mapping(&vm0);
+	check_memtype_mappings(&vm0);
 	check_tables(&vm0, before);
 	hvm_destroy(&vm0);
 	check(pool_frames_used() == before, "vm0: destroyed, every table page back in the pool");
