@@ -102,6 +102,7 @@ struct features {
 	/* 52-bit stage-2 format per granule: FEAT_LPA2 (4K, 16K), FEAT_LPA (64K) */
 	bool lpa4_s2, lpa16_s2, lpa64_s2;
 	bool hafdbs;		/* hardware access flag available (never enabled) */
+	bool xnx;		/* FEAT_XNX: stage 2 tells EL1 from EL0 execution */
 	u32 pa_bits;
 	u32 dline, iline;	/* cache line sizes, bytes */
 	bool idc, dic;		/* CTR_EL0: no clean / no invalidate needed for I-D coherence */

@@ -22,6 +22,13 @@ enum hypercall {
 	HC_VMID,		/* the VMID number this vCPU runs with now */
 	HC_YIELD,		/* give the CPU back to the hypervisor's scheduler */
 	HC_EXPECT,		/* what the hypervisor says the test page holds now */
+	HC_MAP_EXEC,		/* x1: IPA of an unmapped page, x2: enum exec_only: 1 if no XNX */
+};
+
+/* HC_MAP_EXEC: a page RW and executable at one exception level only (FEAT_XNX). */
+enum exec_only {
+	EXEC_EL0_ONLY,
+	EXEC_EL1_ONLY,
 };
 
 enum guest_fault_kind {

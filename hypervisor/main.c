@@ -54,6 +54,7 @@ static void read_features(void)
 	feat.lpa16_s2 = t16 ? t16 == 3 : FIELD(mmfr0, 20, 4) == 2;
 	feat.lpa64_s2 = feat.gran64_s2 && feat.pa_bits == 52;
 	feat.hafdbs = FIELD(mmfr1, 0, 4) != 0;
+	feat.xnx = FIELD(mmfr1, 28, 4) != 0;
 	feat.ttl = FIELD(mmfr2, 48, 4) != 0;
 	feat.s2fwb = FIELD(mmfr2, 40, 4) != 0;
 	feat.tlbi_range = FIELD(isar0, 56, 4) >= 2;
@@ -66,8 +67,8 @@ static void read_features(void)
 		"FEAT_TLBIRANGE %d, FEAT_S2FWB %d, HAFDBS %d\n", feat.pa_bits,
 		feat.gran4_s2 ? " 4K" : "", feat.gran16_s2 ? " 16K" : "",
 		feat.gran64_s2 ? " 64K" : "", feat.ttl, feat.tlbi_range, feat.s2fwb, feat.hafdbs);
-	hprintf("HYP: 52-bit stage 2: 4K LPA2 %d, 16K LPA2 %d, 64K LPA %d\n",
-		feat.lpa4_s2, feat.lpa16_s2, feat.lpa64_s2);
+	hprintf("HYP: 52-bit stage 2: 4K LPA2 %d, 16K LPA2 %d, 64K LPA %d; FEAT_XNX %d\n",
+		feat.lpa4_s2, feat.lpa16_s2, feat.lpa64_s2, feat.xnx);
 	hprintf("HYP: CTR_EL0 %lx: D line %u, I line %u, IDC %d, DIC %d, I-cache %s\n",
 		(unsigned long)ctr, feat.dline, feat.iline, feat.idc, feat.dic,
 		feat.icache_pipt ? "PIPT" : "not PIPT");

@@ -435,6 +435,37 @@ static void hc_check(struct vcpu *v, u64 ok, u64 name_ipa)
 	check(ok, "%s.%u: %s", v->hvm->name, v->idx, name ? name : "(unreadable name)");
 }
 
+/*
+ * Map the page at @ipa RW and executable at one level only.  The guest runs
+ * at EL1: a fetch from an EL0-only page must take a permission fault, one
+ * from an EL1-only page must not, so the two PX/UX encodings cannot be
+ * swapped or merged unnoticed.
+ */
+static u64 hc_map_exec(struct vcpu *v, u64 ipa, u64 which)
+{
+	struct hyp_vm *hvm = v->hvm;
+	u32 gs = hvm->vm.geom.granule_shift;
+	const struct pgt_memslot *s = pgt_vm_memslot_find_gfn(&hvm->vm, 0, ipa >> gs);
+	u32 prot = PGT_PROT_RW | (which == EXEC_EL0_ONLY ? PGT_PROT_UX : PGT_PROT_PX);
+	int ret;
+
+	if (!feat.xnx)
+		return 1;
+	if (!s)
+		panic("%s: HC_MAP_EXEC of %lx: no memslot", hvm->name, (unsigned long)ipa);
+	ret = pgt_memcache_topup(&v->mc, &s2_mm, 1u << gs,
+				 pgt_stage2_tables_needed(hvm_pgt(hvm), ipa, 1ULL << gs, 0));
+	write_lock(&mmu_lock);
+	if (!ret)
+		ret = pgt_s2_mmu_map(&hvm->mmu, ipa >> gs, 1,
+				     pgt_vm_memslot_hva(&hvm->vm, s, ipa >> gs), prot, &v->mc, 0);
+	write_unlock(&mmu_lock);
+	if (ret)
+		panic("%s: HC_MAP_EXEC of %lx: %d", hvm->name, (unsigned long)ipa, ret);
+	hvm_judge(hvm, ipa, ipa + (1ULL << gs), 0);
+	return 0;
+}
+
 static void hypercall(struct vcpu *v)
 {
 	struct hyp_vm *hvm = v->hvm;
@@ -486,6 +517,9 @@ static void hypercall(struct vcpu *v)
 		break;
 	case HC_VMID:
 		ret = pgt_s2_mmu_vmid(&hvm->mmu);
+		break;
+	case HC_MAP_EXEC:
+		ret = hc_map_exec(v, x[1], x[2]);
 		break;
 	default:
 		panic("%s.%u: unknown hypercall %lu", hvm->name, v->idx, (unsigned long)x[0]);

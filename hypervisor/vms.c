@@ -74,7 +74,8 @@ int hvm_create(struct hyp_vm *hvm, const char *name)
 		.s2 = {
 			.ia_bits = cfg.ipa_bits, .granule_shift = cfg.granule_shift,
 			.pa_bits = s2_pa_bits(),
-			.flags = (cfg.fwb ? PGT_S2_FWB : 0) | (s2_lpa() ? PGT_CFG_LPA : 0),
+			.flags = (cfg.fwb ? PGT_S2_FWB : 0) | (s2_lpa() ? PGT_CFG_LPA : 0) |
+				 (feat.xnx ? PGT_S2_XNX : 0),
 		},
 		.mm_ops = &s2_mm,
 		.vm_ops = &hyp_vm_ops,

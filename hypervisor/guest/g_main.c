@@ -13,6 +13,7 @@
 #define LIVE_PAGE(n)	(G_SLOT1_IPA + 0x100000 + (n) * PAGE_MAX)
 #define EXEC_PAGE	(G_SLOT1_IPA + 0x300000)	/* first touched by the exec test */
 #define TOUCH1_END	(G_SLOT1_IPA + 0x300000)
+#define EXEC_ONLY_PAGE(n) (G_SLOT1_IPA + 0x380000 + (n) * PAGE_MAX)	/* the XNX test's */
 #define DIRTY_START	(G_SLOT0_IPA + 0x1800000)
 #define DIRTY_SIZE	0x200000UL
 #define DIRTY_MAX_PAGES	512
@@ -74,20 +75,43 @@ static void live_changes(void)
 /* movz w0, #0x1234; ret */
 static const u32 code[] = { 0x52824680, 0xd65f03c0 };
 
-static void exec_copied_code(void)
+/* Copy the code to @page and run it: its return value. */
+static u64 run_copy(u64 page)
 {
-	u32 *dst = (u32 *)EXEC_PAGE;
-	u64 f = faults(GF_PERM_EXEC), ret;
-	int (*fn)(void) = (int (*)(void))EXEC_PAGE;
+	u32 *dst = (u32 *)page;
+	int (*fn)(void) = (int (*)(void))page;
 
 	dst[0] = code[0];
 	dst[1] = code[1];
 	/* The guest's own duty for code it wrote: clean to PoU, invalidate I. */
 	__asm__ volatile("dc cvau, %0; dsb ish; ic ivau, %0; dsb ish; isb" :: "r"(dst) : "memory");
-	ret = fn();
+	return fn();
+}
+
+static void exec_copied_code(void)
+{
+	u64 f = faults(GF_PERM_EXEC), ret;
+
+	ret = run_copy(EXEC_PAGE);
 	gcheck(ret == 0x1234, "exec: code copied into a freshly mapped page runs");
 	gcheck(faults(GF_PERM_EXEC) == f + 1,
 	       "exec: the first fetch took one execute-permission fault");
+}
+
+/* FEAT_XNX: EL1 (this guest) may fetch from an EL1-only page, not an EL0-only one. */
+static void exec_one_level(void)
+{
+	u64 f;
+
+	if (hvc(HC_MAP_EXEC, EXEC_ONLY_PAGE(0), EXEC_EL1_ONLY, 0))
+		return;		/* no FEAT_XNX: the hypervisor said so at boot */
+	f = faults(GF_PERM_EXEC);
+	gcheck(run_copy(EXEC_ONLY_PAGE(0)) == 0x1234 && faults(GF_PERM_EXEC) == f,
+	       "xnx: code on an EL1-only page runs at EL1 without a fault");
+	hvc(HC_MAP_EXEC, EXEC_ONLY_PAGE(1), EXEC_EL0_ONLY, 0);
+	f = faults(GF_PERM_EXEC);
+	gcheck(run_copy(EXEC_ONLY_PAGE(1)) == 0x1234 && faults(GF_PERM_EXEC) == f + 1,
+	       "xnx: code on an EL0-only page faults at EL1 once, then runs");
 }
 
 static void dirty_logging(u64 *seed)
@@ -149,6 +173,7 @@ u64 guest_main(u64 vcpu, u64 seed, u64 psize)
 	touch();
 	live_changes();
 	exec_copied_code();
+	exec_one_level();
 	dirty_logging(&seed);
 	aging();
 	touch();
