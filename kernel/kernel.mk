@@ -14,13 +14,16 @@
 #                            and option setting
 #
 # Variables: PATCHES_NAME, PATCHES_EMAIL (author and sign-off; default git
-# config user.name/email), PATCHES_PREFIX (subject prefix, default PATCH),
+# config user.name/email, else the newest commit's author), PATCHES_PREFIX
+# (subject prefix, default PATCH),
 # KSRC (another kernel git tree as the base), KCACHE (base repository and
 # build directories, default /var/cache/libpgtable), KCHECK_JOBS (default 2).
 
 PATCHES_OUT := $(BUILD)/patches
-PATCHES_NAME ?= $(shell git config user.name)
-PATCHES_EMAIL ?= $(shell git config user.email)
+# A fresh clone (CI's) may have no git identity: the newest commit's author
+# then signs, so the series is generated and checked anywhere.
+PATCHES_NAME ?= $(or $(shell git config user.name),$(shell git log -1 --format=%an))
+PATCHES_EMAIL ?= $(or $(shell git config user.email),$(shell git log -1 --format=%ae))
 PATCHES_PREFIX ?= PATCH
 KCHECK_JOBS ?= 2
 PATCHES_ENV = PATCHES_OUT=$(PATCHES_OUT) PATCHES_NAME="$(PATCHES_NAME)" \

@@ -31,8 +31,9 @@ cd "$(dirname "$0")/.."
 top=$PWD
 
 OUT=${PATCHES_OUT:-build/patches}
-name=${PATCHES_NAME:-$(git config user.name || true)}
-email=${PATCHES_EMAIL:-$(git config user.email || true)}
+# Without a git identity (a fresh CI clone) the newest commit's author signs.
+name=${PATCHES_NAME:-$(git config user.name || git log -1 --format=%an)}
+email=${PATCHES_EMAIL:-$(git config user.email || git log -1 --format=%ae)}
 prefix=${PATCHES_PREFIX:-PATCH}
 die() { echo "patches: error: $*" >&2; exit 1; }
 [ -n "$name" ] && [ -n "$email" ] ||
