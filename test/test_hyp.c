@@ -248,13 +248,14 @@ static void map_enomem_every_allocation(void **state)
 static void unmap_everything_frees_tables(void **state)
 {
 	struct tenv t;
-	u64 blk, page, unmapped = 0;
+	u64 blk, page, unmapped = 0, tables;
 
 	setup(&t, state);
 	blk = block_size(&t);
 	page = tenv_page(&t);
 	assert_int_equal(pgt_hyp_map(&t.pgt, blk - page, blk + 2 * page, PA_A - page,
 				     PGT_PROT_RW), 0);
+	tables = tenv_pages_in_use(&t);
 	host_mm_tlbi_log_clear(t.hm);
 	assert_int_equal(pgt_hyp_unmap(&t.pgt, blk - page, blk + 2 * page, &unmapped), 0);
 	assert_int_equal(unmapped, blk + 2 * page);
@@ -264,6 +265,8 @@ static void unmap_everything_frees_tables(void **state)
 	/* Two pages and one block, each with its level as the hint. */
 	assert_int_equal(count_tlbi(&t, true, PGT_MAX_LEVEL), 2);
 	assert_int_equal(count_tlbi(&t, true, 2), 1);
+	/* Every table freed was first invalidated from the walk caches. */
+	assert_int_equal(count_tlbi(&t, false, PGT_NO_LEVEL), tables - 1);
 	tenv_fini(&t);
 }
 

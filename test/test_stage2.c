@@ -1409,6 +1409,35 @@ static void unmap_without_range_hook_invalidates_each_entry(void **state)
 	tenv_fini(&t);
 }
 
+/*
+ * Taking write permission away must reach every TLB even on a home that
+ * cannot invalidate a range: the one invalidation is then the whole regime.
+ */
+static void wrprotect_without_range_hook_invalidates_all(void **state)
+{
+	struct tenv t;
+	struct pgt_mm_ops *mm;
+	void (*saved)(struct pgt_mm_ops *mm, void *cookie, u64 addr, u64 size, pgt_s8 level);
+	const struct host_tlbi_entry *log;
+	size_t n;
+	u64 b, p;
+
+	setup(&t, state, 0);
+	mm = tenv_mm(&t);
+	b = blk(&t);
+	p = pg(&t);
+	map_ok(&t, 2 * b, 4 * p, PA_A, PGT_PROT_RW);
+	host_mm_tlbi_log_clear(t.hm);
+	saved = mm->tlbi_range;
+	mm->tlbi_range = NULL;
+	assert_int_equal(pgt_stage2_wrprotect(&t.pgt, 2 * b, 4 * p), 0);
+	log = tlbi_get(&t, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(log[0].kind, HOST_TLBI_ALL);
+	mm->tlbi_range = saved;
+	tenv_fini(&t);
+}
+
 static void unmap_many_pages_one_tlbi(void **state)
 {
 	struct tenv t;
@@ -3275,6 +3304,7 @@ int main(void)
 		FOR_GRANULES(unmap_range_tlbi_block_level),
 		FOR_GRANULES(unmap_range_tlbi_table_freed),
 		FOR_GRANULES(unmap_without_range_hook_invalidates_each_entry),
+		FOR_GRANULES(wrprotect_without_range_hook_invalidates_all),
 		FOR_GRANULES(unmap_many_pages_one_tlbi),
 		FOR_GRANULES(unmap_empty_range_no_tlbi),
 
