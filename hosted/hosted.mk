@@ -121,30 +121,31 @@ uninstall:
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
 
 # ---------------------------------------------------------------- the home's tests
-# hosted/tests/test_hosted.c: cmocka, with the reference translator, linked
-# like a user's program (the home, not the test harness).  run-tests runs it
-# in the gcc, clang and asan builds.
-HOSTED_TEST := $(B)/hosted/tests/test_hosted
-HOSTED_TEST_LOG := $(B)/results/hosted/test_hosted.log
+# hosted/tests/*.c: cmocka, with the reference translator, linked like a
+# user's program (the home, not the test layer).  run-tests runs them in
+# the gcc, clang and asan builds.
+HOSTED_TESTS := $(patsubst hosted/tests/%.c,%,$(wildcard hosted/tests/*.c))
+HOSTED_TEST_BINS := $(HOSTED_TESTS:%=$(B)/hosted/tests/%)
+HOSTED_TEST_LOGS := $(HOSTED_TESTS:%=$(B)/results/hosted/%.log)
 
-all: $(HOSTED_TEST)
+all: $(HOSTED_TEST_BINS)
 
 $(B)/hosted/tests/%.o: hosted/tests/%.c
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(VCC) $(PROG_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
--include $(HOSTED_TEST).d
+-include $(HOSTED_TEST_BINS:=.d)
 
-$(HOSTED_TEST): $(HOSTED_TEST).o $(B)/test/ref_xlat.o $(HOSTED_OBJS) $(LIBPGTABLE)
+$(HOSTED_TEST_BINS): %: %.o $(B)/test/ref_xlat.o $(HOSTED_OBJS) $(LIBPGTABLE)
 	$(call msg,LD,$@)
 	$(Q)$(VCC) $(PROG_LDFLAGS) -o $@ $< $(B)/test/ref_xlat.o $(HOSTED_LINK) $(TEST_LDLIBS)
 
-$(HOSTED_TEST_LOG): $(HOSTED_TEST) FORCE
+$(HOSTED_TEST_LOGS): $(B)/results/hosted/%.log: $(B)/hosted/tests/% FORCE
 	$(run_prog)
 
 ifneq ($(filter gcc clang asan,$(VARIANT)),)
-run-tests: $(HOSTED_TEST_LOG)
+run-tests: $(HOSTED_TEST_LOGS)
 endif
 
 # ---------------------------------------------------------------- checks
@@ -182,4 +183,4 @@ deb-check: install-check
 
 check-all: install-check deb-check
 CHECK_ITEMS += gcc/install/install gcc/install/deb \
-	$(foreach v,gcc clang asan,$(v)/hosted/test_hosted)
+	$(foreach v,gcc clang asan,$(HOSTED_TESTS:%=$(v)/hosted/%))

@@ -19,8 +19,15 @@
  * the tables are never live on a CPU here.
  *
  * Misuse the library could commit (a reference count underflow, a free of
- * something never allocated) is reported on stderr and counted in
- * struct pgt_hosted_stats.warnings rather than crashing.
+ * something never allocated, memory still allocated at destruction) is
+ * reported on stderr, or to the program's function (pgt_hosted_set_report()),
+ * and counted in struct pgt_hosted_stats.warnings rather than crashing.
+ *
+ * A program testing its own use of the library gets the rest of what a test
+ * suite needs (since 0.3.0): a hook inside every call that can also refuse
+ * allocations, the library's PGT_WARN_ON()s handed to it, its own
+ * unlinked-subtree free, and descriptor reads by physical address.  The
+ * library's own test suite is built on exactly these (test/host_mm.c).
  */
 #ifndef PGTABLE_HOSTED_H
 #define PGTABLE_HOSTED_H
@@ -195,6 +202,220 @@ void pgt_hosted_thread_offline(void);
  * Return: the count.
  */
 u64 pgt_hosted_lib_warnings(void);
+
+/* ---- Testing a program against the home (since 0.3.0, LIBPGTABLE_0.3) ---- */
+
+/**
+ * enum pgt_hosted_call - the home's mm_ops calls, for pgt_hosted_set_hook().
+ * @PGT_HOSTED_ZALLOC_PAGE: zalloc_page.
+ * @PGT_HOSTED_ZALLOC_PAGES_EXACT: zalloc_pages_exact.
+ * @PGT_HOSTED_FREE_PAGES_EXACT: free_pages_exact.
+ * @PGT_HOSTED_GET_PAGE: get_page.
+ * @PGT_HOSTED_PUT_PAGE: put_page.
+ * @PGT_HOSTED_PAGE_COUNT: page_count.
+ * @PGT_HOSTED_PAGE_REF_ADD: page_ref_add.
+ * @PGT_HOSTED_PHYS_TO_VIRT: phys_to_virt.
+ * @PGT_HOSTED_VIRT_TO_PHYS: virt_to_phys.
+ * @PGT_HOSTED_FREE_UNLINKED_TABLE: free_unlinked_table.
+ * @PGT_HOSTED_DCACHE: dcache_clean_inval_poc.
+ * @PGT_HOSTED_ICACHE: icache_inval_pou.
+ * @PGT_HOSTED_TLBI_VA: tlbi_va.
+ * @PGT_HOSTED_TLBI_RANGE: tlbi_range.
+ * @PGT_HOSTED_TLBI_ALL: tlbi_all.
+ * @PGT_HOSTED_SHARED_WALK_BEGIN: shared_walk_begin.
+ * @PGT_HOSTED_SHARED_WALK_END: shared_walk_end.
+ * @PGT_HOSTED_NR_CALLS: the number of calls.
+ */
+enum pgt_hosted_call {
+	PGT_HOSTED_ZALLOC_PAGE,
+	PGT_HOSTED_ZALLOC_PAGES_EXACT,
+	PGT_HOSTED_FREE_PAGES_EXACT,
+	PGT_HOSTED_GET_PAGE,
+	PGT_HOSTED_PUT_PAGE,
+	PGT_HOSTED_PAGE_COUNT,
+	PGT_HOSTED_PAGE_REF_ADD,
+	PGT_HOSTED_PHYS_TO_VIRT,
+	PGT_HOSTED_VIRT_TO_PHYS,
+	PGT_HOSTED_FREE_UNLINKED_TABLE,
+	PGT_HOSTED_DCACHE,
+	PGT_HOSTED_ICACHE,
+	PGT_HOSTED_TLBI_VA,
+	PGT_HOSTED_TLBI_RANGE,
+	PGT_HOSTED_TLBI_ALL,
+	PGT_HOSTED_SHARED_WALK_BEGIN,
+	PGT_HOSTED_SHARED_WALK_END,
+	PGT_HOSTED_NR_CALLS,
+};
+
+/** PGT_HOSTED_CALL_BIT() - @call's bit in pgt_hosted_set_hook()'s mask. */
+#define PGT_HOSTED_CALL_BIT(call)	(1u << (call))
+
+/**
+ * struct pgt_hosted_call_args - one mm_ops call as the hook sees it; fields the
+ *	call has no argument for are zero.
+ * @call: which call.
+ * @addr: the pointer it was given (page, table or root).
+ * @phys: the physical address (phys_to_virt, the cache calls).
+ * @size: the size (allocations, free_pages_exact, cache calls, tlbi_range).
+ * @va: the input address (tlbi_va, tlbi_range).
+ * @delta: page_ref_add's count.
+ * @level: the level (tlbi_va, tlbi_range, free_unlinked_table), else 0.
+ * @leaf: tlbi_va's leaf argument.
+ * @granule_shift: free_unlinked_table's granule.
+ * @cookie: the TLB calls' cookie.
+ */
+struct pgt_hosted_call_args {
+	enum pgt_hosted_call call;
+	void *addr;
+	u64 phys;
+	u64 size;
+	u64 va;
+	int delta;
+	pgt_s8 level;
+	bool leaf;
+	u8 granule_shift;
+	void *cookie;
+};
+
+/**
+ * typedef pgt_hosted_hook_fn - code of the program's own inside a call.
+ * @h: the home.
+ * @c: the call, before it does its work; valid during the hook only.
+ * @arg: pgt_hosted_set_hook()'s @arg.
+ *
+ * Return: for the two allocation calls, non-zero refuses the allocation
+ * (it returns NULL as if the home were full, counted in failed_allocs);
+ * ignored for the others.
+ */
+typedef int (*pgt_hosted_hook_fn)(struct pgt_hosted *h, const struct pgt_hosted_call_args *c,
+				  void *arg);
+
+/**
+ * pgt_hosted_set_hook() - run @fn at the start of each call in @calls: to
+ *	count or log calls, to fail the n-th allocation on purpose (ENOMEM
+ *	paths), or to make a competing change between a walker's read of an
+ *	entry and its update, at a chosen moment rather than by chance.
+ * @h: the home.
+ * @calls: PGT_HOSTED_CALL_BIT()s of the calls; 0 removes the hook.
+ * @fn: the hook.  It runs in the calling thread, where the library may be
+ *	in the middle of an update: it may call the home and the library
+ *	(and so run again: guard with a thread-local flag if that is not
+ *	wanted), but must not wait for another thread that does.  An
+ *	allocation runs it once its size is known to be valid.
+ * @arg: passed to @fn.
+ *
+ * Set it while no other thread uses the home.
+ */
+void pgt_hosted_set_hook(struct pgt_hosted *h, u32 calls, pgt_hosted_hook_fn fn, void *arg);
+
+/**
+ * typedef pgt_hosted_report_fn - where a home's misuse reports go.
+ * @h: the home.
+ * @msg: the report, e.g. "put_page: 0x... is not allocated"; valid during
+ *	the call only.
+ * @arg: pgt_hosted_set_report()'s @arg.
+ */
+typedef void (*pgt_hosted_report_fn)(struct pgt_hosted *h, const char *msg, void *arg);
+
+/**
+ * pgt_hosted_set_report() - send @h's misuse reports to @fn instead of
+ *	stderr (a test harness that fails the test, say); they are still
+ *	counted in struct pgt_hosted_stats.warnings.  The leak
+ *	pgt_hosted_destroy() finds is one of them.
+ * @h: the home.
+ * @fn: the receiver; NULL prints on stderr again.
+ * @arg: passed to @fn.
+ */
+void pgt_hosted_set_report(struct pgt_hosted *h, pgt_hosted_report_fn fn, void *arg);
+
+/**
+ * typedef pgt_hosted_lib_warn_fn - where the library's PGT_WARN_ON()s go.
+ * @file: the source file of the warning.
+ * @line: its line.
+ * @cond: the condition's text.
+ */
+typedef void (*pgt_hosted_lib_warn_fn)(const char *file, int line, const char *cond);
+
+/**
+ * pgt_hosted_set_lib_warn() - send the library's PGT_WARN_ON() reports, of
+ *	every home in the process, to @fn instead of stderr; they are still
+ *	counted by pgt_hosted_lib_warnings().
+ * @fn: the receiver; NULL prints on stderr again.
+ *
+ * Return: the receiver it replaces.
+ */
+pgt_hosted_lib_warn_fn pgt_hosted_set_lib_warn(pgt_hosted_lib_warn_fn fn);
+
+/**
+ * typedef pgt_hosted_unlinked_free_fn - what frees an unlinked subtree once
+ *	no walker can reach it.
+ * @mm: the home's ops.
+ * @table: the subtree's top table.
+ * @level: its level.
+ * @granule_shift: its granule.
+ * @arg: pgt_hosted_set_unlinked_free()'s @arg.
+ */
+typedef void (*pgt_hosted_unlinked_free_fn)(struct pgt_mm_ops *mm, void *table, pgt_s8 level,
+					    u8 granule_shift, void *arg);
+
+/**
+ * pgt_hosted_set_unlinked_free() - free unlinked subtrees with @fn rather
+ *	than pgt_unlinked_free(): to hold them back, count them or check
+ *	them first.  @fn frees the subtree (with pgt_unlinked_free() or its
+ *	own put_page()s) or knowingly leaks it.
+ * @h: the home.
+ * @fn: the function; NULL for pgt_unlinked_free().
+ * @arg: passed to @fn.
+ */
+void pgt_hosted_set_unlinked_free(struct pgt_hosted *h, pgt_hosted_unlinked_free_fn fn,
+				  void *arg);
+
+/**
+ * pgt_hosted_enable_rcu() - make a home created without PGT_HOSTED_RCU an
+ *	RCU home, as if created with it.  Call it before any thread walks a
+ *	tree of the home; it cannot be undone.
+ * @h: the home.
+ */
+void pgt_hosted_enable_rcu(struct pgt_hosted *h);
+
+/**
+ * pgt_hosted_rcu_enabled() - is @h an RCU home?
+ * @h: the home.
+ *
+ * Return: true if created with PGT_HOSTED_RCU or pgt_hosted_enable_rcu() was called.
+ */
+bool pgt_hosted_rcu_enabled(struct pgt_hosted *h);
+
+/**
+ * pgt_hosted_rcu_pending() - subtrees waiting for a grace period now
+ *	(thread-safe).
+ * @h: the home.
+ *
+ * Return: the count; 0 after pgt_hosted_synchronize().
+ */
+u64 pgt_hosted_rcu_pending(struct pgt_hosted *h);
+
+/**
+ * pgt_hosted_set_linear() - declare (or withdraw) the home's one linear map
+ *	in its ops (struct pgt_mm_ops @linear), so the library converts
+ *	table addresses itself, as a kernel with a linear map would.  Off by
+ *	default: each conversion is then a checked call (and a hook point).
+ * @h: the home.
+ * @on: true to declare it.
+ */
+void pgt_hosted_set_linear(struct pgt_hosted *h, bool on);
+
+/**
+ * pgt_hosted_read64() - read one descriptor by physical address, the way a
+ *	reference walker or a dumper reads tables (a relaxed atomic load).
+ * @h: the home.
+ * @pa: 8-byte aligned physical address.
+ * @val: receives the value.
+ *
+ * Return: false if @pa is unaligned, outside the home or in free memory (a
+ * walk that reached a freed table).
+ */
+bool pgt_hosted_read64(struct pgt_hosted *h, u64 pa, u64 *val);
 
 /* ---- Reading a tree (hosted/show.c) ---- */
 

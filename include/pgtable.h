@@ -19,7 +19,7 @@
 /** PGT_VERSION_MAJOR - incompatible ABI changes. */
 #define PGT_VERSION_MAJOR	0
 /** PGT_VERSION_MINOR - new API, compatible. */
-#define PGT_VERSION_MINOR	2
+#define PGT_VERSION_MINOR	3
 /** PGT_VERSION_PATCH - fixes only. */
 #define PGT_VERSION_PATCH	0
 /** PGT_VERSION - the three numbers in one comparable integer. */

@@ -17,35 +17,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "pgtable_hosted.h"
+#include "hosted_test.h"
 #include "ref_xlat.h"
-
-#define MiB		(1ULL << 20)
-#define BASE		0x40000000ULL
-
-/* A guest's stage 2 as most cases build it: 40-bit IPA, 4K pages. */
-static const struct pgt_config s2_4k = {
-	.ia_bits = 40, .granule_shift = PGT_GRANULE_4K, .pa_bits = 40,
-};
-
-/* Built with -DPGT_PORT_WARN=pgt_host_warn, lib/ reports through it. */
-void pgt_host_warn(const char *file, int line, const char *cond);
-
-static struct pgt_hosted *home(u64 size, u32 flags)
-{
-	struct pgt_hosted *h = pgt_hosted_create(size, BASE, flags);
-
-	assert_non_null(h);
-	return h;
-}
-
-static struct pgt_hosted_stats stats(struct pgt_hosted *h)
-{
-	struct pgt_hosted_stats s;
-
-	pgt_hosted_stats(h, &s);
-	return s;
-}
 
 static u64 phys(struct pgt_hosted *h, void *p)
 {
