@@ -215,15 +215,15 @@ $(TEST_BINS): $(B)/test/%: $(B)/test/%.o $(LIBHELPERS) $(LIBPGTABLE)
 	$(call msg,LD,$@)
 	$(Q)$(VCC) $(PROG_LDFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS_$*) $(TEST_LDLIBS)
 
-# Examples and the tool live in the hosted home a user gets: HOSTED_LINK
-# (hosted/hosted.mk), not the test harness.
+# Examples, the benchmarks and the tool live in the hosted home a user
+# gets: HOSTED_LINK (hosted/hosted.mk), not the test harness.
 $(EXAMPLE_BINS): $(B)/examples/%: $(B)/examples/%.o $(LIBPGTABLE)
 	$(call msg,LD,$@)
 	$(Q)$(VCC) $(PROG_LDFLAGS) -o $@ $< $(HOSTED_LINK) $(LDLIBS_$*) $(EXAMPLE_LDLIBS)
 
-$(BENCH_BINS): $(B)/bench/%: $(B)/bench/%.o $(LIBHELPERS) $(LIBPGTABLE)
+$(BENCH_BINS): $(B)/bench/%: $(B)/bench/%.o $(LIBPGTABLE)
 	$(call msg,LD,$@)
-	$(Q)$(VCC) $(PROG_LDFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS_$*) $(BENCH_LDLIBS)
+	$(Q)$(VCC) $(PROG_LDFLAGS) -o $@ $< $(HOSTED_LINK) $(LDLIBS_$*) $(BENCH_LDLIBS)
 
 $(B)/$(TOOL_NAME): $(TOOL_OBJS) $(B)/tool.list $(LIBPGTABLE)
 	$(call msg,LD,$@)

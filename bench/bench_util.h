@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * bench_util.h - what the benchmarks share (bench/stage2.c and
- * bench/kvm/bench_kvm.c): clocks, the arena's warm-up, the machine's
+ * bench/kvm/bench_kvm.c): clocks, the hosted home's warm-up, the machine's
  * description and option parsing.  Static inline, so that each program
  * takes what it uses and the Makefile, which makes one program of each
  * bench/ source, needs no helper object.
@@ -14,7 +14,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "host_mm.h"
+#include "pgtable_hosted.h"
+
+/* log2(PGT_HOSTED_FRAME_SIZE): the home counts frames of this size. */
+#define HOME_FRAME_SHIFT	12
 
 static inline u64 clock_ns(clockid_t clk)
 {
@@ -55,17 +58,17 @@ static inline u64 cpu_clock_calibrate(void)
 }
 
 /* Touch every frame once, so that no run pays for the kernel's page faults. */
-static inline void arena_prefault(struct host_mm *hm)
+static inline void arena_prefault(struct pgt_hosted *home)
 {
-	struct pgt_mm_ops *mm = host_mm_ops(hm);
-	u64 n = host_mm_size(hm) / HOST_MM_MAX_ALLOC, i;
+	struct pgt_mm_ops *mm = pgt_hosted_ops(home);
+	u64 n = pgt_hosted_size(home) / PGT_HOSTED_ALIGN, i;
 	void **p = calloc(n, sizeof(*p));
 
 	for (i = 0; p && i < n; i++)
-		p[i] = mm->zalloc_pages_exact(mm, HOST_MM_MAX_ALLOC);
+		p[i] = mm->zalloc_pages_exact(mm, PGT_HOSTED_ALIGN);
 	for (i = 0; p && i < n; i++)
 		if (p[i])
-			mm->free_pages_exact(mm, p[i], HOST_MM_MAX_ALLOC);
+			mm->free_pages_exact(mm, p[i], PGT_HOSTED_ALIGN);
 	free(p);
 }
 

@@ -5,7 +5,7 @@
  * A 40-bit IPA stage-2 tree, the range [0x40000000, +size) (1 GiB unless
  * --size says otherwise), for the 4K, 16K and 64K granules.  Every scenario
  * of the table at the bottom runs once to warm up, then --runs times, each
- * time on a fresh tree in a host_mm arena (counting TLB and cache hooks)
+ * time on a fresh tree in a hosted home (counting TLB and cache hooks)
  * that the scenario owns for all its runs.  A run is an untimed setup, the
  * timed part, and an untimed teardown that checks nothing leaked.
  *
@@ -25,7 +25,7 @@
 #include <urcu/urcu-memb.h>
 
 #include "pgtable.h"
-#include "host_mm.h"
+#include "pgtable_hosted.h"
 #include "bench_util.h"
 
 #define BENCH_IPA		0x40000000ULL
@@ -84,7 +84,7 @@ struct topup_time {
 
 /* A fresh tree and what its timed part did. */
 struct run {
-	struct host_mm *hm;
+	struct pgt_hosted *home;
 	struct pgt_mm_ops *mm;
 	u32 shift;			/* granule */
 	u32 threads;
@@ -468,7 +468,7 @@ static int t_parallel(struct run *r)
 /* ================================================================ scenarios */
 
 enum scenario_flags {
-	SC_RCU = 1u << 0,	/* the arena is an RCU home (host_mm_enable_rcu) */
+	SC_RCU = 1u << 0,	/* the home is an RCU home (PGT_HOSTED_RCU) */
 	SC_BULK = 1u << 1,	/* one call over the range: compared with the floor */
 	SC_TOPUP = 1u << 2,	/* top-ups are timed apart and reported */
 	SC_FLOOR = 1u << 3,	/* the floor itself */
@@ -540,24 +540,22 @@ static u64 arena_size(u32 shift)
 	u64 size = opts.size > (512ULL << 20) ? opts.size : 512ULL << 20;
 	u64 bytes = 2 * (size >> (shift - 3)) + (8ULL << 20);
 
-	return (bytes + HOST_MM_MAX_ALLOC - 1) & ~(u64)(HOST_MM_MAX_ALLOC - 1);
+	return (bytes + PGT_HOSTED_ALIGN - 1) & ~(u64)(PGT_HOSTED_ALIGN - 1);
 }
 
-static struct host_mm *arena_create(const struct scenario *sc, u32 shift)
+static struct pgt_hosted *arena_create(const struct scenario *sc, u32 shift)
 {
-	struct host_mm *hm = host_mm_create(arena_size(shift), BENCH_ARENA_PHYS);
+	struct pgt_hosted *home = pgt_hosted_create(arena_size(shift), BENCH_ARENA_PHYS,
+						    sc->flags & SC_RCU ? PGT_HOSTED_RCU : 0);
 
-	if (!hm)
+	if (!home)
 		die("no arena", sc, shift, -ENOMEM);
-	host_mm_set_unlinked_free(hm, pgt_unlinked_free);
-	if (sc->flags & SC_RCU)
-		host_mm_enable_rcu(hm);
-	arena_prefault(hm);
-	return hm;
+	arena_prefault(home);
+	return home;
 }
 
-static void counters_delta(struct sample *s, const struct host_mm_stats *a,
-			   const struct host_mm_stats *b)
+static void counters_delta(struct sample *s, const struct pgt_hosted_stats *a,
+			   const struct pgt_hosted_stats *b)
 {
 	s->tlbi_leaf = b->tlbi_va_leaf - a->tlbi_va_leaf;
 	s->tlbi_table = b->tlbi_va_table - a->tlbi_va_table;
@@ -565,7 +563,7 @@ static void counters_delta(struct sample *s, const struct host_mm_stats *a,
 	s->tlbi_all = b->tlbi_all - a->tlbi_all;
 	s->cmo = b->dcache_ops - a->dcache_ops + b->icache_ops - a->icache_ops;
 	s->tables_freed = b->frees - a->frees;
-	s->peak_frames = b->peak_in_use;
+	s->peak_frames = b->peak_frames;
 }
 
 /* Frames sitting in the run's caches rather than in the tree. */
@@ -576,11 +574,12 @@ static u64 cached_frames(const struct run *r)
 
 	for (i = 0; i < MAX_THREADS; i++)
 		pages += r->thread_mc[i].nr;
-	return pages << (r->shift - HOST_MM_FRAME_SHIFT);
+	return pages << (r->shift - HOME_FRAME_SHIFT);
 }
 
 static void teardown(const struct scenario *sc, struct run *r)
 {
+	struct pgt_hosted_stats st;
 	u64 i;
 
 	if (r->live)
@@ -592,9 +591,10 @@ static void teardown(const struct scenario *sc, struct run *r)
 		if (r->floor[i])
 			r->mm->put_page(r->mm, r->floor[i]);
 	free(r->floor);
-	host_mm_rcu_barrier(r->hm);
-	if (host_mm_in_use_bytes(r->hm) || r->hm->stats.warnings)
-		die("leaked table pages or warned", sc, r->shift, (long)r->hm->stats.warnings);
+	pgt_hosted_synchronize(r->home);
+	pgt_hosted_stats(r->home, &st);
+	if (pgt_hosted_in_use(r->home) || st.warnings)
+		die("leaked table pages or warned", sc, r->shift, (long)st.warnings);
 }
 
 /*
@@ -612,31 +612,32 @@ static void perf_ctl(const char *cmd)
 		perror("bench: perf control");
 }
 
-static void run_once(const struct scenario *sc, struct host_mm *hm, u32 shift, struct sample *s)
+static void run_once(const struct scenario *sc, struct pgt_hosted *home, u32 shift,
+		     struct sample *s)
 {
 	struct run r = {
-		.hm = hm, .mm = host_mm_ops(hm), .shift = shift, .threads = sc->threads,
+		.home = home, .mm = pgt_hosted_ops(home), .shift = shift, .threads = sc->threads,
 		.size = opts.size,
 	};
-	struct host_mm_stats before, after;
+	struct pgt_hosted_stats before, after;
 	u64 t0, t1, ns;
 	int ret;
 
-	host_mm_stats_reset(hm);
+	pgt_hosted_stats_reset(home);
 	ret = sc->setup(&r);
 	if (ret)
 		die("setup failed", sc, shift, ret);
-	host_mm_stats_get(hm, &before);
+	pgt_hosted_stats(home, &before);
 	perf_ctl("enable\n");
 	t0 = cpu_ns();
 	ret = sc->timed(&r);
 	t1 = cpu_ns();
 	perf_ctl("disable\n");
-	host_mm_stats_get(hm, &after);
+	pgt_hosted_stats(home, &after);
 	if (ret)
 		die("timed part failed", sc, shift, ret);
 	counters_delta(s, &before, &after);
-	s->tree_frames = sc->flags & SC_FLOOR ? 0 : after.pages_in_use - cached_frames(&r);
+	s->tree_frames = sc->flags & SC_FLOOR ? 0 : after.frames_in_use - cached_frames(&r);
 	s->units = r.units;
 	/* t1 - t0 holds one clock read too. */
 	ns = t1 - t0 > cpu_clock_cost + r.topup.excluded ?
@@ -650,21 +651,21 @@ static void run_once(const struct scenario *sc, struct host_mm *hm, u32 shift, s
 
 static void measure(const struct scenario *sc, u32 shift, struct result *res)
 {
-	struct host_mm *hm = arena_create(sc, shift);
+	struct pgt_hosted *home = arena_create(sc, shift);
 	double ns[MAX_RUNS], topup[MAX_RUNS], cpu[MAX_RUNS];
 	struct sample s;
 	u32 i;
 
 	fprintf(stderr, "  %-22s %2uK ...", sc->name, (1u << shift) >> 10);
 	if (opts.warmup)
-		run_once(sc, hm, shift, &s);
+		run_once(sc, home, shift, &s);
 	for (i = 0; i < opts.runs; i++) {
-		run_once(sc, hm, shift, &s);
+		run_once(sc, home, shift, &s);
 		ns[i] = s.ns;
 		topup[i] = s.topup_ns;
 		cpu[i] = s.cpu_ns;
 	}
-	host_mm_destroy(hm);
+	pgt_hosted_destroy(home);
 	*res = (struct result){ .sc = sc, .shift = shift, .runs = opts.runs, .last = s };
 	res->topup_ns = median(topup, opts.runs);
 	res->cpu_ns = median(cpu, opts.runs);
@@ -680,7 +681,7 @@ static double load_start;
 
 static u64 in_pages(u64 frames, u32 shift)
 {
-	return frames >> (shift - HOST_MM_FRAME_SHIFT);
+	return frames >> (shift - HOME_FRAME_SHIFT);
 }
 
 static const struct result *find(const struct result *res, u32 n, u32 shift, const char *name)

@@ -5,7 +5,7 @@
  *
  * Every scenario runs, for each granule, on both sides alternately: run i
  * of ours then run i of KVM's, the order swapped on every other run, each
- * on a fresh 40-bit IPA tree in the same host_mm arena (counting the same
+ * on a fresh 40-bit IPA tree in the same hosted home (counting the same
  * TLB and cache hooks).  A run is an untimed setup, the timed part and an
  * untimed teardown that fails the benchmark if a table page leaked or
  * either side warned.  After the last run the two trees are compared
@@ -40,7 +40,7 @@
 #endif
 
 #include "pgtable.h"
-#include "host_mm.h"
+#include "pgtable_hosted.h"
 #include "bench_util.h"
 #include "ref_xlat.h"
 #include "side.h"
@@ -458,11 +458,11 @@ static u64 arena_size(void)
 	u64 size = opts.size > (512ULL << 20) ? opts.size : 512ULL << 20;
 	u64 bytes = size / 64 + (8ULL << 20);
 
-	return (bytes + HOST_MM_MAX_ALLOC - 1) & ~(u64)(HOST_MM_MAX_ALLOC - 1);
+	return (bytes + PGT_HOSTED_ALIGN - 1) & ~(u64)(PGT_HOSTED_ALIGN - 1);
 }
 
-static void counts_delta(struct counts *c, const struct host_mm_stats *a,
-			 const struct host_mm_stats *b, u32 shift)
+static void counts_delta(struct counts *c, const struct pgt_hosted_stats *a,
+			 const struct pgt_hosted_stats *b, u32 shift)
 {
 	c->tlbi_va = b->tlbi_va_leaf + b->tlbi_va_table - a->tlbi_va_leaf - a->tlbi_va_table;
 	c->tlbi_range = b->tlbi_range - a->tlbi_range;
@@ -470,12 +470,12 @@ static void counts_delta(struct counts *c, const struct host_mm_stats *a,
 	c->cmo = b->dcache_ops + b->icache_ops - a->dcache_ops - a->icache_ops;
 	c->allocs = b->allocs - a->allocs;
 	c->frees = b->frees - a->frees;
-	c->tables = b->pages_in_use >> (shift - HOST_MM_FRAME_SHIFT);
+	c->tables = b->frames_in_use >> (shift - HOME_FRAME_SHIFT);
 }
 
 static bool read64(void *ctx, u64 pa, uint64_t *val)
 {
-	return host_mm_read64(ctx, pa, val);
+	return pgt_hosted_read64(ctx, pa, (u64 *)val);
 }
 
 struct hash_state {
@@ -494,10 +494,10 @@ static int hash_leaf(void *arg, const struct ref_mapping *m)
 	return 0;
 }
 
-static void tree_digest(struct run *r, struct host_mm *hm, struct digest *d)
+static void tree_digest(struct run *r, struct pgt_hosted *home, struct digest *d)
 {
 	struct ref_regime rg = {
-		.stage = 2, .ctrl = r->t.vtcr, .ttbr = r->t.root_phys, .read64 = read64, .ctx = hm,
+		.stage = 2, .ctrl = r->t.vtcr, .ttbr = r->t.root_phys, .read64 = read64, .ctx = home,
 	};
 	struct hash_state h = { .hash = 0xcbf29ce484222325ULL };
 	long n;
@@ -512,34 +512,37 @@ static void tree_digest(struct run *r, struct host_mm *hm, struct digest *d)
 	d->hash = h.hash;
 }
 
-static void teardown(const struct scenario *sc, struct run *r, struct host_mm *hm)
+static void teardown(const struct scenario *sc, struct run *r, struct pgt_hosted *home)
 {
+	struct pgt_hosted_stats st;
+
 	if (r->live)
 		r->side->destroy(&r->t);
 	pgt_memcache_free(&r->mc, r->mm);
-	if (host_mm_in_use_bytes(hm) || hm->stats.warnings || r->side->warnings() ||
-	    host_mm_global_warnings())
+	pgt_hosted_stats(home, &st);
+	if (pgt_hosted_in_use(home) || st.warnings || r->side->warnings() ||
+	    pgt_hosted_lib_warnings())
 		die("leaked table pages or warned", sc, r->shift, r->side->name,
-		    (long)host_mm_in_use_bytes(hm));
+		    (long)pgt_hosted_in_use(home));
 }
 
-static void run_once(const struct scenario *sc, const struct side *side, struct host_mm *hm,
+static void run_once(const struct scenario *sc, const struct side *side, struct pgt_hosted *home,
 		     u32 shift, struct side_result *res, int slot, bool last)
 {
 	struct run r = {
-		.side = side, .mm = host_mm_ops(hm), .shift = shift, .size = opts.size,
+		.side = side, .mm = pgt_hosted_ops(home), .shift = shift, .size = opts.size,
 	};
-	struct host_mm_stats before, after;
+	struct pgt_hosted_stats before, after;
 	bool collect = last && RUNNING_ON_VALGRIND;
 	double instr;
 	u64 t0, t1, ns;
 	int ret;
 
-	host_mm_stats_reset(hm);
+	pgt_hosted_stats_reset(home);
 	ret = sc->setup(&r);
 	if (ret)
 		die("setup failed", sc, shift, side->name, ret);
-	host_mm_stats_get(hm, &before);
+	pgt_hosted_stats(home, &before);
 	if (collect)
 		CALLGRIND_TOGGLE_COLLECT;
 	perf_start();
@@ -549,7 +552,7 @@ static void run_once(const struct scenario *sc, const struct side *side, struct 
 	instr = perf_stop();
 	if (collect)
 		CALLGRIND_TOGGLE_COLLECT;
-	host_mm_stats_get(hm, &after);
+	pgt_hosted_stats(home, &after);
 	if (ret)
 		die("timed part failed", sc, shift, side->name, ret);
 	if (collect) {
@@ -567,8 +570,8 @@ static void run_once(const struct scenario *sc, const struct side *side, struct 
 	res->instr = instr >= 0 ? instr / r.units : -1;
 	counts_delta(&res->counts, &before, &after, shift);
 	if (last)
-		tree_digest(&r, hm, &res->digest);
-	teardown(sc, &r, hm);
+		tree_digest(&r, home, &res->digest);
+	teardown(sc, &r, home);
 }
 
 static void summarise(struct side_result *s, u32 n)
@@ -591,16 +594,15 @@ static void measure(const struct scenario *sc, u32 g, struct result *res)
 {
 	u32 shift = granules[g];
 	const struct side *sides[NSIDES] = { &ours_side, kvm_sides[g] };
-	struct host_mm *hm = host_mm_create(arena_size(), BENCH_ARENA_PHYS);
+	struct pgt_hosted *home = pgt_hosted_create(arena_size(), BENCH_ARENA_PHYS, 0);
 	u32 i, total = opts.runs + opts.warmup;
 	int k, s;
 
-	if (!hm)
+	if (!home)
 		die("no arena", sc, shift, "", -ENOMEM);
-	host_mm_set_unlinked_free(hm, pgt_unlinked_free);
-	/* The arena is one linear map, as the kernel's memory is KVM's: say so. */
-	host_mm_set_linear(hm, true);
-	arena_prefault(hm);
+	/* The home is one linear map, as the kernel's memory is KVM's: say so. */
+	pgt_hosted_set_linear(home, true);
+	arena_prefault(home);
 	*res = (struct result){ .sc = sc, .shift = shift };
 	fprintf(stderr, "  %-24s %2uK ...", sc->name, (1u << shift) >> 10);
 	for (i = 0; i < total; i++) {
@@ -608,11 +610,11 @@ static void measure(const struct scenario *sc, u32 g, struct result *res)
 			s = i % 2 ? NSIDES - 1 - k : k;
 			if (!side_on(s) || (sc->kind == FLOOR && s != OURS))
 				continue;
-			run_once(sc, sides[s], hm, shift, &res->side[s],
+			run_once(sc, sides[s], home, shift, &res->side[s],
 				 (int)i - (int)opts.warmup, i + 1 == total);
 		}
 	}
-	host_mm_destroy(hm);
+	pgt_hosted_destroy(home);
 	for (s = 0; s < NSIDES; s++)
 		if (side_on(s) && (sc->kind != FLOOR || s == OURS))
 			summarise(&res->side[s], opts.runs);

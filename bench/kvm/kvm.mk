@@ -71,7 +71,7 @@ $(KB)/pgtable-%.o: $(KVM_STAMP)
 $(KB)/kvm_side-%.o: bench/kvm/kvm_side.c $(KVM_STAMP)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(VCC) $(KVM_CFLAGS) -Itest -Ibench/kvm -DPAGE_SHIFT=$(KVM_SHIFT_$*) \
+	$(Q)$(VCC) $(KVM_CFLAGS) -Ihosted -Ibench/kvm -DPAGE_SHIFT=$(KVM_SHIFT_$*) \
 		-DKVM_SIDE=kvm_side_$* $(DEPFLAGS) -c -o $@ $<
 
 # One granule's KVM in one object; only kvm_side_<granule> stays global.
@@ -84,10 +84,11 @@ $(KB)/%.o: bench/kvm/%.c
 	@mkdir -p $(@D)
 	$(Q)$(VCC) $(PROG_CFLAGS) -Ibench -Ibench/kvm $(DEPFLAGS) -c -o $@ $<
 
-$(BENCH_KVM_BIN): $(BENCH_KVM_OBJS) $(KVM_OBJS) $(LIBHELPERS) $(LIBPGTABLE)
+# The hosted home, and the reference translator for the trees' digests.
+$(BENCH_KVM_BIN): $(BENCH_KVM_OBJS) $(KVM_OBJS) $(B)/test/ref_xlat.o $(HOSTED_OBJS) $(LIBPGTABLE)
 	$(call msg,LD,$@)
-	$(Q)$(VCC) $(PROG_LDFLAGS) -o $@ $(BENCH_KVM_OBJS) $(KVM_OBJS) $(LINK_LIBS) \
-		$(BENCH_LDLIBS)
+	$(Q)$(VCC) $(PROG_LDFLAGS) -o $@ $(BENCH_KVM_OBJS) $(KVM_OBJS) $(B)/test/ref_xlat.o \
+		$(HOSTED_LINK) $(BENCH_LDLIBS)
 
 bench-kvm-bin: $(BENCH_KVM_BIN)
 .SECONDARY: $(KVM_PARTS)

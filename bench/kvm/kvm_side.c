@@ -6,7 +6,7 @@
  * once per PAGE_SHIFT, links each pair into one object and makes every
  * symbol but the side table (KVM_SIDE) local to it.
  *
- * The home is the driver's host_mm arena, reached through KVM's mm_ops
+ * The home is the driver's hosted home (pgtable_hosted.h), reached through KVM's mm_ops
  * signatures the way KVM's own host mm_ops reach the kernel's allocator:
  * table pages come from the fault's memcache (struct pgt_memcache, as the
  * library's faults use) or, when it is empty, straight from the arena;
@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "host_mm.h"
+#include "pgtable_hosted.h"
 #include "pgtable.h"
 #include "side.h"
 
@@ -78,7 +78,7 @@ static int kvm_page_count(void *addr)
  * The kernel's linear map, with the arena standing in for memory: table
  * pages translate into the arena; the guest's memory (only ever passed on
  * to cache maintenance) gets the same offset and is never dereferenced.
- * The range check costs what host_mm's checked conversion costs.
+ * The range check costs what the hosted home's checked conversion costs.
  */
 static void *kvm_phys_to_virt(phys_addr_t phys)
 {
@@ -175,8 +175,8 @@ static int kvm_create(struct side_tree *t, struct pgt_mm_ops *arena, u32 shift, 
 	}
 	mm = arena;
 	/* The arena is one range of simulated memory: its first byte maps it. */
-	arena_phys = host_mm_phys_base(host_mm_from_ops(arena));
-	arena_size = host_mm_size(host_mm_from_ops(arena));
+	arena_phys = pgt_hosted_phys_base(pgt_hosted_from_ops(arena));
+	arena_size = pgt_hosted_size(pgt_hosted_from_ops(arena));
 	arena_base = arena->phys_to_virt(arena, arena_phys);
 	kt->arch.vtcr = kvm_get_vtcr(PARANGE_40, 0, IPA_BITS);
 	kt->mmu.arch = &kt->arch;

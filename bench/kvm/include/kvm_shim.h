@@ -11,7 +11,7 @@
  * are the library's own hosted ones (pgtable_port.h), so that both sides of
  * the comparison pay for the same memory ordering.  TLB maintenance goes to
  * the functions bench/kvm/kvm_side.c defines, which count it through the
- * same host_mm hooks the library calls.
+ * same hosted-home hooks the library calls.
  */
 #ifndef KVM_SHIM_H
 #define KVM_SHIM_H
