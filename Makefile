@@ -94,8 +94,8 @@ FREESTANDING_CFLAGS := -ffreestanding -nostdinc -fno-builtin -DPGT_HOME_BAREMETA
 ifdef FREESTANDING
   LIB_CFLAGS = $(BASE_CFLAGS) $(FREESTANDING_CFLAGS) -Iinclude $(CPPFLAGS) $(CFLAGS)
 else
-  # The host harness (test/host_mm.c) defines pgt_host_warn.  lib/ sees
-  # include/ only: it may not reach test headers.
+  # The hosted home (hosted/pgtable_hosted.c) defines pgt_host_warn.  lib/
+  # sees include/ only: it may not reach test or hosted headers.
   # -fPIC: the same objects go into libpgtable.so (hosted/hosted.mk).
   LIB_CFLAGS = $(BASE_CFLAGS) -fPIC -DPGT_PORT_WARN=pgt_host_warn -Iinclude $(CPPFLAGS) $(CFLAGS)
 endif
@@ -103,8 +103,8 @@ PROG_CFLAGS = $(BASE_CFLAGS) -Iinclude -Ihosted -Itest $(CPPFLAGS) $(CFLAGS)
 PROG_LDFLAGS = $(SAN) -Wl,--as-needed $(LDFLAGS)
 
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
-# liburcu's memb flavour: test/host_mm.c's RCU home (host_mm_enable_rcu) calls
-# it, and every program links host_mm.o through libpgthelpers.a.
+# liburcu's memb flavour: the hosted home's RCU (hosted/hosted_rcu.c) calls
+# it, and every hosted program links the home.
 URCU_LIBS ?= -lurcu-memb -lurcu-common
 TEST_LDLIBS = $(CMOCKA_LIBS) $(URCU_LIBS) -lpthread
 EXAMPLE_LDLIBS = $(URCU_LIBS) -lpthread
@@ -207,16 +207,17 @@ $(LIBHELPERS): $(HELPER_OBJS) $(B)/helpers.list
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $(HELPER_OBJS)
 
-# Tests, examples, bench and tools link against both archives in a group:
-# the library calls back into the harness (pgt_host_warn).
-LINK_LIBS := -Wl,--start-group $(LIBHELPERS) $(LIBPGTABLE) -Wl,--end-group
+# Tests link the test layer (libpgthelpers.a: test/host_mm.c over the hosted
+# home), the home and the library in a group: the library calls back into
+# the home (pgt_host_warn).  HOSTED_OBJS: hosted/hosted.mk.
+LINK_LIBS = -Wl,--start-group $(LIBHELPERS) $(HOSTED_OBJS) $(LIBPGTABLE) -Wl,--end-group
 
 $(TEST_BINS): $(B)/test/%: $(B)/test/%.o $(LIBHELPERS) $(LIBPGTABLE)
 	$(call msg,LD,$@)
 	$(Q)$(VCC) $(PROG_LDFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS_$*) $(TEST_LDLIBS)
 
 # Examples, the benchmarks and the tool live in the hosted home a user
-# gets: HOSTED_LINK (hosted/hosted.mk), not the test harness.
+# gets: HOSTED_LINK (hosted/hosted.mk), not the test layer.
 $(EXAMPLE_BINS): $(B)/examples/%: $(B)/examples/%.o $(LIBPGTABLE)
 	$(call msg,LD,$@)
 	$(Q)$(VCC) $(PROG_LDFLAGS) -o $@ $< $(HOSTED_LINK) $(LDLIBS_$*) $(EXAMPLE_LDLIBS)

@@ -17,8 +17,8 @@
 #   make check              also runs install-check and deb-check
 #
 # hosted/*.c is the hosted home (pgtable_hosted.h): tools/, bench/ and
-# examples/ link it through HOSTED_LINK; it goes into both libraries beside
-# lib/.
+# examples/ link it through HOSTED_LINK, the tests under their layer
+# (test/host_mm.c, LINK_LIBS); it goes into both libraries beside lib/.
 
 PGT_VERSION_MAJOR := $(shell sed -n 's/^\#define PGT_VERSION_MAJOR[[:space:]]*//p' include/pgtable.h)
 PGT_VERSION_MINOR := $(shell sed -n 's/^\#define PGT_VERSION_MINOR[[:space:]]*//p' include/pgtable.h)
@@ -69,6 +69,8 @@ $(HOSTED_OBJS): $(B)/%.o: %.c
 -include $(HOSTED_OBJS:.o=.d)
 
 $(EXAMPLE_BINS) $(BENCH_BINS) $(B)/$(TOOL_NAME): $(HOSTED_OBJS)
+# The tests link it too, under their layer (LINK_LIBS).
+$(TEST_BINS) $(TOOL_TEST_BINS): $(HOSTED_OBJS)
 
 dist: $(DIST_A) $(SHLIB) $(DIST)/$(SONAME) $(DIST)/libpgtable.so $(DIST_TOOL) $(DIST_PC) $(DIST_MAN)
 

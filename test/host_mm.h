@@ -1,40 +1,32 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * host_mm.h - the hosted home of libpgtable: struct pgt_mm_ops backed by a
- * simulated physical memory arena, for unit tests, tools and benchmarks.
+ * host_mm.h - what only tests need of the hosted home: an arena is one
+ * hosted home (hosted/pgtable_hosted.h, which owns the memory, the
+ * reference counts, RCU, the counting TLB and cache hooks and the misuse
+ * checks) plus, on top of its public API, the tests' own controls:
  *
- * The arena is one 1 MiB-aligned heap buffer standing for the physical range
- * [phys_base, phys_base + size).  A buddy allocator over 4 KiB frames hands
- * out table pages (4, 16 or 64 KiB) and exact allocations (4 KiB to 1 MiB),
- * each aligned to its size both as a pointer and as a physical address.
+ *   - failure injection: the n-th allocation from now, or every one after
+ *     a number of them, returns NULL (host_mm_fail_nth_alloc());
+ *   - a hook of the test's inside any mm_ops call (host_mm_set_hook()): a
+ *     competing update between a visitor's read of an entry and its
+ *     compare-and-swap, decided on purpose rather than by chance;
+ *   - a log of every TLB invalidation, with its arguments;
+ *   - unlinked subtrees freed by a test double, at once, from a queue the
+ *     test drains (a grace period ended by hand: host_mm_set_defer()), or
+ *     after a real RCU grace period (host_mm_enable_rcu());
+ *   - expectations about misuse, and the verdict: every report of the home
+ *     (a put_page on a free page, a reference count underflow, a bad size,
+ *     memory still allocated at teardown) and every PGT_WARN_ON of the
+ *     library is either announced by the test (host_mm_expect_misuse(),
+ *     host_mm_expect_warn_on()) or a failure.  host_mm_destroy() fails the
+ *     running cmocka test (the fail handler); a report no check announced
+ *     makes the process exit with HOST_MM_MISUSE_STATUS.  Only a
+ *     phys_to_virt()/virt_to_phys() outside the arena aborts: it has no
+ *     answer.
  *
- * Every mm_ops callback is thread-safe, so concurrent shared walkers may use
- * one arena.  The rest of the API (configuration, logs, draining) is meant to
- * be called from the test's controlling thread; the exceptions are noted.
- *
- * Unlinked subtrees (free_unlinked_table) go one of three ways:
- *   - immediate (the default): freed at once, for single-threaded tests;
- *   - queued (host_mm_set_defer()): kept until host_mm_drain_deferred(), a
- *     grace period the test ends by hand;
- *   - RCU (host_mm_enable_rcu()): a real grace period from liburcu's memb
- *     flavour.  shared_walk_begin/end become urcu_memb_read_lock/unlock and
- *     the free runs from call_rcu once every reader that could still see the
- *     subtree has left.  See host_mm_enable_rcu() for the rules.
- *
- * Misuse that the library could commit at run time (a put_page on a free page,
- * a reference count underflow, a bad size, memory still allocated when the
- * arena is destroyed) is reported on stderr and counted in stats.warnings
- * instead of crashing, and it fails: unless the test announced it with
- * host_mm_expect_misuse(), host_mm_destroy() fails the running cmocka test
- * (the fail handler), and a report no check announced makes the process exit
- * with HOST_MM_MISUSE_STATUS.  The library's own PGT_WARN_ON reports
- * (pgt_host_warn) fail the same way unless host_mm_expect_warn_on() expected
- * them.  Only a phys_to_virt()/virt_to_phys() outside the arena aborts: it
- * has no answer.
- *
- * A test can also run code of its own inside any mm_ops call of the arena
- * (host_mm_set_hook()): a competing update between a visitor's read of an
- * entry and its compare-and-swap, decided on purpose rather than by chance.
+ * Every mm_ops call is thread-safe, so concurrent shared walkers may use
+ * one arena.  The rest of the API (configuration, logs, draining) is meant
+ * to be called from the test's controlling thread; the exceptions are noted.
  */
 #ifndef HOST_MM_H
 #define HOST_MM_H
@@ -43,19 +35,20 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "pgtable.h"
+#include "pgtable_hosted.h"
 
 /** HOST_MM_FRAME_SHIFT - log2 of the arena's bookkeeping unit, one 4 KiB frame. */
 #define HOST_MM_FRAME_SHIFT	12
 /** HOST_MM_FRAME_SIZE - bytes in one frame. */
-#define HOST_MM_FRAME_SIZE	(1u << HOST_MM_FRAME_SHIFT)
+#define HOST_MM_FRAME_SIZE	PGT_HOSTED_FRAME_SIZE
 /** HOST_MM_MAX_ORDER - log2 of the frames in the largest allocation (1 MiB). */
 #define HOST_MM_MAX_ORDER	8
 /** HOST_MM_MAX_ALLOC - bytes in the largest allocation; arena size and base unit. */
-#define HOST_MM_MAX_ALLOC	(HOST_MM_FRAME_SIZE << HOST_MM_MAX_ORDER)
+#define HOST_MM_MAX_ALLOC	PGT_HOSTED_ALIGN
 
 /**
- * struct host_mm_stats - what the arena has seen.  All updated atomically.
+ * struct host_mm_stats - what the arena has seen: the home's counters
+ *	(struct pgt_hosted_stats) and the injection's.
  * @pages_in_use: 4 KiB frames currently allocated (a 64 KiB page counts 16).
  * @peak_in_use: the highest @pages_in_use since creation or the last reset.
  * @allocs: successful allocations (zalloc_page and zalloc_pages_exact).
@@ -73,7 +66,7 @@
  * @icache_bytes: bytes passed to icache_inval_pou.
  * @deferred_frees: free_unlinked_table calls (queued, immediate or RCU).
  * @rcu_frees: subtrees freed by an RCU callback after a grace period.
- * @warnings: misuse of this arena reported to stderr.
+ * @warnings: misuse reports of the home and of this layer.
  */
 struct host_mm_stats {
 	u64 pages_in_use;
@@ -131,49 +124,34 @@ typedef void (*host_mm_unlinked_free_fn)(struct pgt_mm_ops *mm, void *table,
 					 pgt_s8 level, u8 granule_shift);
 
 /**
- * enum host_mm_call - the arena's mm_ops calls, for host_mm_set_hook().
- * @HOST_CALL_ZALLOC_PAGE: zalloc_page.
- * @HOST_CALL_ZALLOC_PAGES_EXACT: zalloc_pages_exact.
- * @HOST_CALL_FREE_PAGES_EXACT: free_pages_exact.
- * @HOST_CALL_GET_PAGE: get_page.
- * @HOST_CALL_PUT_PAGE: put_page.
- * @HOST_CALL_PAGE_COUNT: page_count.
- * @HOST_CALL_PAGE_REF_ADD: page_ref_add.
- * @HOST_CALL_PHYS_TO_VIRT: phys_to_virt.
- * @HOST_CALL_VIRT_TO_PHYS: virt_to_phys.
- * @HOST_CALL_FREE_UNLINKED_TABLE: free_unlinked_table.
- * @HOST_CALL_DCACHE: dcache_clean_inval_poc.
- * @HOST_CALL_ICACHE: icache_inval_pou.
- * @HOST_CALL_TLBI_VA: tlbi_va.
- * @HOST_CALL_TLBI_RANGE: tlbi_range.
- * @HOST_CALL_TLBI_ALL: tlbi_all.
- * @HOST_CALL_SHARED_WALK_BEGIN: shared_walk_begin.
- * @HOST_CALL_SHARED_WALK_END: shared_walk_end.
+ * enum host_mm_call - the arena's mm_ops calls, for host_mm_set_hook(): the
+ *	home's enum pgt_hosted_call.
+ * @HOST_CALL_ZALLOC_PAGE...@HOST_CALL_SHARED_WALK_END: the call of that name.
  * @HOST_CALL_NR: the number of calls.
  */
 enum host_mm_call {
-	HOST_CALL_ZALLOC_PAGE,
-	HOST_CALL_ZALLOC_PAGES_EXACT,
-	HOST_CALL_FREE_PAGES_EXACT,
-	HOST_CALL_GET_PAGE,
-	HOST_CALL_PUT_PAGE,
-	HOST_CALL_PAGE_COUNT,
-	HOST_CALL_PAGE_REF_ADD,
-	HOST_CALL_PHYS_TO_VIRT,
-	HOST_CALL_VIRT_TO_PHYS,
-	HOST_CALL_FREE_UNLINKED_TABLE,
-	HOST_CALL_DCACHE,
-	HOST_CALL_ICACHE,
-	HOST_CALL_TLBI_VA,
-	HOST_CALL_TLBI_RANGE,
-	HOST_CALL_TLBI_ALL,
-	HOST_CALL_SHARED_WALK_BEGIN,
-	HOST_CALL_SHARED_WALK_END,
-	HOST_CALL_NR,
+	HOST_CALL_ZALLOC_PAGE = PGT_HOSTED_ZALLOC_PAGE,
+	HOST_CALL_ZALLOC_PAGES_EXACT = PGT_HOSTED_ZALLOC_PAGES_EXACT,
+	HOST_CALL_FREE_PAGES_EXACT = PGT_HOSTED_FREE_PAGES_EXACT,
+	HOST_CALL_GET_PAGE = PGT_HOSTED_GET_PAGE,
+	HOST_CALL_PUT_PAGE = PGT_HOSTED_PUT_PAGE,
+	HOST_CALL_PAGE_COUNT = PGT_HOSTED_PAGE_COUNT,
+	HOST_CALL_PAGE_REF_ADD = PGT_HOSTED_PAGE_REF_ADD,
+	HOST_CALL_PHYS_TO_VIRT = PGT_HOSTED_PHYS_TO_VIRT,
+	HOST_CALL_VIRT_TO_PHYS = PGT_HOSTED_VIRT_TO_PHYS,
+	HOST_CALL_FREE_UNLINKED_TABLE = PGT_HOSTED_FREE_UNLINKED_TABLE,
+	HOST_CALL_DCACHE = PGT_HOSTED_DCACHE,
+	HOST_CALL_ICACHE = PGT_HOSTED_ICACHE,
+	HOST_CALL_TLBI_VA = PGT_HOSTED_TLBI_VA,
+	HOST_CALL_TLBI_RANGE = PGT_HOSTED_TLBI_RANGE,
+	HOST_CALL_TLBI_ALL = PGT_HOSTED_TLBI_ALL,
+	HOST_CALL_SHARED_WALK_BEGIN = PGT_HOSTED_SHARED_WALK_BEGIN,
+	HOST_CALL_SHARED_WALK_END = PGT_HOSTED_SHARED_WALK_END,
+	HOST_CALL_NR = PGT_HOSTED_NR_CALLS,
 };
 
 /** HOST_CALL_BIT() - @call's bit in host_mm_set_hook()'s mask. */
-#define HOST_CALL_BIT(call)	(1u << (call))
+#define HOST_CALL_BIT(call)	PGT_HOSTED_CALL_BIT(call)
 
 struct host_mm;
 
@@ -194,38 +172,29 @@ typedef void (*host_mm_fail_fn)(const char *msg);
 /** HOST_MM_MISUSE_MSG - bytes kept of the last misuse report's text. */
 #define HOST_MM_MISUSE_MSG	160
 
-struct host_frame;
 struct host_deferred;
 
 /**
- * struct host_mm - one arena.  Only @ops and @stats are for users to touch;
- * read @stats directly only when no other thread uses the arena, otherwise
- * through host_mm_stats_get().
+ * struct host_mm - one arena.  Only @home, @base, @size and @phys_base are
+ * for users, to read: the home, and where its memory is.
  */
 struct host_mm {
-	struct pgt_mm_ops ops;	/* first member: container_of from the ops pointer */
-	struct host_mm_stats stats;
-
-	/* private */
+	struct pgt_hosted *home;
 	u8 *base;
 	u64 size;
 	u64 phys_base;
-	u32 nframes;
-	struct host_frame *frames;
-	pthread_mutex_t lock;			/* the buddy free lists and frame states */
-	u32 free_head[HOST_MM_MAX_ORDER + 1];
 
+	/* private */
+	struct host_mm *next;			/* every live arena (host_mm_from_ops) */
+	u64 alloc_calls;			/* attempts the hook saw */
+	u64 injected_failures;
+	u64 warnings;				/* this layer's own reports */
 	u64 fail_nth_at;			/* alloc_calls value that fails; 0: off */
 	u64 fail_after_limit;			/* alloc_calls beyond this fail */
 	bool quiet;
 
 	host_mm_unlinked_free_fn unlinked_free;
 	bool defer;
-	bool rcu;				/* host_mm_enable_rcu() was called */
-	u64 rcu_pending;			/* call_rcu issued, callback not finished */
-	pthread_mutex_t rcu_lock;		/* callbacks finishing vs. the barrier */
-	pthread_cond_t rcu_idle;		/* rcu_pending reached 0 */
-	char rcu_readers_hb;			/* TSan: readers' exits -> callbacks */
 	pthread_mutex_t defer_lock;
 	struct host_deferred *deferred;
 	size_t n_deferred, cap_deferred;
@@ -258,8 +227,7 @@ struct host_mm *host_mm_create(u64 size, u64 phys_base);
  * host_mm_destroy() - release the arena and everything still allocated in it,
  *	then give its verdict.
  * @hm: the arena, or NULL.  Deferred frees still queued are dropped; RCU
- *	callbacks still pending are waited for first (host_mm_rcu_barrier()),
- *	since they point into the arena's metadata.
+ *	callbacks still pending are waited for first (pgt_hosted_destroy()).
  *
  * Memory still allocated is reported as a leak (a misuse report like any
  * other).  The arena fails if it saw a report nobody expected, if a report
@@ -371,36 +339,17 @@ u64 host_mm_drain_deferred(struct host_mm *hm);
 u64 host_mm_deferred_pending(struct host_mm *hm);
 
 /**
- * host_mm_enable_rcu() - make the arena an RCU home (liburcu, memb flavour).
+ * host_mm_enable_rcu() - make the arena an RCU home (pgt_hosted_enable_rcu():
+ *	liburcu's memb flavour; shared walks become read-side sections and
+ *	free_unlinked_table waits for a grace period, then calls the function
+ *	set with host_mm_set_unlinked_free(); host_mm_set_defer() no longer
+ *	matters).
  * @hm: the arena.  Call it before any thread walks a tree of this arena;
  *	it cannot be undone.
  *
- * From then on:
- *   - ops.shared_walk_begin/end are urcu_memb_read_lock/unlock, so every
- *     shared walk is an RCU read-side critical section;
- *   - ops.free_unlinked_table queues the subtree with urcu_memb_call_rcu();
- *     the callback, run by liburcu's call_rcu thread after a grace period,
- *     calls the function set with host_mm_set_unlinked_free().  It neither
- *     blocks nor allocates (enabling starts liburcu's call_rcu thread, so
- *     not even the first call_rcu() allocates): the rcu_head lives in the
- *     arena's per-frame metadata of the subtree's top table page, which
- *     stays allocated until the callback frees it, so no two frees can
- *     share it.  A table that is
- *     not the start of a zalloc_page allocation, or is queued twice, is
- *     reported as a warning and leaked rather than corrupting the queue;
- *   - host_mm_set_defer() no longer matters: RCU takes precedence.
- *
  * Every thread that walks a tree of this arena with PGT_WALK_SHARED, or
- * calls an operation that can unlink a table (an exclusive map that
- * collapses a table into a block), must be a registered liburcu reader:
- * call urcu_memb_register_thread() when it starts and
- * urcu_memb_unregister_thread() before it exits.  An unregistered reader is
- * not waited for, so a subtree could be freed under it.  Programs using it
- * link -lurcu-memb -lurcu-common (the Makefile's URCU_LIBS).
- *
- * Under ThreadSanitizer the arena tells TSan about the ordering RCU provides
- * (liburcu is not instrumented): the end of each read-side section
- * happens-before every callback that starts after it.
+ * calls an operation that can unlink a table, must be a registered liburcu
+ * reader (urcu_memb_register_thread(), or pgt_hosted_thread_online()).
  */
 void host_mm_enable_rcu(struct host_mm *hm);
 
@@ -455,12 +404,21 @@ void host_mm_stats_get(struct host_mm *hm, struct host_mm_stats *out);
  */
 void host_mm_stats_reset(struct host_mm *hm);
 
+/** host_mm_snapshot() - host_mm_stats_get() as a value. @hm: the arena. */
+static inline struct host_mm_stats host_mm_snapshot(struct host_mm *hm)
+{
+	struct host_mm_stats s;
+
+	host_mm_stats_get(hm, &s);
+	return s;
+}
+
 /** host_mm_stats_print() - the counters, one per line, for tools. @hm: arena. @f: output. */
 void host_mm_stats_print(struct host_mm *hm, FILE *f);
 
 /**
  * pgt_host_warn() - the library's PGT_WARN_ON() report in the hosted home
- *	(build lib/ with -DPGT_PORT_WARN=pgt_host_warn).
+ *	(hosted/pgtable_hosted.c; lib/ is built with -DPGT_PORT_WARN=pgt_host_warn).
  * @file: source file of the warning.
  * @line: its line.
  * @cond: the condition's text.

@@ -828,7 +828,7 @@ static void hyp_root_enomem(void **state)
 	host_mm_fail_nth_alloc(hm, 1);
 	assert_int_equal(pgt_hyp_init(&pgt, &cfg, host_mm_ops(hm)), -ENOMEM);
 	assert_int_equal(host_mm_in_use_bytes(hm), 0);
-	assert_int_equal(hm->stats.injected_failures, 1);
+	assert_int_equal(host_mm_snapshot(hm).injected_failures, 1);
 	assert_int_equal(host_mm_alloc_calls(hm), 1);
 
 	/* The injection was used up: the same call now works. */
@@ -860,7 +860,7 @@ static void stage2_root_enomem(void **state)
 		host_mm_fail_nth_alloc(hm, 1);
 		assert_int_equal(pgt_stage2_init(&pgt, &cfg, host_mm_ops(hm), NULL), -ENOMEM);
 		assert_int_equal(host_mm_in_use_bytes(hm), 0);
-		assert_int_equal(hm->stats.injected_failures, 1);
+		assert_int_equal(host_mm_snapshot(hm).injected_failures, 1);
 		assert_int_equal(host_mm_alloc_calls(hm), 1);
 
 		assert_int_equal(pgt_stage2_init(&pgt, &cfg, host_mm_ops(hm), NULL), 0);

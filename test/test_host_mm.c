@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * test_host_mm.c - unit tests of the hosted home's memory arena itself.
- * Links without lib/: pgt_unlinked_free is replaced by a test double.
+ * test_host_mm.c - unit tests of the tests' arena: the hosted home
+ * (hosted/) under the test layer (test/host_mm.c), whose unlinked subtrees
+ * go to test doubles rather than to pgt_unlinked_free.
  *
  * The RCU tests need liburcu's memb flavour: the main thread registers as a
  * reader in the group setup, every thread a test starts registers itself.
@@ -76,11 +77,11 @@ static void test_create_args(void **state)
 	assert_null(host_mm_create(2 * MiB, ~0ULL << 20));
 	hm = arena(2);
 	assert_ptr_equal(host_mm_from_ops(host_mm_ops(hm)), hm);
-	assert_ptr_equal(host_mm_ops(hm), &hm->ops);
+	assert_ptr_equal(host_mm_ops(hm), pgt_hosted_ops(hm->home));
 	assert_int_equal(host_mm_phys_base(hm), PHYS_BASE);
 	assert_int_equal(host_mm_size(hm), 2 * MiB);
-	assert_null(hm->ops.shared_walk_begin);
-	assert_null(hm->ops.shared_walk_end);
+	assert_null(host_mm_ops(hm)->shared_walk_begin);
+	assert_null(host_mm_ops(hm)->shared_walk_end);
 	assert_int_equal(host_mm_in_use_bytes(hm), 0);
 	host_mm_destroy(hm);
 	host_mm_destroy(NULL);
@@ -111,9 +112,9 @@ static void test_zalloc_page_sizes(void **state)
 		assert_true(all_zero(p, sz));
 		mm->put_page(mm, p);
 	}
-	assert_int_equal(hm->stats.allocs, 6);
-	assert_int_equal(hm->stats.frees, 6);
-	assert_int_equal(hm->stats.warnings, 0);
+	assert_int_equal(host_mm_snapshot(hm).allocs, 6);
+	assert_int_equal(host_mm_snapshot(hm).frees, 6);
+	assert_int_equal(host_mm_snapshot(hm).warnings, 0);
 	host_mm_destroy(hm);
 }
 
@@ -130,7 +131,7 @@ static void test_zalloc_bad_size(void **state)
 	assert_null(mm->zalloc_pages_exact(mm, 2048));
 	assert_null(mm->zalloc_pages_exact(mm, 3 * 4096));
 	assert_null(mm->zalloc_pages_exact(mm, 2 * MiB));
-	assert_int_equal(hm->stats.warnings, 5);
+	assert_int_equal(host_mm_snapshot(hm).warnings, 5);
 	assert_int_equal(host_mm_alloc_calls(hm), 0);
 	host_mm_destroy(hm);
 }
@@ -155,8 +156,8 @@ static void test_refcount(void **state)
 	assert_int_equal(host_mm_in_use_bytes(hm), 65536);
 	mm->put_page(mm, p + 65535);
 	assert_int_equal(host_mm_in_use_bytes(hm), 0);
-	assert_int_equal(hm->stats.frees, 1);
-	assert_int_equal(hm->stats.warnings, 0);
+	assert_int_equal(host_mm_snapshot(hm).frees, 1);
+	assert_int_equal(host_mm_snapshot(hm).warnings, 0);
 	host_mm_destroy(hm);
 }
 
@@ -172,15 +173,15 @@ static void test_refcount_misuse(void **state)
 	host_mm_expect_misuse(hm, 5);
 	mm->put_page(mm, p);
 	mm->put_page(mm, p);			/* on a free page */
-	assert_int_equal(hm->stats.warnings, 1);
+	assert_int_equal(host_mm_snapshot(hm).warnings, 1);
 	mm->get_page(mm, p);			/* on a free page */
-	assert_int_equal(hm->stats.warnings, 2);
+	assert_int_equal(host_mm_snapshot(hm).warnings, 2);
 	assert_int_equal(mm->page_count(mm, p), 0);
-	assert_int_equal(hm->stats.warnings, 3);
+	assert_int_equal(host_mm_snapshot(hm).warnings, 3);
 	mm->get_page(mm, &outside);
 	mm->put_page(mm, &outside);
-	assert_int_equal(hm->stats.warnings, 5);
-	assert_int_equal(hm->stats.frees, 1);
+	assert_int_equal(host_mm_snapshot(hm).warnings, 5);
+	assert_int_equal(host_mm_snapshot(hm).frees, 1);
 	assert_int_equal(host_mm_in_use_bytes(hm), 0);
 	host_mm_destroy(hm);
 }
@@ -209,7 +210,7 @@ static void test_exact_sizes(void **state)
 		mm->free_pages_exact(mm, q, sz);
 		assert_int_equal(host_mm_in_use_bytes(hm), 0);
 	}
-	assert_int_equal(hm->stats.warnings, 0);
+	assert_int_equal(host_mm_snapshot(hm).warnings, 0);
 	host_mm_destroy(hm);
 }
 
@@ -226,19 +227,19 @@ static void test_exact_misuse(void **state)
 	mm->free_pages_exact(mm, root, 16384);		/* wrong size */
 	mm->free_pages_exact(mm, root + 4096, 4096);	/* not its start */
 	mm->free_pages_exact(mm, page, 16384);		/* not exact */
-	assert_int_equal(hm->stats.warnings, 3);
+	assert_int_equal(host_mm_snapshot(hm).warnings, 3);
 	assert_int_equal(host_mm_in_use_bytes(hm), 65536 + 16384);
 	/* A root's last reference goes with free_pages_exact, not put_page. */
 	mm->put_page(mm, root);
-	assert_int_equal(hm->stats.warnings, 4);
+	assert_int_equal(host_mm_snapshot(hm).warnings, 4);
 	assert_int_equal(host_mm_in_use_bytes(hm), 65536 + 16384);
 	mm->free_pages_exact(mm, root, 65536);		/* unbalanced: 0 refs */
-	assert_int_equal(hm->stats.warnings, 5);
+	assert_int_equal(host_mm_snapshot(hm).warnings, 5);
 	assert_int_equal(host_mm_in_use_bytes(hm), 16384);
 	root = mm->zalloc_pages_exact(mm, 8192);
 	mm->get_page(mm, root + 4096);
 	mm->free_pages_exact(mm, root, 8192);		/* unbalanced: 2 refs */
-	assert_int_equal(hm->stats.warnings, 6);
+	assert_int_equal(host_mm_snapshot(hm).warnings, 6);
 	mm->put_page(mm, page);
 	assert_int_equal(host_mm_in_use_bytes(hm), 0);
 	host_mm_destroy(hm);
@@ -255,9 +256,9 @@ static void test_exhaustion(void **state)
 		assert_non_null(pages[i] = mm->zalloc_page(mm, 4096));
 	assert_null(mm->zalloc_page(mm, 4096));
 	assert_null(mm->zalloc_pages_exact(mm, 4096));
-	assert_int_equal(hm->stats.failed_allocs, 2);
-	assert_int_equal(hm->stats.injected_failures, 0);
-	assert_int_equal(hm->stats.warnings, 0);
+	assert_int_equal(host_mm_snapshot(hm).failed_allocs, 2);
+	assert_int_equal(host_mm_snapshot(hm).injected_failures, 0);
+	assert_int_equal(host_mm_snapshot(hm).warnings, 0);
 	mm->put_page(mm, pages[17]);
 	pages[17] = mm->zalloc_page(mm, 4096);
 	assert_non_null(pages[17]);
@@ -294,15 +295,15 @@ static void test_fail_nth(void **state)
 	assert_null(c);
 	assert_non_null(d);
 	assert_int_equal(host_mm_alloc_calls(hm), 4);
-	assert_int_equal(hm->stats.injected_failures, 1);
-	assert_int_equal(hm->stats.allocs, 3);
+	assert_int_equal(host_mm_snapshot(hm).injected_failures, 1);
+	assert_int_equal(host_mm_snapshot(hm).allocs, 3);
 	host_mm_fail_nth_alloc(hm, 1);
 	assert_null(mm->zalloc_pages_exact(mm, 4096));
 	assert_non_null(c = mm->zalloc_page(mm, 4096));
 	host_mm_fail_nth_alloc(hm, 1);
 	host_mm_fail_nth_alloc(hm, 0);
 	assert_non_null(mm->zalloc_page(mm, 4096));
-	assert_int_equal(hm->stats.injected_failures, 2);
+	assert_int_equal(host_mm_snapshot(hm).injected_failures, 2);
 	assert_int_equal(host_mm_alloc_calls(hm), 7);
 	destroy_with_leftovers(hm);
 }
@@ -320,7 +321,7 @@ static void test_fail_after(void **state)
 		assert_null(mm->zalloc_page(mm, 4096));
 		assert_null(mm->zalloc_pages_exact(mm, 4096));
 	}
-	assert_int_equal(hm->stats.injected_failures, 20);
+	assert_int_equal(host_mm_snapshot(hm).injected_failures, 20);
 	host_mm_fail_reset(hm);
 	assert_non_null(mm->zalloc_page(mm, 4096));
 	host_mm_fail_after(hm, 0);
@@ -340,11 +341,11 @@ static void test_accounting(void **state)
 	void *c = mm->zalloc_pages_exact(mm, 32768);
 
 	(void)state;
-	assert_int_equal(hm->stats.pages_in_use, 16 + 4 + 8);
-	assert_int_equal(hm->stats.peak_in_use, 28);
+	assert_int_equal(host_mm_snapshot(hm).pages_in_use, 16 + 4 + 8);
+	assert_int_equal(host_mm_snapshot(hm).peak_in_use, 28);
 	mm->put_page(mm, a);
 	assert_int_equal(host_mm_in_use_bytes(hm), 12 * 4096);
-	assert_int_equal(hm->stats.peak_in_use, 28);
+	assert_int_equal(host_mm_snapshot(hm).peak_in_use, 28);
 	host_mm_stats_reset(hm);
 	host_mm_stats_get(hm, &s);
 	assert_int_equal(s.pages_in_use, 12);
@@ -352,7 +353,7 @@ static void test_accounting(void **state)
 	assert_int_equal(s.allocs, 0);
 	assert_int_equal(s.alloc_calls, 0);
 	a = mm->zalloc_page(mm, 4096);
-	assert_int_equal(hm->stats.peak_in_use, 13);
+	assert_int_equal(host_mm_snapshot(hm).peak_in_use, 13);
 	mm->put_page(mm, a);
 	mm->put_page(mm, b);
 	mm->free_pages_exact(mm, c, 32768);
@@ -486,7 +487,7 @@ static void test_deferred_immediate(void **state)
 	assert_ptr_equal(calls[0].table, t);
 	assert_int_equal(calls[0].level, 2);
 	assert_int_equal(calls[0].granule_shift, 14);
-	assert_int_equal(hm->stats.deferred_frees, 1);
+	assert_int_equal(host_mm_snapshot(hm).deferred_frees, 1);
 	assert_int_equal(host_mm_deferred_pending(hm), 0);
 	assert_int_equal(host_mm_drain_deferred(hm), 0);
 	assert_int_equal(host_mm_in_use_bytes(hm), 0);
@@ -518,7 +519,7 @@ static void test_deferred_queue(void **state)
 	assert_ptr_equal(calls[1].table, t2);
 	assert_ptr_equal(calls[2].table, t3);
 	assert_int_equal(calls[2].level, 2);
-	assert_int_equal(hm->stats.deferred_frees, 3);
+	assert_int_equal(host_mm_snapshot(hm).deferred_frees, 3);
 	assert_int_equal(host_mm_deferred_pending(hm), 0);
 	assert_int_equal(host_mm_in_use_bytes(hm), 0);
 	/* Queued work left at destroy is dropped with the arena. */
@@ -536,7 +537,7 @@ static void test_deferred_no_fn(void **state)
 	host_mm_set_quiet(hm, true);
 	host_mm_expect_misuse(hm, 1);
 	mm->free_unlinked_table(mm, t, 3, 12);
-	assert_int_equal(hm->stats.warnings, 1);
+	assert_int_equal(host_mm_snapshot(hm).warnings, 1);
 	assert_int_equal(host_mm_in_use_bytes(hm), 4096);
 	destroy_with_leftovers(hm);
 }
@@ -553,10 +554,10 @@ static void test_tlbi_counts(void **state)
 	mm->tlbi_va(mm, NULL, 0x200000, 2, false);
 	mm->tlbi_range(mm, NULL, 0x400000, 0x10000, 3);
 	mm->tlbi_all(mm, NULL);
-	assert_int_equal(hm->stats.tlbi_va_leaf, 2);
-	assert_int_equal(hm->stats.tlbi_va_table, 1);
-	assert_int_equal(hm->stats.tlbi_range, 1);
-	assert_int_equal(hm->stats.tlbi_all, 1);
+	assert_int_equal(host_mm_snapshot(hm).tlbi_va_leaf, 2);
+	assert_int_equal(host_mm_snapshot(hm).tlbi_va_table, 1);
+	assert_int_equal(host_mm_snapshot(hm).tlbi_range, 1);
+	assert_int_equal(host_mm_snapshot(hm).tlbi_all, 1);
 	/* Logging is off by default. */
 	assert_null(host_mm_tlbi_log_get(hm, &n));
 	assert_int_equal(n, 0);
@@ -608,10 +609,10 @@ static void test_cmo(void **state)
 	mm->dcache_clean_inval_poc(mm, 0x40001000ULL, sizeof(data));
 	mm->dcache_clean_inval_poc(mm, 0x1234000ULL, 0x200000);
 	mm->icache_inval_pou(mm, 0x40002000ULL, 4096);
-	assert_int_equal(hm->stats.dcache_ops, 2);
-	assert_int_equal(hm->stats.dcache_bytes, 64 + 0x200000);
-	assert_int_equal(hm->stats.icache_ops, 1);
-	assert_int_equal(hm->stats.icache_bytes, 4096);
+	assert_int_equal(host_mm_snapshot(hm).dcache_ops, 2);
+	assert_int_equal(host_mm_snapshot(hm).dcache_bytes, 64 + 0x200000);
+	assert_int_equal(host_mm_snapshot(hm).icache_ops, 1);
+	assert_int_equal(host_mm_snapshot(hm).icache_bytes, 4096);
 	host_mm_destroy(hm);
 }
 
@@ -797,12 +798,12 @@ static void test_threads(void **state)
 		assert_int_equal(w[i].bad, 0);
 	}
 	assert_int_equal(host_mm_drain_deferred(hm), THREADS * (OPS / 64 + 1));
-	assert_int_equal(hm->stats.tlbi_va_leaf + hm->stats.tlbi_va_table, THREADS * OPS);
+	assert_int_equal(host_mm_snapshot(hm).tlbi_va_leaf + host_mm_snapshot(hm).tlbi_va_table, THREADS * OPS);
 	assert_int_equal(mm->page_count(mm, shared), 1);
 	mm->put_page(mm, shared);
-	assert_int_equal(hm->stats.pages_in_use, 0);
-	assert_int_equal(hm->stats.allocs, hm->stats.frees);
-	assert_int_equal(hm->stats.warnings, 0);
+	assert_int_equal(host_mm_snapshot(hm).pages_in_use, 0);
+	assert_int_equal(host_mm_snapshot(hm).allocs, host_mm_snapshot(hm).frees);
+	assert_int_equal(host_mm_snapshot(hm).warnings, 0);
 	/* Nothing leaked or lost to fragmentation: every 1 MiB block is whole. */
 	for (int i = 0; i < 32; i++)
 		assert_non_null(mm->zalloc_pages_exact(mm, MiB));
@@ -868,7 +869,7 @@ static void test_rcu_enable(void **state)
 	mm->shared_walk_end(mm);
 	assert_false(urcu_memb_read_ongoing());
 	assert_int_equal(host_mm_rcu_barrier(hm), 0);
-	assert_int_equal(hm->stats.warnings, 0);
+	assert_int_equal(host_mm_snapshot(hm).warnings, 0);
 	host_mm_destroy(hm);
 }
 
@@ -977,9 +978,9 @@ static void test_rcu_waits_for_readers(void **state)
 	assert_int_equal(p.freed_while_inside, 0);
 	assert_int_equal(host_mm_deferred_pending(hm), 0);
 	assert_int_equal(host_mm_in_use_bytes(hm), 0);
-	assert_int_equal(hm->stats.deferred_frees, 1);
-	assert_int_equal(hm->stats.rcu_frees, 1);
-	assert_int_equal(hm->stats.warnings, 0);
+	assert_int_equal(host_mm_snapshot(hm).deferred_frees, 1);
+	assert_int_equal(host_mm_snapshot(hm).rcu_frees, 1);
+	assert_int_equal(host_mm_snapshot(hm).warnings, 0);
 	probe = NULL;
 	host_mm_destroy(hm);
 }
@@ -1086,9 +1087,9 @@ static void test_rcu_nested_and_drain(void **state)
 	host_mm_drain_deferred(hm);
 	assert_int_equal(get_ncalls(), 4);
 	assert_int_equal(host_mm_in_use_bytes(hm), 0);
-	assert_int_equal(hm->stats.deferred_frees, 4);
-	assert_int_equal(hm->stats.rcu_frees, 4);
-	assert_int_equal(hm->stats.warnings, 0);
+	assert_int_equal(host_mm_snapshot(hm).deferred_frees, 4);
+	assert_int_equal(host_mm_snapshot(hm).rcu_frees, 4);
+	assert_int_equal(host_mm_snapshot(hm).warnings, 0);
 	host_mm_destroy(hm);
 }
 
@@ -1110,15 +1111,15 @@ static void test_rcu_misuse(void **state)
 	mm->shared_walk_begin(mm);
 	mm->free_unlinked_table(mm, t, 3, 12);
 	mm->free_unlinked_table(mm, t, 3, 12);		/* twice: refused */
-	assert_int_equal(hm->stats.warnings, 1);
+	assert_int_equal(host_mm_snapshot(hm).warnings, 1);
 	mm->free_unlinked_table(mm, big + 4096, 3, 14);	/* not the table's start */
 	mm->free_unlinked_table(mm, root, 2, 12);	/* a root, not a table page */
 	mm->free_unlinked_table(mm, unallocated, 3, 12);
-	assert_int_equal(hm->stats.warnings, 4);
+	assert_int_equal(host_mm_snapshot(hm).warnings, 4);
 	mm->shared_walk_end(mm);
 	host_mm_rcu_barrier(hm);
 	assert_int_equal(get_ncalls(), 1);
-	assert_int_equal(hm->stats.deferred_frees, 5);
+	assert_int_equal(host_mm_snapshot(hm).deferred_frees, 5);
 	/* The refused ones were left alone. */
 	assert_int_equal(mm->page_count(mm, big), 1);
 	assert_int_equal(mm->page_count(mm, root), 1);
@@ -1134,8 +1135,8 @@ static void test_rcu_misuse(void **state)
 	t = mm->zalloc_page(mm, 4096);
 	mm->free_unlinked_table(mm, t, 3, 12);
 	host_mm_rcu_barrier(hm);
-	assert_int_equal(hm->stats.rcu_frees, 3);
-	assert_int_equal(hm->stats.warnings, 5);
+	assert_int_equal(host_mm_snapshot(hm).rcu_frees, 3);
+	assert_int_equal(host_mm_snapshot(hm).warnings, 5);
 	assert_int_equal(host_mm_in_use_bytes(hm), 4096);
 	destroy_with_leftovers(hm);
 }
@@ -1266,11 +1267,11 @@ static void test_rcu_threads(void **state)
 	host_mm_rcu_barrier(hm);
 	assert_int_equal(rs.bad, 0);
 	assert_int_equal(rs.retired, RCU_UPDATES);
-	assert_int_equal(hm->stats.rcu_frees, RCU_UPDATES);
-	assert_int_equal(hm->stats.warnings, 0);
+	assert_int_equal(host_mm_snapshot(hm).rcu_frees, RCU_UPDATES);
+	assert_int_equal(host_mm_snapshot(hm).warnings, 0);
 	print_message("# rcu_threads: %d retirements, peak %llu frames in use, "
 		      "%d waits for a grace period\n", RCU_UPDATES,
-		      (unsigned long long)hm->stats.peak_in_use, rs.waits);
+		      (unsigned long long)host_mm_snapshot(hm).peak_in_use, rs.waits);
 	mm->put_page(mm, rs.published);
 	assert_int_equal(host_mm_in_use_bytes(hm), 0);
 	host_mm_destroy(hm);

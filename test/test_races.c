@@ -141,7 +141,7 @@ static void cas_lost_installing_leaf(void **state)
 	race_disarm(&r);
 	assert_int_equal(r.ret, 0);
 	/* One clean each: the loser's, before its lost swap, and the winner's. */
-	assert_int_equal(t.hm->stats.dcache_ops, 2);
+	assert_int_equal(host_mm_snapshot(t.hm).dcache_ops, 2);
 	assert_int_equal(mc.nr, CACHE_PAGES);
 	assert_int_equal(r.mc.nr, CACHE_PAGES);
 	expect_exactly(&t, (struct extent[]){ { ia, 2 * SZ_4K, pa, PGT_PROT_RW } }, 1);

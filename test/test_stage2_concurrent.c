@@ -222,8 +222,8 @@ static void stage2_rcu_env(struct tenv *t, u32 granule)
 static void finish(struct tenv *t)
 {
 	host_mm_rcu_barrier(t->hm);
-	assert_int_equal(t->hm->stats.deferred_frees, t->hm->stats.rcu_frees);
-	assert_int_equal(t->hm->stats.warnings, 0);
+	assert_int_equal(host_mm_snapshot(t->hm).deferred_frees, host_mm_snapshot(t->hm).rcu_frees);
+	assert_int_equal(host_mm_snapshot(t->hm).warnings, 0);
 	assert_int_equal(host_mm_global_warnings(), t->warnings_at_start);
 	tenv_fini(t);
 }
