@@ -52,18 +52,6 @@ int pgt_pa_range_encode(u32 pa_bits)
 	return -EINVAL;
 }
 
-/* The descriptor bits that hold @pa in @geom's format. */
-pgt_pte_t pgt_oa_pack(const struct pgt_geometry *geom, u64 pa)
-{
-	pgt_pte_t pte = pa & PGT_GENMASK(47, geom->granule_shift);
-
-	if (geom->oa_format == PGT_OA_LPA)
-		pte |= (pa >> 36) & PGT_GENMASK(15, 12);
-	else if (geom->oa_format == PGT_OA_LPA2)
-		pte |= (pa & PGT_GENMASK(49, 48)) | ((pa >> 42) & PGT_GENMASK(9, 8));
-	return pte;
-}
-
 /* Every descriptor bit that holds part of an output address in @geom's format. */
 static pgt_pte_t oa_mask(const struct pgt_geometry *geom)
 {
@@ -234,17 +222,21 @@ u32 pgt_s2_xn_prot(pgt_pte_t pte)
 	}
 }
 
-pgt_pte_t pgt_s2_leaf_pte(const struct pgt_geometry *geom, u64 pa, u32 prot, pgt_s8 level,
-			  bool fwb)
+pgt_pte_t pgt_s2_leaf_attrs(const struct pgt_geometry *geom, u32 prot, bool fwb)
 {
-	pgt_pte_t pte = pgt_oa_pack(geom, pa) | pte_leaf_type(level);
+	pgt_pte_t pte = s2_memattr(prot, fwb) | leaf_sh(geom) | PGT_PTE_AF | pgt_s2_xn(prot);
 
-	pte |= s2_memattr(prot, fwb) | leaf_sh(geom) | PGT_PTE_AF | pgt_s2_xn(prot);
 	if (prot & PGT_PROT_R)
 		pte |= PGT_S2AP_R;
 	if (prot & PGT_PROT_W)
 		pte |= PGT_S2AP_W;
 	return pte | prot_to_sw_bits(prot);
+}
+
+pgt_pte_t pgt_s2_leaf_pte(const struct pgt_geometry *geom, u64 pa, u32 prot, pgt_s8 level,
+			  bool fwb)
+{
+	return pgt_oa_pack(geom, pa) | pte_leaf_type(level) | pgt_s2_leaf_attrs(geom, prot, fwb);
 }
 
 u32 pgt_s2_pte_prot(pgt_pte_t pte, bool fwb)

@@ -56,6 +56,18 @@ static inline u64 pgt_table_phys(struct pgt_mm_ops *mm, void *virt)
 	return mm->virt_to_phys(mm, virt);
 }
 
+/* The descriptor bits that hold @pa in @geom's format.  Inline: every new leaf needs it. */
+static inline pgt_pte_t pgt_oa_pack(const struct pgt_geometry *geom, u64 pa)
+{
+	pgt_pte_t pte = pa & PGT_GENMASK(47, geom->granule_shift);
+
+	if (geom->oa_format == PGT_OA_LPA)
+		pte |= (pa >> 36) & PGT_GENMASK(15, 12);
+	else if (geom->oa_format == PGT_OA_LPA2)
+		pte |= (pa & PGT_GENMASK(49, 48)) | ((pa >> 42) & PGT_GENMASK(9, 8));
+	return pte;
+}
+
 /* Memory types no cache may hold dirty lines for, and nothing may execute. */
 #define PGT_PROT_UNCACHED	(PGT_PROT_DEVICE | PGT_PROT_NORMAL_NC)
 
@@ -87,6 +99,19 @@ static inline bool pte_counted(const struct pgt *pgt, pgt_s8 level)
 static inline void *pte_table_page(const struct pgt *pgt, pgt_pte_t *ptep)
 {
 	return (void *)PGT_ALIGN_DOWN((uintptr_t)ptep, pgt_page_size(&pgt->geom));
+}
+
+/*
+ * The store of pgt_pte_update(), a compare-and-swap in a shared walk,
+ * without its reference counting: alone, for an entry that is and stays
+ * non-zero.
+ */
+static inline bool pgt_pte_store(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+{
+	if (ctx->flags & PGT_WALK_SHARED)
+		return pgt_cmpxchg(ctx->ptep, ctx->old, new);
+	pgt_write_once(ctx->ptep, new);
+	return true;
 }
 
 /*
@@ -130,7 +155,6 @@ int pgt_cache_reachable(const struct pgt *pgt, const struct pgt_memcache *mc, u6
 void pgt_table_add_refs(const struct pgt *pgt, void *table, int delta);
 
 /* descriptor.c */
-pgt_pte_t pgt_oa_pack(const struct pgt_geometry *geom, u64 pa);
 void pgt_fill_leaves(const struct pgt_geometry *geom, pgt_pte_t *table, pgt_pte_t first,
 		     u64 step, u32 n);
 /* @table's entries as next-level leaves translating as @block. */
@@ -138,6 +162,8 @@ void pgt_split_entries(const struct pgt_geometry *geom, pgt_pte_t *table, pgt_pt
 		       pgt_s8 level);
 int pgt_s2_prot_check_tree(const struct pgt *pgt, u32 prot);
 pgt_pte_t pgt_s2_xn(u32 prot);
+/* What every stage-2 leaf of @prot holds whatever its address: pgt_s2_leaf_pte() less both. */
+pgt_pte_t pgt_s2_leaf_attrs(const struct pgt_geometry *geom, u32 prot, bool fwb);
 u32 pgt_s2_xn_prot(pgt_pte_t pte);
 pgt_pte_t pgt_hyp_leaf(const struct pgt *pgt, u64 pa, u32 prot, pgt_s8 level);
 /* pgtable.c: pgt_split_entries() with the table's references counted. */

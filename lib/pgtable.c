@@ -261,13 +261,8 @@ bool pgt_pte_update(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
 {
 	struct pgt *pgt = ctx->pgt;
 
-	if (ctx->flags & PGT_WALK_SHARED) {
-		if (!pgt_cmpxchg(ctx->ptep, ctx->old, new))
-			return false;
-	} else {
-		pgt_write_once(ctx->ptep, new);
-	}
-
+	if (!pgt_pte_store(ctx, new))
+		return false;
 	if (!pte_counted(pgt, ctx->level) || !ctx->old == !new)
 		return true;
 	if (new)

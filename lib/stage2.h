@@ -32,7 +32,7 @@ struct s2_map_data {
 	struct pgt_memcache *mc;
 	u64 tables;		/* the counting walk's result */
 	bool reach_unchecked;	/* the cache's pages are checked at the first new table */
-	pgt_pte_t leaf_attrs;	/* a block leaf for PA 0: what every leaf shares */
+	pgt_pte_t leaf_attrs;	/* what every leaf shares: pgt_s2_leaf_attrs() */
 };
 
 static inline bool s2_fwb(const struct pgt *pgt)

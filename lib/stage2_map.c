@@ -91,23 +91,17 @@ static bool s2_leaf_fits(const struct pgt_visit_ctx *ctx, const struct s2_map_da
 }
 
 /*
- * A walk that may write many leaves computes their attributes once: a leaf
- * differs from another of the same walk only by its output address and its
- * type bits.  A one-page walk writes one leaf and does not (0: not known).
+ * A leaf differs from another of the same walk only by its output address
+ * and its type bits: the rest is computed once per walk.
  */
-static void s2_leaf_attrs(const struct pgt *pgt, struct s2_map_data *d, u64 size)
+static void s2_leaf_attrs(const struct pgt *pgt, struct s2_map_data *d)
 {
-	d->leaf_attrs = 0;
-	if (size > pgt_page_size(&pgt->geom))
-		d->leaf_attrs = pgt_s2_leaf_pte(&pgt->geom, 0, d->prot, PGT_MAX_LEVEL - 1,
-						s2_fwb(pgt));
+	d->leaf_attrs = pgt_s2_leaf_attrs(&pgt->geom, d->prot, s2_fwb(pgt));
 }
 
 static pgt_pte_t s2_leaf_at(const struct pgt *pgt, const struct s2_map_data *d, u64 pa,
 			    pgt_s8 level)
 {
-	if (!d->leaf_attrs)
-		return pgt_s2_leaf_pte(&pgt->geom, pa, d->prot, level, s2_fwb(pgt));
 	return d->leaf_attrs | pgt_oa_pack(&pgt->geom, pa) | pte_leaf_type(level);
 }
 
@@ -414,8 +408,37 @@ int pgt_s2_map_walk(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
 {
 	struct pgt_walker walker = { .cb = s2_map_visitor, .arg = d, .flags = flags };
 
-	s2_leaf_attrs(pgt, d, size);
+	s2_leaf_attrs(pgt, d);
 	return pgt_walk_checked(pgt, d->ipa, size, &walker);
+}
+
+/*
+ * The rest of s2_map_prepared(): the operation's own cache when the caller
+ * gave none, and the counting walk.
+ */
+static int s2_map_reserved(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags,
+			   u32 walk, u64 worst)
+{
+	struct pgt_memcache local = { 0 };
+	struct pgt_walker count = { .cb = s2_count_visitor, .arg = d, .flags = PGT_WALK_LEAF };
+	int ret;
+
+	if (flags & PGT_WALK_SHARED) {
+		d->tables = worst;
+		ret = s2_reserve(pgt, d, &local);
+		if (!ret)
+			ret = pgt_s2_map_walk(pgt, d, size, walk | PGT_WALK_SHARED);
+	} else {
+		s2_leaf_attrs(pgt, d);
+		ret = pgt_walk_checked(pgt, d->ipa, size, &count);
+		if (!ret)
+			ret = pgt_s2_reserve_exclusive(pgt, &d->mc, &local, d->tables);
+		if (!ret)
+			ret = pgt_s2_map_walk(pgt, d, size,
+					  walk | (d->annotate ? PGT_WALK_TABLE_POST : 0));
+	}
+	pgt_memcache_free(&local, pgt->mm_ops);
+	return ret;
 }
 
 /*
@@ -424,12 +447,11 @@ int pgt_s2_map_walk(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
  * written and the cache holds the worst case already (a worst case of no
  * table, a range of whole blocks, needs no cache at all).  A shared walk (a
  * fault) cannot count against a tree that moves under it: it needs the
- * worst case cached.
+ * worst case cached.  The commonest cases, a fault with its cache, walk at
+ * once.
  */
 static int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
 {
-	struct pgt_memcache local = { 0 };
-	struct pgt_walker count = { .cb = s2_count_visitor, .arg = d, .flags = PGT_WALK_LEAF };
 	u64 worst = s2_worst_tables(pgt, &d->shape, d->ipa, size);
 	u32 walk = PGT_WALK_LEAF | (flags & PGT_WALK_SKIP_CMO);
 	int ret = s2_cache_check(pgt, d->mc);
@@ -446,22 +468,12 @@ static int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32
 		ret = d->reach_unchecked ? 0 : pgt_cache_reachable(pgt, d->mc, worst);
 		return ret ? ret : pgt_s2_map_walk(pgt, d, size, walk);
 	}
-	if (flags & PGT_WALK_SHARED) {
+	if ((flags & PGT_WALK_SHARED) && d->mc) {
 		d->tables = worst;
-		ret = s2_reserve(pgt, d, &local);
-		if (!ret)
-			ret = pgt_s2_map_walk(pgt, d, size, walk | PGT_WALK_SHARED);
-	} else {
-		s2_leaf_attrs(pgt, d, size);
-		ret = pgt_walk_checked(pgt, d->ipa, size, &count);
-		if (!ret)
-			ret = pgt_s2_reserve_exclusive(pgt, &d->mc, &local, d->tables);
-		if (!ret)
-			ret = pgt_s2_map_walk(pgt, d, size,
-					  walk | (d->annotate ? PGT_WALK_TABLE_POST : 0));
+		ret = d->mc->nr < worst ? -ENOMEM : 0;
+		return ret ? ret : pgt_s2_map_walk(pgt, d, size, walk | PGT_WALK_SHARED);
 	}
-	pgt_memcache_free(&local, pgt->mm_ops);
-	return ret;
+	return s2_map_reserved(pgt, d, size, flags, walk, worst);
 }
 
 static int s2_map_check(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot, u32 flags)
