@@ -147,26 +147,7 @@ static u64 ctrl_walk_attrs(void)
 
 int pgt_s2_prot_check(u32 prot)
 {
-	u32 known = PGT_PROT_RWX | PGT_PROT_DEVICE | PGT_PROT_NORMAL_NC | PGT_PROT_SW_MASK;
-	u32 uncached = PGT_PROT_DEVICE | PGT_PROT_NORMAL_NC;
-
-	if (prot & ~known)
-		return -EINVAL;
-	if ((prot & PGT_PROT_X) && (prot & uncached))
-		return -EINVAL;
-	if ((prot & uncached) == uncached)
-		return -EINVAL;
-	return 0;
-}
-
-/* What a tree can map: the format's rule, and PX apart from UX only with FEAT_XNX. */
-int pgt_s2_prot_check_tree(const struct pgt *pgt, u32 prot)
-{
-	u32 exec = prot & PGT_PROT_X;
-
-	if (exec && exec != PGT_PROT_X && !(pgt->flags & PGT_S2_XNX))
-		return -EINVAL;
-	return pgt_s2_prot_check(prot);
+	return pgt_s2_prot_valid(prot);
 }
 
 static pgt_pte_t s2_memattr(u32 prot, bool fwb)
@@ -194,7 +175,7 @@ static u32 s2_memattr_prot(pgt_pte_t pte, bool fwb)
 	return 0;
 }
 
-pgt_pte_t pgt_s2_xn(u32 prot)
+static inline pgt_pte_t s2_xn(u32 prot)
 {
 	switch (prot & PGT_PROT_X) {
 	case PGT_PROT_X:
@@ -206,6 +187,11 @@ pgt_pte_t pgt_s2_xn(u32 prot)
 	default:
 		return PGT_S2_XN_NONE;
 	}
+}
+
+pgt_pte_t pgt_s2_xn(u32 prot)
+{
+	return s2_xn(prot);
 }
 
 u32 pgt_s2_xn_prot(pgt_pte_t pte)
@@ -224,7 +210,7 @@ u32 pgt_s2_xn_prot(pgt_pte_t pte)
 
 pgt_pte_t pgt_s2_leaf_attrs(const struct pgt_geometry *geom, u32 prot, bool fwb)
 {
-	pgt_pte_t pte = s2_memattr(prot, fwb) | leaf_sh(geom) | PGT_PTE_AF | pgt_s2_xn(prot);
+	pgt_pte_t pte = s2_memattr(prot, fwb) | leaf_sh(geom) | PGT_PTE_AF | s2_xn(prot);
 
 	if (prot & PGT_PROT_R)
 		pte |= PGT_S2AP_R;

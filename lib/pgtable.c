@@ -109,30 +109,6 @@ int pgt_geometry_cfg(struct pgt_geometry *geom, enum pgt_stage stage,
 	return 0;
 }
 
-/* Mapping operations take page-aligned input, size and output. */
-int pgt_check_aligned(const struct pgt *pgt, u64 addr, u64 size, u64 phys)
-{
-	u32 page = pgt_page_size(&pgt->geom);
-
-	if (!PGT_IS_ALIGNED(addr | size | phys, page))
-		return -EINVAL;
-	if (phys + size < phys)
-		return -EINVAL;
-	return 0;
-}
-
-/* What every map checks: alignment, and both ends of the range in range. */
-int pgt_check_map(const struct pgt *pgt, u64 addr, u64 size, u64 phys)
-{
-	int ret = pgt_check_aligned(pgt, addr, size, phys);
-
-	if (!ret)
-		ret = pgt_check_range(pgt, addr, size);
-	if (!ret && phys + size > 1ULL << pgt->pa_bits)
-		ret = -ERANGE;
-	return ret;
-}
-
 /*
  * A table the MMU reaches must lie below the output address size: a table
  * address above it is an Address size fault, however right its entries are.
@@ -257,19 +233,21 @@ void pgt_free_empty_table(const struct pgt_visit_ctx *ctx)
 	mm->put_page(mm, child);
 }
 
-bool pgt_pte_update(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+void pgt_pte_count(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
 {
 	struct pgt *pgt = ctx->pgt;
 
-	if (!pgt_pte_store(ctx, new))
-		return false;
-	if (!pte_counted(pgt, ctx->level) || !ctx->old == !new)
-		return true;
+	if (!pte_counted(pgt, ctx->level))
+		return;
 	if (new)
 		ctx->mm_ops->get_page(ctx->mm_ops, pte_table_page(pgt, ctx->ptep));
 	else
 		ctx->mm_ops->put_page(ctx->mm_ops, pte_table_page(pgt, ctx->ptep));
-	return true;
+}
+
+bool pgt_pte_update(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+{
+	return pgt_pte_replace(ctx, new);
 }
 
 /* The TLB maintenance an entry's break needs: its leaf, or all its subtree. */

@@ -7,61 +7,12 @@
  */
 #include "stage2.h"
 
-static bool shape_fits(const struct s2_shape *sh, pgt_s8 level, u64 start, u64 end)
-{
-	u64 size = pgt_level_size(sh->geom, level);
-
-	if (!pgt_level_has_leaves(sh->geom, level) || (sh->pages_only && level < PGT_MAX_LEVEL))
-		return false;
-	return PGT_IS_ALIGNED(start, size) && end - start == size &&
-	       (sh->any_output || PGT_IS_ALIGNED(sh->delta, size));
-}
-
-/* Tables needed to map [start, end), which lies inside one empty entry at @level. */
-u64 pgt_s2_entry_tables(const struct s2_shape *sh, pgt_s8 level, u64 start, u64 end)
-{
-	if (shape_fits(sh, level, start, end) || level == PGT_MAX_LEVEL)
-		return 0;
-	return 1 + pgt_s2_span_tables(sh, level + 1, start, end);
-}
-
-/*
- * Tables needed below the entries at @level that [start, end) meets.  Only
- * the first and last entries can be partial; the full ones in between all
- * need the same, so they are counted once and multiplied.
- */
-u64 pgt_s2_span_tables(const struct s2_shape *sh, pgt_s8 level, u64 start, u64 end)
-{
-	u64 size = pgt_level_size(sh->geom, level);
-	u64 first_end = PGT_ALIGN_DOWN(start, size) + size;
-	u64 last_start = PGT_ALIGN_DOWN(end - 1, size);
-	u64 tables;
-
-	if (first_end >= end)
-		return pgt_s2_entry_tables(sh, level, start, end);
-	tables = pgt_s2_entry_tables(sh, level, start, first_end);
-	if (last_start > first_end)
-		tables += (last_start - first_end) / size *
-			  pgt_s2_entry_tables(sh, level, first_end, first_end + size);
-	return tables + pgt_s2_entry_tables(sh, level, last_start, end);
-}
-
 /* The worst case, without recursion for the commonest case: one page. */
 static u64 s2_worst_tables(const struct pgt *pgt, const struct s2_shape *sh, u64 ipa, u64 size)
 {
 	if (size == pgt_page_size(&pgt->geom))
 		return PGT_MAX_LEVEL - pgt->geom.start_level;
 	return pgt_s2_span_tables(sh, pgt->geom.start_level, ipa, ipa + size);
-}
-
-struct s2_shape pgt_s2_map_shape(const struct pgt *pgt, u64 ipa, u64 pa, bool annotate)
-{
-	return (struct s2_shape){
-		.geom = &pgt->geom,
-		.delta = pa - ipa,
-		.any_output = annotate,
-		.pages_only = pgt->flags & PGT_S2_FORCE_PAGES,
-	};
 }
 
 u64 pgt_stage2_tables_needed(const struct pgt *pgt, u64 addr, u64 size, u64 phys)
@@ -79,7 +30,8 @@ static u64 s2_map_pa(const struct pgt_visit_ctx *ctx, const struct s2_map_data *
 }
 
 /* Does the walk's part of this entry take a single leaf here? */
-static bool s2_leaf_fits(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
+static inline __attribute__((always_inline))
+bool s2_leaf_fits(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
 {
 	u64 start = pgt_ctx_entry_start(ctx);
 
@@ -87,7 +39,7 @@ static bool s2_leaf_fits(const struct pgt_visit_ctx *ctx, const struct s2_map_da
 	if (ctx->level == PGT_MAX_LEVEL)
 		return pgt_ctx_entry_inside(ctx);
 	return pgt_ctx_entry_inside(ctx) &&
-	       shape_fits(&d->shape, ctx->level, start, start + pgt_ctx_entry_size(ctx));
+	       pgt_s2_shape_fits(&d->shape, ctx->level, start, start + pgt_ctx_entry_size(ctx));
 }
 
 /*
@@ -150,8 +102,9 @@ static struct pgt_action s2_count_visitor(const struct pgt_visit_ctx *ctx,
 }
 
 /* Clean (and for code, invalidate) what a new leaf maps, unless told not to. */
-static void s2_map_cmo(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d, u64 pa,
-			u64 size)
+static inline __attribute__((always_inline))
+void s2_map_cmo(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d, u64 pa,
+		u64 size)
 {
 	struct pgt_mm_ops *mm = ctx->mm_ops;
 
@@ -164,10 +117,11 @@ static void s2_map_cmo(const struct pgt_visit_ctx *ctx, const struct s2_map_data
 }
 
 /* Replace ctx->old by @new, with break-before-make when the old one was live. */
-static struct pgt_action s2_replace(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+static inline __attribute__((always_inline))
+struct pgt_action s2_replace(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
 {
 	if (!pgt_pte_valid(ctx->old))
-		return pgt_pte_update(ctx, new) ? pgt_continue() : pgt_retry();
+		return pgt_pte_replace(ctx, new) ? pgt_continue() : pgt_retry();
 	if (!pgt_break(ctx))
 		return pgt_retry();
 	pgt_pte_make(ctx, new);
@@ -242,7 +196,7 @@ static struct pgt_action s2_map_descend(const struct pgt_visit_ctx *ctx, struct 
 	pgt_dsb_ishst();
 	if (pgt_pte_valid(ctx->old))
 		return s2_replace(ctx, new);
-	if (pgt_pte_update(ctx, new))
+	if (pgt_pte_replace(ctx, new))
 		return pgt_continue();
 	/* A racing walker won; only shared walks race, and they only add empty tables. */
 	pgt_memcache_recycle(d->mc, table);
@@ -256,7 +210,7 @@ static bool s2_children_fit(const struct pgt_visit_ctx *ctx, const struct s2_map
 	pgt_s8 child = ctx->level + 1;
 
 	return !ctx->old && pgt_ctx_entry_inside(ctx) &&
-	       shape_fits(&d->shape, child, start,
+	       pgt_s2_shape_fits(&d->shape, child, start,
 			  start + pgt_level_size(&ctx->pgt->geom, child));
 }
 
@@ -286,7 +240,7 @@ static struct pgt_action s2_map_fill(const struct pgt_visit_ctx *ctx, struct s2_
 	pgt_table_add_refs(pgt, table, n);
 	s2_map_cmo(ctx, d, pa, pgt_ctx_entry_size(ctx));
 	pgt_dsb_ishst();
-	if (pgt_pte_update(ctx, desc))
+	if (pgt_pte_replace(ctx, desc))
 		return pgt_skip();
 	pgt_unlinked_free(mm, table, child, pgt->geom.granule_shift);
 	return pgt_retry();
@@ -294,7 +248,8 @@ static struct pgt_action s2_map_fill(const struct pgt_visit_ctx *ctx, struct s2_
 
 static struct pgt_action s2_map_leaf(const struct pgt_visit_ctx *ctx, struct s2_map_data *d)
 {
-	if (!d->annotate && pgt_s2_pte_owner(ctx->old))
+	/* Only a non-zero invalid entry can carry an owner: the empty one is quick. */
+	if (ctx->old && !d->annotate && pgt_s2_pte_owner(ctx->old))
 		return pgt_exit(-EPERM);
 	if (s2_leaf_fits(ctx, d))
 		return s2_map_install(ctx, d);
@@ -303,23 +258,6 @@ static struct pgt_action s2_map_leaf(const struct pgt_visit_ctx *ctx, struct s2_
 	if (s2_children_fit(ctx, d))
 		return s2_map_fill(ctx, d);
 	return s2_map_descend(ctx, d);
-}
-
-/* Is any entry below the table @pte at @level an owner annotation? */
-static bool s2_subtree_owned(const struct pgt *pgt, pgt_pte_t pte, pgt_s8 level)
-{
-	pgt_pte_t *table = pte_table_virt(pgt, pte);
-	u32 i, n = pgt_table_entries(&pgt->geom);
-
-	for (i = 0; i < n; i++) {
-		pgt_pte_t child = pgt_read_once(&table[i]);
-
-		if (pgt_s2_pte_owner(child))
-			return true;
-		if (pgt_pte_is_table(child, level + 1) && s2_subtree_owned(pgt, child, level + 1))
-			return true;
-	}
-	return false;
 }
 
 /*
@@ -335,7 +273,7 @@ static struct pgt_action s2_map_collapse(const struct pgt_visit_ctx *ctx,
 
 	if (!s2_leaf_fits(ctx, d))
 		return pgt_continue();
-	if (ctx_shared(ctx) && !d->annotate && s2_subtree_owned(ctx->pgt, ctx->old, ctx->level))
+	if (ctx_shared(ctx) && !d->annotate && pgt_s2_subtree_owned(ctx->pgt, ctx->old, ctx->level))
 		return pgt_exit(-EPERM);
 	new = s2_new_entry(ctx, d);
 	s2_map_cmo(ctx, d, s2_map_pa(ctx, d), pgt_ctx_entry_size(ctx));
