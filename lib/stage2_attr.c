@@ -82,8 +82,11 @@ static struct pgt_action s2_attr_leaf(const struct pgt_visit_ctx *ctx, struct s2
 /*
  * An exclusive walk over a whole last-level table changes its leaves in one
  * pass (no one else writes them; the TLB is dealt with after the walk).
+ * Out of line: the per-page visit, inlined with it, would save every
+ * register the sweep needs.
  */
-static struct pgt_action s2_attr_sweep(const struct pgt_visit_ctx *ctx, struct s2_attr_data *d)
+static __attribute__((noinline))
+struct pgt_action s2_attr_sweep(const struct pgt_visit_ctx *ctx, struct s2_attr_data *d)
 {
 	const struct pgt *pgt = ctx->pgt;
 	pgt_pte_t *table = pte_table_virt(pgt, ctx->old);

@@ -202,11 +202,13 @@ static int walk_from(struct pgt *pgt, u64 addr, u64 end, const struct pgt_walker
  * descent keeps its state in locals (the level's shift and index mask
  * follow it); the visit's context is filled in only for the entry visited.
  */
-static int walk_single(struct pgt *pgt, u64 first, u64 end, const struct pgt_walker *walker)
+static inline __attribute__((always_inline))
+int walk_single_granule(struct pgt *pgt, u64 first, u64 end, const struct pgt_walker *walker,
+			u32 granule_shift)
 {
 	const struct pgt_geometry *geom = &pgt->geom;
 	pgt_s8 level = geom->start_level;
-	u32 stride = geom->granule_shift - 3, shift = pgt_level_shift(geom, level);
+	u32 stride = granule_shift - 3, shift = granule_shift + (PGT_MAX_LEVEL - level) * stride;
 	u64 last = end - 1, mask = geom->root_entries - 1;
 	u64 oa_mask = 0, offset = pgt->mm_ops->linear_offset;
 	pgt_pte_t *table = pgt->root, *ptep, pte;
@@ -215,7 +217,7 @@ static int walk_single(struct pgt *pgt, u64 first, u64 end, const struct pgt_wal
 
 	/* The 48-bit format in a linear map: a table's address is a mask and an add. */
 	if (pgt->mm_ops->linear && geom->oa_format == PGT_OA_48)
-		oa_mask = PGT_GENMASK(47, geom->granule_shift);
+		oa_mask = PGT_GENMASK(47, granule_shift);
 	for (;; level++, shift -= stride, mask = (1ULL << stride) - 1) {
 		if (first >> shift != last >> shift)
 			return walk_from(pgt, first, end, walker, table, level);
@@ -244,6 +246,22 @@ static int walk_single(struct pgt *pgt, u64 first, u64 end, const struct pgt_wal
 			table = (pgt_pte_t *)(uintptr_t)((pte & oa_mask) + offset);
 		else
 			table = pte_table_virt(pgt, pte);
+	}
+}
+
+/*
+ * One source, one loop, compiled for each granule: its shifts, masks and
+ * table sizes become constants.
+ */
+static int walk_single(struct pgt *pgt, u64 first, u64 end, const struct pgt_walker *walker)
+{
+	switch (pgt->geom.granule_shift) {
+	case PGT_GRANULE_4K:
+		return walk_single_granule(pgt, first, end, walker, PGT_GRANULE_4K);
+	case PGT_GRANULE_16K:
+		return walk_single_granule(pgt, first, end, walker, PGT_GRANULE_16K);
+	default:
+		return walk_single_granule(pgt, first, end, walker, PGT_GRANULE_64K);
 	}
 }
 
