@@ -342,12 +342,18 @@ int pgt_s2_reserve_exclusive(struct pgt *pgt, struct pgt_memcache **mc,
 }
 
 /* Every caller checked the range: map and set_owner up front, split by construction. */
-int pgt_s2_map_walk(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
+static inline __attribute__((always_inline))
+int s2_map_walk(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
 {
 	struct pgt_walker walker = { .cb = s2_map_visitor, .arg = d, .flags = flags };
 
 	s2_leaf_attrs(pgt, d);
 	return pgt_walk_checked(pgt, d->ipa, size, &walker);
+}
+
+int pgt_s2_map_walk(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
+{
+	return s2_map_walk(pgt, d, size, flags);
 }
 
 /*
@@ -389,7 +395,8 @@ int s2_map_reserved(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags,
  * worst case cached.  The commonest cases, a fault with its cache, walk at
  * once.
  */
-static int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
+static inline __attribute__((always_inline))
+int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
 {
 	u64 worst = s2_worst_tables(pgt, &d->shape, d->ipa, size);
 	u32 walk = PGT_WALK_LEAF | (flags & PGT_WALK_SKIP_CMO);
@@ -405,12 +412,12 @@ static int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32
 		/* Most faults take no table: theirs are checked if they do. */
 		d->reach_unchecked = size == pgt_page_size(&pgt->geom);
 		ret = d->reach_unchecked ? 0 : pgt_cache_reachable(pgt, d->mc, worst);
-		return ret ? ret : pgt_s2_map_walk(pgt, d, size, walk);
+		return ret ? ret : s2_map_walk(pgt, d, size, walk);
 	}
 	if ((flags & PGT_WALK_SHARED) && d->mc) {
 		d->tables = worst;
 		ret = d->mc->nr < worst ? -ENOMEM : 0;
-		return ret ? ret : pgt_s2_map_walk(pgt, d, size, walk | PGT_WALK_SHARED);
+		return ret ? ret : s2_map_walk(pgt, d, size, walk | PGT_WALK_SHARED);
 	}
 	return s2_map_reserved(pgt, d, size, flags, walk, worst);
 }
