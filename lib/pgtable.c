@@ -292,43 +292,39 @@ void pgt_pte_make(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
 		ctx->mm_ops->put_page(ctx->mm_ops, pte_table_page(ctx->pgt, ctx->ptep));
 }
 
+/* Where pgt_get_leaf() puts what it finds: its caller's pointers, or none. */
 struct leaf_lookup {
-	pgt_pte_t pte;
-	pgt_s8 level;
+	pgt_pte_t *pte;
+	pgt_s8 *level;
 };
 
+/* An exclusive one-entry walk visits its entry once, and ends there. */
 static struct pgt_action leaf_lookup_visitor(const struct pgt_visit_ctx *ctx,
 					     enum pgt_walk_flags visit)
 {
-	struct leaf_lookup *found = ctx->arg;
+	const struct leaf_lookup *found = ctx->arg;
 
 	(void)visit;
-	found->pte = ctx->old;
-	found->level = ctx->level;
+	if (found->pte)
+		*found->pte = ctx->old;
+	if (found->level)
+		*found->level = ctx->level;
 	return pgt_continue();
 }
 
 int pgt_get_leaf(struct pgt *pgt, u64 addr, pgt_pte_t *ptep, pgt_s8 *level)
 {
-	struct leaf_lookup found = { 0 };
+	struct leaf_lookup found = { .pte = ptep, .level = level };
 	struct pgt_walker walker = {
 		.cb = leaf_lookup_visitor,
 		.arg = &found,
 		.flags = PGT_WALK_LEAF,
 	};
-	int ret;
 
 	/* One address cannot wrap: anything past the input size is out of range. */
 	if (addr >> pgt->geom.ia_bits)
 		return -ERANGE;
-	ret = pgt_walk_checked(pgt, addr, 1, &walker);
-	if (ret)
-		return ret;
-	if (ptep)
-		*ptep = found.pte;
-	if (level)
-		*level = found.level;
-	return 0;
+	return pgt_walk_checked(pgt, addr, 1, &walker);
 }
 
 /*
