@@ -360,7 +360,7 @@ int pgt_s2_map_walk(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
  * The rest of s2_map_prepared(): the operation's own cache when the caller
  * gave none, and the counting walk.
  */
-static __attribute__((noinline))
+static __attribute__((__noinline__))
 int s2_map_reserved(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags,
 			   u32 walk, u64 worst)
 {

@@ -76,7 +76,7 @@ struct pgt_action visit_once(const struct pgt_walker *walker, const struct pgt_v
 }
 
 /* The visits after a RETRY: the entry is read again, @tries times at most. */
-static __attribute__((noinline))
+static __attribute__((__noinline__))
 struct pgt_action visit_retried(const struct pgt_walker *walker, struct pgt_visit_ctx *ctx,
 				bool post, u32 tries)
 {
