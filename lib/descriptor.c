@@ -52,18 +52,6 @@ int pgt_pa_range_encode(u32 pa_bits)
 	return -EINVAL;
 }
 
-/* The descriptor bits that hold @pa in @geom's format. */
-pgt_pte_t pgt_oa_pack(const struct pgt_geometry *geom, u64 pa)
-{
-	pgt_pte_t pte = pa & PGT_GENMASK(47, geom->granule_shift);
-
-	if (geom->oa_format == PGT_OA_LPA)
-		pte |= (pa >> 36) & PGT_GENMASK(15, 12);
-	else if (geom->oa_format == PGT_OA_LPA2)
-		pte |= (pa & PGT_GENMASK(49, 48)) | ((pa >> 42) & PGT_GENMASK(9, 8));
-	return pte;
-}
-
 /* Every descriptor bit that holds part of an output address in @geom's format. */
 static pgt_pte_t oa_mask(const struct pgt_geometry *geom)
 {
@@ -159,26 +147,7 @@ static u64 ctrl_walk_attrs(void)
 
 int pgt_s2_prot_check(u32 prot)
 {
-	u32 known = PGT_PROT_RWX | PGT_PROT_DEVICE | PGT_PROT_NORMAL_NC | PGT_PROT_SW_MASK;
-	u32 uncached = PGT_PROT_DEVICE | PGT_PROT_NORMAL_NC;
-
-	if (prot & ~known)
-		return -EINVAL;
-	if ((prot & PGT_PROT_X) && (prot & uncached))
-		return -EINVAL;
-	if ((prot & uncached) == uncached)
-		return -EINVAL;
-	return 0;
-}
-
-/* What a tree can map: the format's rule, and PX apart from UX only with FEAT_XNX. */
-int pgt_s2_prot_check_tree(const struct pgt *pgt, u32 prot)
-{
-	u32 exec = prot & PGT_PROT_X;
-
-	if (exec && exec != PGT_PROT_X && !(pgt->flags & PGT_S2_XNX))
-		return -EINVAL;
-	return pgt_s2_prot_check(prot);
+	return pgt_s2_prot_valid(prot);
 }
 
 static pgt_pte_t s2_memattr(u32 prot, bool fwb)
@@ -206,7 +175,7 @@ static u32 s2_memattr_prot(pgt_pte_t pte, bool fwb)
 	return 0;
 }
 
-pgt_pte_t pgt_s2_xn(u32 prot)
+static inline pgt_pte_t s2_xn(u32 prot)
 {
 	switch (prot & PGT_PROT_X) {
 	case PGT_PROT_X:
@@ -218,6 +187,11 @@ pgt_pte_t pgt_s2_xn(u32 prot)
 	default:
 		return PGT_S2_XN_NONE;
 	}
+}
+
+pgt_pte_t pgt_s2_xn(u32 prot)
+{
+	return s2_xn(prot);
 }
 
 u32 pgt_s2_xn_prot(pgt_pte_t pte)
@@ -234,17 +208,21 @@ u32 pgt_s2_xn_prot(pgt_pte_t pte)
 	}
 }
 
-pgt_pte_t pgt_s2_leaf_pte(const struct pgt_geometry *geom, u64 pa, u32 prot, pgt_s8 level,
-			  bool fwb)
+pgt_pte_t pgt_s2_leaf_attrs(const struct pgt_geometry *geom, u32 prot, bool fwb)
 {
-	pgt_pte_t pte = pgt_oa_pack(geom, pa) | pte_leaf_type(level);
+	pgt_pte_t pte = s2_memattr(prot, fwb) | leaf_sh(geom) | PGT_PTE_AF | s2_xn(prot);
 
-	pte |= s2_memattr(prot, fwb) | leaf_sh(geom) | PGT_PTE_AF | pgt_s2_xn(prot);
 	if (prot & PGT_PROT_R)
 		pte |= PGT_S2AP_R;
 	if (prot & PGT_PROT_W)
 		pte |= PGT_S2AP_W;
 	return pte | prot_to_sw_bits(prot);
+}
+
+pgt_pte_t pgt_s2_leaf_pte(const struct pgt_geometry *geom, u64 pa, u32 prot, pgt_s8 level,
+			  bool fwb)
+{
+	return pgt_oa_pack(geom, pa) | pte_leaf_type(level) | pgt_s2_leaf_attrs(geom, prot, fwb);
 }
 
 u32 pgt_s2_pte_prot(pgt_pte_t pte, bool fwb)

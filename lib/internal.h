@@ -56,8 +56,45 @@ static inline u64 pgt_table_phys(struct pgt_mm_ops *mm, void *virt)
 	return mm->virt_to_phys(mm, virt);
 }
 
+/* The descriptor bits that hold @pa in @geom's format.  Inline: every new leaf needs it. */
+static inline pgt_pte_t pgt_oa_pack(const struct pgt_geometry *geom, u64 pa)
+{
+	pgt_pte_t pte = pa & PGT_GENMASK(47, geom->granule_shift);
+
+	if (geom->oa_format == PGT_OA_LPA)
+		pte |= (pa >> 36) & PGT_GENMASK(15, 12);
+	else if (geom->oa_format == PGT_OA_LPA2)
+		pte |= (pa & PGT_GENMASK(49, 48)) | ((pa >> 42) & PGT_GENMASK(9, 8));
+	return pte;
+}
+
 /* Memory types no cache may hold dirty lines for, and nothing may execute. */
 #define PGT_PROT_UNCACHED	(PGT_PROT_DEVICE | PGT_PROT_NORMAL_NC)
+
+/* pgt_s2_prot_check(), inline: every map and relax_perms checks its prot. */
+static inline int pgt_s2_prot_valid(u32 prot)
+{
+	u32 known = PGT_PROT_RWX | PGT_PROT_DEVICE | PGT_PROT_NORMAL_NC | PGT_PROT_SW_MASK;
+	u32 uncached = PGT_PROT_DEVICE | PGT_PROT_NORMAL_NC;
+
+	if (prot & ~known)
+		return -EINVAL;
+	if ((prot & PGT_PROT_X) && (prot & uncached))
+		return -EINVAL;
+	if ((prot & uncached) == uncached)
+		return -EINVAL;
+	return 0;
+}
+
+/* What a tree can map: the format's rule, and PX apart from UX only with FEAT_XNX. */
+static inline int pgt_s2_prot_check_tree(const struct pgt *pgt, u32 prot)
+{
+	u32 exec = prot & PGT_PROT_X;
+
+	if (exec && exec != PGT_PROT_X && !(pgt->flags & PGT_S2_XNX))
+		return -EINVAL;
+	return pgt_s2_prot_valid(prot);
+}
 
 /*
  * Where a table descriptor points, read with every format's packing at once:
@@ -90,6 +127,32 @@ static inline void *pte_table_page(const struct pgt *pgt, pgt_pte_t *ptep)
 }
 
 /*
+ * The store of pgt_pte_update(), a compare-and-swap in a shared walk,
+ * without its reference counting: alone, for an entry that is and stays
+ * non-zero.
+ */
+static inline bool pgt_pte_store(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+{
+	if (ctx->flags & PGT_WALK_SHARED)
+		return pgt_cmpxchg(ctx->ptep, ctx->old, new);
+	pgt_write_once(ctx->ptep, new);
+	return true;
+}
+
+/* An entry that became, or stopped being, non-zero: its table's reference. */
+void pgt_pte_count(const struct pgt_visit_ctx *ctx, pgt_pte_t new);
+
+/* pgt_pte_update(), inline for the library's own visitors. */
+static inline bool pgt_pte_replace(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+{
+	if (!pgt_pte_store(ctx, new))
+		return false;
+	if (!ctx->old != !new)
+		pgt_pte_count(ctx, new);
+	return true;
+}
+
+/*
  * -EINVAL if [@addr, @addr + @size) wraps, -ERANGE if it ends beyond the input
  * address size.  Inline: the walker checks every range with it, and the
  * walker calls nothing of the layers above it.
@@ -105,6 +168,30 @@ static inline int pgt_check_range(const struct pgt *pgt, u64 addr, u64 size)
 	return 0;
 }
 
+/* Mapping operations take page-aligned input, size and output. */
+static inline int pgt_check_aligned(const struct pgt *pgt, u64 addr, u64 size, u64 phys)
+{
+	u32 page = pgt_page_size(&pgt->geom);
+
+	if (!PGT_IS_ALIGNED(addr | size | phys, page))
+		return -EINVAL;
+	if (phys + size < phys)
+		return -EINVAL;
+	return 0;
+}
+
+/* What every map checks: alignment, and both ends of the range in range. */
+static inline int pgt_check_map(const struct pgt *pgt, u64 addr, u64 size, u64 phys)
+{
+	int ret = pgt_check_aligned(pgt, addr, size, phys);
+
+	if (!ret)
+		ret = pgt_check_range(pgt, addr, size);
+	if (!ret && phys + size > 1ULL << pgt->pa_bits)
+		ret = -ERANGE;
+	return ret;
+}
+
 /*
  * pgt_walk() without its range check, for operations that made it (or a
  * stricter one) already: the same walk, the same policy.
@@ -113,8 +200,6 @@ int pgt_walk_checked(struct pgt *pgt, u64 addr, u64 size, const struct pgt_walke
 
 int pgt_geometry_cfg(struct pgt_geometry *geom, enum pgt_stage stage,
 		     const struct pgt_config *cfg);
-int pgt_check_aligned(const struct pgt *pgt, u64 addr, u64 size, u64 phys);
-int pgt_check_map(const struct pgt *pgt, u64 addr, u64 size, u64 phys);
 /*
  * A new table page from the home, or the next one of @mc; NULL (the page
  * given back) if it lies beyond the output address size.  @desc, if not
@@ -130,14 +215,14 @@ int pgt_cache_reachable(const struct pgt *pgt, const struct pgt_memcache *mc, u6
 void pgt_table_add_refs(const struct pgt *pgt, void *table, int delta);
 
 /* descriptor.c */
-pgt_pte_t pgt_oa_pack(const struct pgt_geometry *geom, u64 pa);
 void pgt_fill_leaves(const struct pgt_geometry *geom, pgt_pte_t *table, pgt_pte_t first,
 		     u64 step, u32 n);
 /* @table's entries as next-level leaves translating as @block. */
 void pgt_split_entries(const struct pgt_geometry *geom, pgt_pte_t *table, pgt_pte_t block,
 		       pgt_s8 level);
-int pgt_s2_prot_check_tree(const struct pgt *pgt, u32 prot);
 pgt_pte_t pgt_s2_xn(u32 prot);
+/* What every stage-2 leaf of @prot holds whatever its address: pgt_s2_leaf_pte() less both. */
+pgt_pte_t pgt_s2_leaf_attrs(const struct pgt_geometry *geom, u32 prot, bool fwb);
 u32 pgt_s2_xn_prot(pgt_pte_t pte);
 pgt_pte_t pgt_hyp_leaf(const struct pgt *pgt, u64 pa, u32 prot, pgt_s8 level);
 /* pgtable.c: pgt_split_entries() with the table's references counted. */

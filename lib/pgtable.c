@@ -109,30 +109,6 @@ int pgt_geometry_cfg(struct pgt_geometry *geom, enum pgt_stage stage,
 	return 0;
 }
 
-/* Mapping operations take page-aligned input, size and output. */
-int pgt_check_aligned(const struct pgt *pgt, u64 addr, u64 size, u64 phys)
-{
-	u32 page = pgt_page_size(&pgt->geom);
-
-	if (!PGT_IS_ALIGNED(addr | size | phys, page))
-		return -EINVAL;
-	if (phys + size < phys)
-		return -EINVAL;
-	return 0;
-}
-
-/* What every map checks: alignment, and both ends of the range in range. */
-int pgt_check_map(const struct pgt *pgt, u64 addr, u64 size, u64 phys)
-{
-	int ret = pgt_check_aligned(pgt, addr, size, phys);
-
-	if (!ret)
-		ret = pgt_check_range(pgt, addr, size);
-	if (!ret && phys + size > 1ULL << pgt->pa_bits)
-		ret = -ERANGE;
-	return ret;
-}
-
 /*
  * A table the MMU reaches must lie below the output address size: a table
  * address above it is an Address size fault, however right its entries are.
@@ -257,24 +233,21 @@ void pgt_free_empty_table(const struct pgt_visit_ctx *ctx)
 	mm->put_page(mm, child);
 }
 
-bool pgt_pte_update(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+void pgt_pte_count(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
 {
 	struct pgt *pgt = ctx->pgt;
 
-	if (ctx->flags & PGT_WALK_SHARED) {
-		if (!pgt_cmpxchg(ctx->ptep, ctx->old, new))
-			return false;
-	} else {
-		pgt_write_once(ctx->ptep, new);
-	}
-
-	if (!pte_counted(pgt, ctx->level) || !ctx->old == !new)
-		return true;
+	if (!pte_counted(pgt, ctx->level))
+		return;
 	if (new)
 		ctx->mm_ops->get_page(ctx->mm_ops, pte_table_page(pgt, ctx->ptep));
 	else
 		ctx->mm_ops->put_page(ctx->mm_ops, pte_table_page(pgt, ctx->ptep));
-	return true;
+}
+
+bool pgt_pte_update(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+{
+	return pgt_pte_replace(ctx, new);
 }
 
 /* The TLB maintenance an entry's break needs: its leaf, or all its subtree. */
@@ -319,43 +292,39 @@ void pgt_pte_make(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
 		ctx->mm_ops->put_page(ctx->mm_ops, pte_table_page(ctx->pgt, ctx->ptep));
 }
 
+/* Where pgt_get_leaf() puts what it finds: its caller's pointers, or none. */
 struct leaf_lookup {
-	pgt_pte_t pte;
-	pgt_s8 level;
+	pgt_pte_t *pte;
+	pgt_s8 *level;
 };
 
+/* An exclusive one-entry walk visits its entry once, and ends there. */
 static struct pgt_action leaf_lookup_visitor(const struct pgt_visit_ctx *ctx,
 					     enum pgt_walk_flags visit)
 {
-	struct leaf_lookup *found = ctx->arg;
+	const struct leaf_lookup *found = ctx->arg;
 
 	(void)visit;
-	found->pte = ctx->old;
-	found->level = ctx->level;
+	if (found->pte)
+		*found->pte = ctx->old;
+	if (found->level)
+		*found->level = ctx->level;
 	return pgt_continue();
 }
 
 int pgt_get_leaf(struct pgt *pgt, u64 addr, pgt_pte_t *ptep, pgt_s8 *level)
 {
-	struct leaf_lookup found = { 0 };
+	struct leaf_lookup found = { .pte = ptep, .level = level };
 	struct pgt_walker walker = {
 		.cb = leaf_lookup_visitor,
 		.arg = &found,
 		.flags = PGT_WALK_LEAF,
 	};
-	int ret;
 
 	/* One address cannot wrap: anything past the input size is out of range. */
 	if (addr >> pgt->geom.ia_bits)
 		return -ERANGE;
-	ret = pgt_walk_checked(pgt, addr, 1, &walker);
-	if (ret)
-		return ret;
-	if (ptep)
-		*ptep = found.pte;
-	if (level)
-		*level = found.level;
-	return 0;
+	return pgt_walk_checked(pgt, addr, 1, &walker);
 }
 
 /*

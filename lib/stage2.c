@@ -3,8 +3,9 @@
  * stage2.c - the core of guest (and pKVM host) stage-2 tables: init,
  * destroy, and what every stage-2 operation shares -- when a whole table may
  * be swept in one pass, how unlinked subtrees are freed, which memory is
- * cleaned.  The operations live in stage2_map.c, stage2_unmap.c,
- * stage2_attr.c and stage2_split.c; none of them is called from here.
+ * cleaned, how many tables a map needs, where annotations lie.  The
+ * operations live in stage2_map.c, stage2_unmap.c, stage2_attr.c and
+ * stage2_split.c; none of them is called from here.
  */
 #include "stage2.h"
 
@@ -79,15 +80,6 @@ int pgt_stage2_destroy_range(struct pgt *pgt, u64 addr, u64 size)
 	return ret ? ret : pgt_walk(pgt, addr, size, &walker);
 }
 
-/*
- * Only a range as large as a last-level table's span can cover a whole table:
- * smaller ones need no TABLE_PRE visits (no collapse, no sweep).
- */
-bool pgt_s2_may_sweep(const struct pgt *pgt, u64 size)
-{
-	return size >= pgt_level_size(&pgt->geom, PGT_MAX_LEVEL - 1);
-}
-
 /* Hand a subtree no longer linked to whoever frees it safely. */
 void pgt_s2_free_subtree(const struct pgt_visit_ctx *ctx, pgt_pte_t table_pte)
 {
@@ -127,4 +119,48 @@ bool pgt_s2_table_is_last(const struct pgt *pgt, const pgt_pte_t *table, pgt_s8 
 		if (pgt_pte_is_table(table[i], level))
 			return false;
 	return true;
+}
+
+bool pgt_s2_subtree_owned(const struct pgt *pgt, pgt_pte_t pte, pgt_s8 level)
+{
+	pgt_pte_t *table = pte_table_virt(pgt, pte);
+	u32 i, n = pgt_table_entries(&pgt->geom);
+
+	for (i = 0; i < n; i++) {
+		pgt_pte_t child = pgt_read_once(&table[i]);
+
+		if (pgt_s2_pte_owner(child))
+			return true;
+		if (pgt_pte_is_table(child, level + 1) &&
+		    pgt_s2_subtree_owned(pgt, child, level + 1))
+			return true;
+	}
+	return false;
+}
+
+u64 pgt_s2_entry_tables(const struct s2_shape *sh, pgt_s8 level, u64 start, u64 end)
+{
+	if (pgt_s2_shape_fits(sh, level, start, end) || level == PGT_MAX_LEVEL)
+		return 0;
+	return 1 + pgt_s2_span_tables(sh, level + 1, start, end);
+}
+
+/*
+ * Only the first and last entries can be partial; the full ones in between
+ * all need the same, so they are counted once and multiplied.
+ */
+u64 pgt_s2_span_tables(const struct s2_shape *sh, pgt_s8 level, u64 start, u64 end)
+{
+	u64 size = pgt_level_size(sh->geom, level);
+	u64 first_end = PGT_ALIGN_DOWN(start, size) + size;
+	u64 last_start = PGT_ALIGN_DOWN(end - 1, size);
+	u64 tables;
+
+	if (first_end >= end)
+		return pgt_s2_entry_tables(sh, level, start, end);
+	tables = pgt_s2_entry_tables(sh, level, start, first_end);
+	if (last_start > first_end)
+		tables += (last_start - first_end) / size *
+			  pgt_s2_entry_tables(sh, level, first_end, first_end + size);
+	return tables + pgt_s2_entry_tables(sh, level, last_start, end);
 }

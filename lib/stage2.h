@@ -21,6 +21,30 @@ struct s2_shape {
 	bool pages_only;
 };
 
+/* Does one leaf at @level map [start, end) in shape @sh? */
+static inline bool pgt_s2_shape_fits(const struct s2_shape *sh, pgt_s8 level, u64 start,
+				     u64 end)
+{
+	u64 size = pgt_level_size(sh->geom, level);
+
+	if (!pgt_level_has_leaves(sh->geom, level) || (sh->pages_only && level < PGT_MAX_LEVEL))
+		return false;
+	return PGT_IS_ALIGNED(start, size) && end - start == size &&
+	       (sh->any_output || PGT_IS_ALIGNED(sh->delta, size));
+}
+
+/* The shape of a map from @ipa to @pa; an annotation has no output to align. */
+static inline struct s2_shape pgt_s2_map_shape(const struct pgt *pgt, u64 ipa, u64 pa,
+					       bool annotate)
+{
+	return (struct s2_shape){
+		.geom = &pgt->geom,
+		.delta = pa - ipa,
+		.any_output = annotate,
+		.pages_only = pgt->flags & PGT_S2_FORCE_PAGES,
+	};
+}
+
 /* One map or set_owner walk: what it writes, and where its tables come from. */
 struct s2_map_data {
 	u64 ipa;
@@ -32,7 +56,7 @@ struct s2_map_data {
 	struct pgt_memcache *mc;
 	u64 tables;		/* the counting walk's result */
 	bool reach_unchecked;	/* the cache's pages are checked at the first new table */
-	pgt_pte_t leaf_attrs;	/* a block leaf for PA 0: what every leaf shares */
+	pgt_pte_t leaf_attrs;	/* what every leaf shares: pgt_s2_leaf_attrs() */
 };
 
 static inline bool s2_fwb(const struct pgt *pgt)
@@ -52,17 +76,27 @@ static inline bool ctx_shared(const struct pgt_visit_ctx *ctx)
  */
 #define S2_ATTR_BITS	(PGT_GENMASK(7, 0) | PGT_GENMASK(11, 10) | PGT_GENMASK(63, 50))
 
+/*
+ * Only a range as large as a last-level table's span can cover a whole table:
+ * smaller ones need no TABLE_PRE visits (no collapse, no sweep).
+ */
+static inline bool pgt_s2_may_sweep(const struct pgt *pgt, u64 size)
+{
+	return size >= pgt_level_size(&pgt->geom, PGT_MAX_LEVEL - 1);
+}
+
 /* stage2.c: the core every stage-2 operation uses. */
-bool pgt_s2_may_sweep(const struct pgt *pgt, u64 size);
 bool pgt_s2_table_is_last(const struct pgt *pgt, const pgt_pte_t *table, pgt_s8 level);
 void pgt_s2_free_subtree(const struct pgt_visit_ctx *ctx, pgt_pte_t table_pte);
 bool pgt_s2_needs_clean(const struct pgt *pgt, pgt_pte_t pte);
 void pgt_s2_clean(const struct pgt *pgt, u64 pa, u64 size);
-
-/* stage2_map.c: counting tables, reserving them, the map walk. */
+/* Is any entry below the table @pte at @level an owner annotation? */
+bool pgt_s2_subtree_owned(const struct pgt *pgt, pgt_pte_t pte, pgt_s8 level);
+/* Tables needed to map [start, end), inside one empty entry at @level / spanning entries. */
 u64 pgt_s2_entry_tables(const struct s2_shape *sh, pgt_s8 level, u64 start, u64 end);
 u64 pgt_s2_span_tables(const struct s2_shape *sh, pgt_s8 level, u64 start, u64 end);
-struct s2_shape pgt_s2_map_shape(const struct pgt *pgt, u64 ipa, u64 pa, bool annotate);
+
+/* stage2_map.c: reserving tables, the map walk. */
 int pgt_s2_reserve_exclusive(struct pgt *pgt, struct pgt_memcache **mc,
 			     struct pgt_memcache *local, u64 tables);
 int pgt_s2_map_walk(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags);

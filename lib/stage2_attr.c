@@ -15,6 +15,7 @@ struct s2_attr_data {
 	bool check_exec;	/* relax_perms adding X: uncached memory refuses */
 	u32 exec;		/* relax_perms: PGT_PROT_PX and/or UX to add */
 	bool young;
+	bool track;		/* the caller invalidates what changed: note where */
 	u64 first, end;		/* the span of changed leaves */
 	pgt_s8 level;
 };
@@ -59,25 +60,33 @@ static int s2_attr_exec_prepare(const struct pgt_visit_ctx *ctx)
 
 static struct pgt_action s2_attr_leaf(const struct pgt_visit_ctx *ctx, struct s2_attr_data *d)
 {
-	pgt_pte_t new = s2_attr_new(d, ctx->old);
+	pgt_pte_t new;
 
 	if (!pgt_pte_valid(ctx->old))
 		return d->need_leaf ? pgt_exit(-ENOENT) : pgt_continue();
 	if (d->check_exec && s2_attr_exec_prepare(ctx))
 		return pgt_exit(-EINVAL);
-	if (new != ctx->old && !pgt_pte_update(ctx, new))
-		return pgt_retry();
+	new = s2_attr_new(d, ctx->old);
+	if (new != ctx->old) {
+		/* A valid leaf stays valid: no reference changes. */
+		if (!pgt_pte_store(ctx, new))
+			return pgt_retry();
+		if (d->track)
+			s2_attr_note(d, pgt_ctx_entry_start(ctx), pgt_ctx_entry_size(ctx),
+				     ctx->level);
+	}
 	d->young |= !!(ctx->old & PGT_PTE_AF);
-	if (new != ctx->old)
-		s2_attr_note(d, pgt_ctx_entry_start(ctx), pgt_ctx_entry_size(ctx), ctx->level);
 	return pgt_continue();
 }
 
 /*
  * An exclusive walk over a whole last-level table changes its leaves in one
  * pass (no one else writes them; the TLB is dealt with after the walk).
+ * Out of line: the per-page visit, inlined with it, would save every
+ * register the sweep needs.
  */
-static struct pgt_action s2_attr_sweep(const struct pgt_visit_ctx *ctx, struct s2_attr_data *d)
+static __attribute__((__noinline__))
+struct pgt_action s2_attr_sweep(const struct pgt_visit_ctx *ctx, struct s2_attr_data *d)
 {
 	const struct pgt *pgt = ctx->pgt;
 	pgt_pte_t *table = pte_table_virt(pgt, ctx->old);
@@ -123,17 +132,23 @@ static int s2_attr_walk(struct pgt *pgt, u64 addr, u64 size, struct s2_attr_data
 	int ret = flags & ~PGT_WALK_SHARED ? -EINVAL : 0;
 
 	walker.flags |= flags;
+	if (d->need_leaf) {
+		/* One address cannot wrap: anything past the input size is out of range. */
+		if (!ret && addr >> pgt->geom.ia_bits)
+			ret = -ERANGE;
+		return ret ? ret : pgt_walk_checked(pgt, addr, 1, &walker);
+	}
 	/* Ranges of an exclusive walk spanning whole last-level tables sweep them. */
-	if (!d->need_leaf && !flags && pgt_s2_may_sweep(pgt, size))
+	if (!flags && pgt_s2_may_sweep(pgt, size))
 		walker.flags |= PGT_WALK_TABLE_PRE;
-	if (!ret && !d->need_leaf)
+	if (!ret)
 		ret = pgt_check_aligned(pgt, addr, size, 0);
 	return ret ? ret : pgt_walk(pgt, addr, size, &walker);
 }
 
 int pgt_stage2_wrprotect(struct pgt *pgt, u64 addr, u64 size)
 {
-	struct s2_attr_data d = { .clr = PGT_S2AP_W };
+	struct s2_attr_data d = { .clr = PGT_S2AP_W, .track = true };
 	int ret = s2_attr_walk(pgt, addr, size, &d, 0);
 
 	/* Taking a permission away must reach every TLB before the caller relies on it. */
@@ -160,7 +175,7 @@ int pgt_stage2_test_clear_young(struct pgt *pgt, u64 addr, u64 size, bool mkold,
 int pgt_stage2_relax_perms(struct pgt *pgt, u64 addr, u32 prot, u32 flags)
 {
 	struct s2_attr_data d = { .need_leaf = true, .check_exec = prot & PGT_PROT_X,
-				  .exec = prot & PGT_PROT_X };
+				  .exec = prot & PGT_PROT_X, .track = true };
 	int ret;
 
 	if (prot & ~PGT_PROT_RWX || pgt_s2_prot_check_tree(pgt, prot))

@@ -7,61 +7,12 @@
  */
 #include "stage2.h"
 
-static bool shape_fits(const struct s2_shape *sh, pgt_s8 level, u64 start, u64 end)
-{
-	u64 size = pgt_level_size(sh->geom, level);
-
-	if (!pgt_level_has_leaves(sh->geom, level) || (sh->pages_only && level < PGT_MAX_LEVEL))
-		return false;
-	return PGT_IS_ALIGNED(start, size) && end - start == size &&
-	       (sh->any_output || PGT_IS_ALIGNED(sh->delta, size));
-}
-
-/* Tables needed to map [start, end), which lies inside one empty entry at @level. */
-u64 pgt_s2_entry_tables(const struct s2_shape *sh, pgt_s8 level, u64 start, u64 end)
-{
-	if (shape_fits(sh, level, start, end) || level == PGT_MAX_LEVEL)
-		return 0;
-	return 1 + pgt_s2_span_tables(sh, level + 1, start, end);
-}
-
-/*
- * Tables needed below the entries at @level that [start, end) meets.  Only
- * the first and last entries can be partial; the full ones in between all
- * need the same, so they are counted once and multiplied.
- */
-u64 pgt_s2_span_tables(const struct s2_shape *sh, pgt_s8 level, u64 start, u64 end)
-{
-	u64 size = pgt_level_size(sh->geom, level);
-	u64 first_end = PGT_ALIGN_DOWN(start, size) + size;
-	u64 last_start = PGT_ALIGN_DOWN(end - 1, size);
-	u64 tables;
-
-	if (first_end >= end)
-		return pgt_s2_entry_tables(sh, level, start, end);
-	tables = pgt_s2_entry_tables(sh, level, start, first_end);
-	if (last_start > first_end)
-		tables += (last_start - first_end) / size *
-			  pgt_s2_entry_tables(sh, level, first_end, first_end + size);
-	return tables + pgt_s2_entry_tables(sh, level, last_start, end);
-}
-
 /* The worst case, without recursion for the commonest case: one page. */
 static u64 s2_worst_tables(const struct pgt *pgt, const struct s2_shape *sh, u64 ipa, u64 size)
 {
 	if (size == pgt_page_size(&pgt->geom))
 		return PGT_MAX_LEVEL - pgt->geom.start_level;
 	return pgt_s2_span_tables(sh, pgt->geom.start_level, ipa, ipa + size);
-}
-
-struct s2_shape pgt_s2_map_shape(const struct pgt *pgt, u64 ipa, u64 pa, bool annotate)
-{
-	return (struct s2_shape){
-		.geom = &pgt->geom,
-		.delta = pa - ipa,
-		.any_output = annotate,
-		.pages_only = pgt->flags & PGT_S2_FORCE_PAGES,
-	};
 }
 
 u64 pgt_stage2_tables_needed(const struct pgt *pgt, u64 addr, u64 size, u64 phys)
@@ -79,7 +30,8 @@ static u64 s2_map_pa(const struct pgt_visit_ctx *ctx, const struct s2_map_data *
 }
 
 /* Does the walk's part of this entry take a single leaf here? */
-static bool s2_leaf_fits(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
+static inline __attribute__((always_inline))
+bool s2_leaf_fits(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
 {
 	u64 start = pgt_ctx_entry_start(ctx);
 
@@ -87,27 +39,21 @@ static bool s2_leaf_fits(const struct pgt_visit_ctx *ctx, const struct s2_map_da
 	if (ctx->level == PGT_MAX_LEVEL)
 		return pgt_ctx_entry_inside(ctx);
 	return pgt_ctx_entry_inside(ctx) &&
-	       shape_fits(&d->shape, ctx->level, start, start + pgt_ctx_entry_size(ctx));
+	       pgt_s2_shape_fits(&d->shape, ctx->level, start, start + pgt_ctx_entry_size(ctx));
 }
 
 /*
- * A walk that may write many leaves computes their attributes once: a leaf
- * differs from another of the same walk only by its output address and its
- * type bits.  A one-page walk writes one leaf and does not (0: not known).
+ * A leaf differs from another of the same walk only by its output address
+ * and its type bits: the rest is computed once per walk.
  */
-static void s2_leaf_attrs(const struct pgt *pgt, struct s2_map_data *d, u64 size)
+static void s2_leaf_attrs(const struct pgt *pgt, struct s2_map_data *d)
 {
-	d->leaf_attrs = 0;
-	if (size > pgt_page_size(&pgt->geom))
-		d->leaf_attrs = pgt_s2_leaf_pte(&pgt->geom, 0, d->prot, PGT_MAX_LEVEL - 1,
-						s2_fwb(pgt));
+	d->leaf_attrs = pgt_s2_leaf_attrs(&pgt->geom, d->prot, s2_fwb(pgt));
 }
 
 static pgt_pte_t s2_leaf_at(const struct pgt *pgt, const struct s2_map_data *d, u64 pa,
 			    pgt_s8 level)
 {
-	if (!d->leaf_attrs)
-		return pgt_s2_leaf_pte(&pgt->geom, pa, d->prot, level, s2_fwb(pgt));
 	return d->leaf_attrs | pgt_oa_pack(&pgt->geom, pa) | pte_leaf_type(level);
 }
 
@@ -156,8 +102,9 @@ static struct pgt_action s2_count_visitor(const struct pgt_visit_ctx *ctx,
 }
 
 /* Clean (and for code, invalidate) what a new leaf maps, unless told not to. */
-static void s2_map_cmo(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d, u64 pa,
-			u64 size)
+static inline __attribute__((always_inline))
+void s2_map_cmo(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d, u64 pa,
+		u64 size)
 {
 	struct pgt_mm_ops *mm = ctx->mm_ops;
 
@@ -170,10 +117,11 @@ static void s2_map_cmo(const struct pgt_visit_ctx *ctx, const struct s2_map_data
 }
 
 /* Replace ctx->old by @new, with break-before-make when the old one was live. */
-static struct pgt_action s2_replace(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+static inline __attribute__((always_inline))
+struct pgt_action s2_replace(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
 {
 	if (!pgt_pte_valid(ctx->old))
-		return pgt_pte_update(ctx, new) ? pgt_continue() : pgt_retry();
+		return pgt_pte_replace(ctx, new) ? pgt_continue() : pgt_retry();
 	if (!pgt_break(ctx))
 		return pgt_retry();
 	pgt_pte_make(ctx, new);
@@ -248,7 +196,7 @@ static struct pgt_action s2_map_descend(const struct pgt_visit_ctx *ctx, struct 
 	pgt_dsb_ishst();
 	if (pgt_pte_valid(ctx->old))
 		return s2_replace(ctx, new);
-	if (pgt_pte_update(ctx, new))
+	if (pgt_pte_replace(ctx, new))
 		return pgt_continue();
 	/* A racing walker won; only shared walks race, and they only add empty tables. */
 	pgt_memcache_recycle(d->mc, table);
@@ -262,7 +210,7 @@ static bool s2_children_fit(const struct pgt_visit_ctx *ctx, const struct s2_map
 	pgt_s8 child = ctx->level + 1;
 
 	return !ctx->old && pgt_ctx_entry_inside(ctx) &&
-	       shape_fits(&d->shape, child, start,
+	       pgt_s2_shape_fits(&d->shape, child, start,
 			  start + pgt_level_size(&ctx->pgt->geom, child));
 }
 
@@ -292,7 +240,7 @@ static struct pgt_action s2_map_fill(const struct pgt_visit_ctx *ctx, struct s2_
 	pgt_table_add_refs(pgt, table, n);
 	s2_map_cmo(ctx, d, pa, pgt_ctx_entry_size(ctx));
 	pgt_dsb_ishst();
-	if (pgt_pte_update(ctx, desc))
+	if (pgt_pte_replace(ctx, desc))
 		return pgt_skip();
 	pgt_unlinked_free(mm, table, child, pgt->geom.granule_shift);
 	return pgt_retry();
@@ -300,7 +248,8 @@ static struct pgt_action s2_map_fill(const struct pgt_visit_ctx *ctx, struct s2_
 
 static struct pgt_action s2_map_leaf(const struct pgt_visit_ctx *ctx, struct s2_map_data *d)
 {
-	if (!d->annotate && pgt_s2_pte_owner(ctx->old))
+	/* Only a non-zero invalid entry can carry an owner: the empty one is quick. */
+	if (ctx->old && !d->annotate && pgt_s2_pte_owner(ctx->old))
 		return pgt_exit(-EPERM);
 	if (s2_leaf_fits(ctx, d))
 		return s2_map_install(ctx, d);
@@ -309,23 +258,6 @@ static struct pgt_action s2_map_leaf(const struct pgt_visit_ctx *ctx, struct s2_
 	if (s2_children_fit(ctx, d))
 		return s2_map_fill(ctx, d);
 	return s2_map_descend(ctx, d);
-}
-
-/* Is any entry below the table @pte at @level an owner annotation? */
-static bool s2_subtree_owned(const struct pgt *pgt, pgt_pte_t pte, pgt_s8 level)
-{
-	pgt_pte_t *table = pte_table_virt(pgt, pte);
-	u32 i, n = pgt_table_entries(&pgt->geom);
-
-	for (i = 0; i < n; i++) {
-		pgt_pte_t child = pgt_read_once(&table[i]);
-
-		if (pgt_s2_pte_owner(child))
-			return true;
-		if (pgt_pte_is_table(child, level + 1) && s2_subtree_owned(pgt, child, level + 1))
-			return true;
-	}
-	return false;
 }
 
 /*
@@ -341,7 +273,7 @@ static struct pgt_action s2_map_collapse(const struct pgt_visit_ctx *ctx,
 
 	if (!s2_leaf_fits(ctx, d))
 		return pgt_continue();
-	if (ctx_shared(ctx) && !d->annotate && s2_subtree_owned(ctx->pgt, ctx->old, ctx->level))
+	if (ctx_shared(ctx) && !d->annotate && pgt_s2_subtree_owned(ctx->pgt, ctx->old, ctx->level))
 		return pgt_exit(-EPERM);
 	new = s2_new_entry(ctx, d);
 	s2_map_cmo(ctx, d, s2_map_pa(ctx, d), pgt_ctx_entry_size(ctx));
@@ -410,12 +342,48 @@ int pgt_s2_reserve_exclusive(struct pgt *pgt, struct pgt_memcache **mc,
 }
 
 /* Every caller checked the range: map and set_owner up front, split by construction. */
-int pgt_s2_map_walk(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
+static inline __attribute__((always_inline))
+int s2_map_walk(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
 {
 	struct pgt_walker walker = { .cb = s2_map_visitor, .arg = d, .flags = flags };
 
-	s2_leaf_attrs(pgt, d, size);
+	s2_leaf_attrs(pgt, d);
 	return pgt_walk_checked(pgt, d->ipa, size, &walker);
+}
+
+int pgt_s2_map_walk(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
+{
+	return s2_map_walk(pgt, d, size, flags);
+}
+
+/*
+ * The rest of s2_map_prepared(): the operation's own cache when the caller
+ * gave none, and the counting walk.
+ */
+static __attribute__((__noinline__))
+int s2_map_reserved(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags,
+			   u32 walk, u64 worst)
+{
+	struct pgt_memcache local = { 0 };
+	struct pgt_walker count = { .cb = s2_count_visitor, .arg = d, .flags = PGT_WALK_LEAF };
+	int ret;
+
+	if (flags & PGT_WALK_SHARED) {
+		d->tables = worst;
+		ret = s2_reserve(pgt, d, &local);
+		if (!ret)
+			ret = pgt_s2_map_walk(pgt, d, size, walk | PGT_WALK_SHARED);
+	} else {
+		s2_leaf_attrs(pgt, d);
+		ret = pgt_walk_checked(pgt, d->ipa, size, &count);
+		if (!ret)
+			ret = pgt_s2_reserve_exclusive(pgt, &d->mc, &local, d->tables);
+		if (!ret)
+			ret = pgt_s2_map_walk(pgt, d, size,
+					  walk | (d->annotate ? PGT_WALK_TABLE_POST : 0));
+	}
+	pgt_memcache_free(&local, pgt->mm_ops);
+	return ret;
 }
 
 /*
@@ -424,12 +392,12 @@ int pgt_s2_map_walk(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
  * written and the cache holds the worst case already (a worst case of no
  * table, a range of whole blocks, needs no cache at all).  A shared walk (a
  * fault) cannot count against a tree that moves under it: it needs the
- * worst case cached.
+ * worst case cached.  The commonest cases, a fault with its cache, walk at
+ * once.
  */
-static int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
+static inline __attribute__((always_inline))
+int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
 {
-	struct pgt_memcache local = { 0 };
-	struct pgt_walker count = { .cb = s2_count_visitor, .arg = d, .flags = PGT_WALK_LEAF };
 	u64 worst = s2_worst_tables(pgt, &d->shape, d->ipa, size);
 	u32 walk = PGT_WALK_LEAF | (flags & PGT_WALK_SKIP_CMO);
 	int ret = s2_cache_check(pgt, d->mc);
@@ -444,24 +412,14 @@ static int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32
 		/* Most faults take no table: theirs are checked if they do. */
 		d->reach_unchecked = size == pgt_page_size(&pgt->geom);
 		ret = d->reach_unchecked ? 0 : pgt_cache_reachable(pgt, d->mc, worst);
-		return ret ? ret : pgt_s2_map_walk(pgt, d, size, walk);
+		return ret ? ret : s2_map_walk(pgt, d, size, walk);
 	}
-	if (flags & PGT_WALK_SHARED) {
+	if ((flags & PGT_WALK_SHARED) && d->mc) {
 		d->tables = worst;
-		ret = s2_reserve(pgt, d, &local);
-		if (!ret)
-			ret = pgt_s2_map_walk(pgt, d, size, walk | PGT_WALK_SHARED);
-	} else {
-		s2_leaf_attrs(pgt, d, size);
-		ret = pgt_walk_checked(pgt, d->ipa, size, &count);
-		if (!ret)
-			ret = pgt_s2_reserve_exclusive(pgt, &d->mc, &local, d->tables);
-		if (!ret)
-			ret = pgt_s2_map_walk(pgt, d, size,
-					  walk | (d->annotate ? PGT_WALK_TABLE_POST : 0));
+		ret = d->mc->nr < worst ? -ENOMEM : 0;
+		return ret ? ret : s2_map_walk(pgt, d, size, walk | PGT_WALK_SHARED);
 	}
-	pgt_memcache_free(&local, pgt->mm_ops);
-	return ret;
+	return s2_map_reserved(pgt, d, size, flags, walk, worst);
 }
 
 static int s2_map_check(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot, u32 flags)

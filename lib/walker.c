@@ -29,18 +29,12 @@ struct walk_data {
 
 static int walk_table(struct walk_data *data, pgt_pte_t *table, pgt_s8 level);
 
-static bool walk_shared(const struct walk_data *data)
-{
-	return data->walker->flags & PGT_WALK_SHARED;
-}
-
 static u32 table_entries(const struct walk_data *data, pgt_s8 level)
 {
 	const struct pgt_geometry *geom = &data->pgt->geom;
 
 	return level == geom->start_level ? geom->root_entries : pgt_table_entries(geom);
 }
-
 
 /* Which of PRE or LEAF an entry gets, from its current value. */
 static enum pgt_walk_flags first_visit(pgt_pte_t pte, pgt_s8 level)
@@ -49,9 +43,9 @@ static enum pgt_walk_flags first_visit(pgt_pte_t pte, pgt_s8 level)
 }
 
 /* A locked entry stands for "another walker is mid-update": policy above. */
-static struct pgt_action locked_entry_action(const struct walk_data *data)
+static struct pgt_action locked_entry_action(const struct pgt_walker *walker)
 {
-	if (walk_shared(data)) {
+	if (walker->flags & PGT_WALK_SHARED) {
 		/* The holder is a few stores and a TLBI from done: let it run. */
 		pgt_cpu_relax();
 		return pgt_retry();
@@ -60,54 +54,70 @@ static struct pgt_action locked_entry_action(const struct walk_data *data)
 	return pgt_exit(-EBUSY);
 }
 
-/* Only visits the walk asked for, or locked entries, get here. */
-static struct pgt_action call_visitor(const struct walk_data *data,
-				      const struct pgt_visit_ctx *ctx,
-				      enum pgt_walk_flags visit)
+/*
+ * One visit of ctx->old as TABLE_PRE or LEAF (@post false) or TABLE_POST:
+ * CONTINUE for a visit nobody asked for (a locked entry is always visited,
+ * by the policy above), else the visitor's answer.
+ */
+static inline __attribute__((always_inline))
+struct pgt_action visit_once(const struct pgt_walker *walker, const struct pgt_visit_ctx *ctx,
+			     bool post)
 {
+	enum pgt_walk_flags visit;
+
+	if (post && !pgt_pte_is_table(ctx->old, ctx->level))
+		return pgt_continue();
 	if (pgt_pte_is_locked(ctx->old))
-		return locked_entry_action(data);
-	return data->walker->cb(ctx, visit);
+		return locked_entry_action(walker);
+	visit = post ? PGT_WALK_TABLE_POST : first_visit(ctx->old, ctx->level);
+	if (!(walker->flags & visit))
+		return pgt_continue();
+	return walker->cb(ctx, visit);
+}
+
+/* The visits after a RETRY: the entry is read again, @tries times at most. */
+static __attribute__((__noinline__))
+struct pgt_action visit_retried(const struct pgt_walker *walker, struct pgt_visit_ctx *ctx,
+				bool post, u32 tries)
+{
+	struct pgt_action act;
+
+	do {
+		ctx->old = pgt_load_acquire(ctx->ptep);
+		act = visit_once(walker, ctx, post);
+		if (act.kind != PGT_ACT_RETRY)
+			return act;
+	} while (--tries);
+	return pgt_exit(-EAGAIN);
 }
 
 /*
- * Visit one entry as TABLE_PRE or LEAF (@post false) or as TABLE_POST,
- * applying RETRY until the visitor settles.  ctx->old holds the entry as
- * the caller read it (with acquire: it pairs with the release that
- * published a table's contents); a retry reads it again.  Returns 0 to go
- * on (*skip set if the visitor finished the whole entry), or the walk's
- * result with data->stopped set.  Inlined into each caller: @post is a
- * constant there, and the one-entry walk pays for no loop it does not run.
+ * Visit ctx->old -- the entry as the caller read it, with acquire: it pairs
+ * with the release that published a table's contents -- applying RETRY
+ * until the visitor settles.  Returns CONTINUE, SKIP or EXIT.  Inlined into
+ * each caller, @post a constant there; the retries are out of line, so the
+ * common visit, settled at once, costs its caller no loop.
  */
 static inline __attribute__((always_inline))
-int visit_settled(struct walk_data *data, struct pgt_visit_ctx *ctx, bool post, bool *skip)
+struct pgt_action visit_settled(const struct pgt_walker *walker, struct pgt_visit_ctx *ctx,
+				bool post)
 {
-	struct pgt_action act;
-	u32 tries = 0;
+	struct pgt_action act = visit_once(walker, ctx, post);
 
-	for (;; ctx->old = pgt_load_acquire(ctx->ptep)) {
-		enum pgt_walk_flags visit;
+	if (act.kind == PGT_ACT_RETRY)
+		return visit_retried(walker, ctx, post, PGT_WALK_RETRIES);
+	return act;
+}
 
-		if (post && !pgt_pte_is_table(ctx->old, ctx->level))
-			return 0;
-		visit = post ? PGT_WALK_TABLE_POST : first_visit(ctx->old, ctx->level);
-		/* A visit nobody asked for: nothing to settle (a lock still is). */
-		if (!(data->walker->flags & visit) && !pgt_pte_is_locked(ctx->old))
-			return 0;
-		act = call_visitor(data, ctx, visit);
-		if (act.kind != PGT_ACT_RETRY)
-			break;
-		if (++tries > PGT_WALK_RETRIES) {
-			act = pgt_exit(-EAGAIN);
-			break;
-		}
+/* What visit_settled()'s @act means to a walk: 0 to go on, or its result. */
+static int settled_result(struct walk_data *data, struct pgt_action act, bool *skip)
+{
+	if (act.kind == PGT_ACT_EXIT) {
+		data->stopped = true;
+		return act.err;
 	}
-	if (act.kind == PGT_ACT_CONTINUE || act.kind == PGT_ACT_SKIP) {
-		*skip = act.kind == PGT_ACT_SKIP;
-		return 0;
-	}
-	data->stopped = true;
-	return act.err;
+	*skip = act.kind == PGT_ACT_SKIP;
+	return 0;
 }
 
 /*
@@ -121,7 +131,7 @@ static int visit_entry(struct walk_data *data, struct pgt_visit_ctx *ctx, u32 sh
 	int ret;
 
 	ctx->old = pgt_load_acquire(ctx->ptep);
-	ret = visit_settled(data, ctx, false, &skip);
+	ret = settled_result(data, visit_settled(data->walker, ctx, false), &skip);
 	if (data->stopped)
 		return ret;
 
@@ -136,7 +146,7 @@ static int visit_entry(struct walk_data *data, struct pgt_visit_ctx *ctx, u32 sh
 	if (data->stopped || !(data->walker->flags & PGT_WALK_TABLE_POST))
 		return ret;
 	ctx->old = pgt_load_acquire(ctx->ptep);
-	return visit_settled(data, ctx, true, &skip);
+	return settled_result(data, visit_settled(data->walker, ctx, true), &skip);
 }
 
 /*
@@ -172,6 +182,15 @@ static int walk_table(struct walk_data *data, pgt_pte_t *table, pgt_s8 level)
 	return 0;
 }
 
+/* The ordinary walk of [addr, end), from @table at @level down. */
+static int walk_from(struct pgt *pgt, u64 addr, u64 end, const struct pgt_walker *walker,
+		     pgt_pte_t *table, pgt_s8 level)
+{
+	struct walk_data data = { .pgt = pgt, .walker = walker, .addr = addr, .end = end };
+
+	return walk_table(&data, table, level);
+}
+
 /*
  * A walk that visits leaves only (no TABLE_PRE, no TABLE_POST) and whose
  * range lies inside one entry at every level it reaches -- a fault, a
@@ -180,52 +199,75 @@ static int walk_table(struct walk_data *data, pgt_pte_t *table, pgt_s8 level)
  * same policy as every other entry (visit_settled()).  A table the visitor
  * leaves there is descended into, as walk_table() would.  Wherever the
  * range spans entries of a table, the ordinary walk takes over there.  The
- * level's shift and index mask follow the descent instead of being
- * recomputed from the geometry at each level.
+ * descent keeps its state in locals (the level's shift and index mask
+ * follow it); the visit's context is filled in only for the entry visited.
  */
-static int walk_single(struct walk_data *data, pgt_pte_t *table, pgt_s8 level)
+static inline __attribute__((always_inline))
+int walk_single_granule(struct pgt *pgt, u64 first, u64 end, const struct pgt_walker *walker,
+			u32 granule_shift)
 {
-	const struct pgt_geometry *geom = &data->pgt->geom;
-	u32 stride = geom->granule_shift - 3, shift = pgt_level_shift(geom, level);
-	u64 first = data->addr, last = data->end - 1, mask = geom->root_entries - 1;
-	struct pgt_visit_ctx ctx = {
-		.pgt = data->pgt,
-		.addr = first,
-		.end = data->end,
-		.flags = data->walker->flags,
-		.arg = data->walker->arg,
-		.mm_ops = data->pgt->mm_ops,
-	};
-	bool skip = false;
-	int ret;
+	const struct pgt_geometry *geom = &pgt->geom;
+	pgt_s8 level = geom->start_level;
+	u32 stride = granule_shift - 3, shift = granule_shift + (PGT_MAX_LEVEL - level) * stride;
+	u64 last = end - 1, mask = geom->root_entries - 1;
+	u64 oa_mask = 0, offset = pgt->mm_ops->linear_offset;
+	pgt_pte_t *table = pgt->root, *ptep, pte;
+	struct pgt_visit_ctx ctx;
+	struct pgt_action act;
 
+	/* The 48-bit format in a linear map: a table's address is a mask and an add. */
+	if (pgt->mm_ops->linear && geom->oa_format == PGT_OA_48)
+		oa_mask = PGT_GENMASK(47, granule_shift);
 	for (;; level++, shift -= stride, mask = (1ULL << stride) - 1) {
 		if (first >> shift != last >> shift)
-			return walk_table(data, table, level);
-		ctx.ptep = &table[(first >> shift) & mask];
-		ctx.old = pgt_load_acquire(ctx.ptep);
-		if (!pgt_pte_is_table(ctx.old, level)) {
-			ctx.level = level;
-			ret = visit_settled(data, &ctx, false, &skip);
-			if (data->stopped || skip)
-				return ret;
-			ctx.old = pgt_load_acquire(ctx.ptep);
-			if (!pgt_pte_is_table(ctx.old, level))
+			return walk_from(pgt, first, end, walker, table, level);
+		ptep = &table[(first >> shift) & mask];
+		pte = pgt_load_acquire(ptep);
+		if (!pgt_pte_is_table(pte, level)) {
+			ctx = (struct pgt_visit_ctx){
+				.pgt = pgt,
+				.ptep = ptep,
+				.old = pte,
+				.addr = first,
+				.end = end,
+				.level = level,
+				.flags = walker->flags,
+				.arg = walker->arg,
+				.mm_ops = pgt->mm_ops,
+			};
+			act = visit_settled(walker, &ctx, false);
+			if (act.kind != PGT_ACT_CONTINUE)
+				return act.err;
+			pte = pgt_load_acquire(ptep);
+			if (!pgt_pte_is_table(pte, level))
 				return 0;
 		}
-		table = pte_table_virt(data->pgt, ctx.old);
+		if (oa_mask)
+			table = (pgt_pte_t *)(uintptr_t)((pte & oa_mask) + offset);
+		else
+			table = pte_table_virt(pgt, pte);
+	}
+}
+
+/*
+ * One source, one loop, compiled for each granule: its shifts, masks and
+ * table sizes become constants.
+ */
+static int walk_single(struct pgt *pgt, u64 first, u64 end, const struct pgt_walker *walker)
+{
+	switch (pgt->geom.granule_shift) {
+	case PGT_GRANULE_4K:
+		return walk_single_granule(pgt, first, end, walker, PGT_GRANULE_4K);
+	case PGT_GRANULE_16K:
+		return walk_single_granule(pgt, first, end, walker, PGT_GRANULE_16K);
+	default:
+		return walk_single_granule(pgt, first, end, walker, PGT_GRANULE_64K);
 	}
 }
 
 /* The walk proper, for callers that have checked the range (internal.h). */
 int pgt_walk_checked(struct pgt *pgt, u64 addr, u64 size, const struct pgt_walker *walker)
 {
-	struct walk_data data = {
-		.pgt = pgt,
-		.walker = walker,
-		.addr = addr,
-		.end = addr + size,
-	};
 	struct pgt_mm_ops *mm = pgt->mm_ops;
 	bool shared = walker->flags & PGT_WALK_SHARED;
 	int ret;
@@ -235,9 +277,9 @@ int pgt_walk_checked(struct pgt *pgt, u64 addr, u64 size, const struct pgt_walke
 	if (shared && mm->shared_walk_begin)
 		mm->shared_walk_begin(mm);
 	if (walker->flags & (PGT_WALK_TABLE_PRE | PGT_WALK_TABLE_POST))
-		ret = walk_table(&data, pgt->root, pgt->geom.start_level);
+		ret = walk_from(pgt, addr, addr + size, walker, pgt->root, pgt->geom.start_level);
 	else
-		ret = walk_single(&data, pgt->root, pgt->geom.start_level);
+		ret = walk_single(pgt, addr, addr + size, walker);
 	if (shared && mm->shared_walk_end)
 		mm->shared_walk_end(mm);
 	return ret;

@@ -22,7 +22,7 @@ from collections import defaultdict
 
 CHECKS = {'pgt_check_range', 'pgt_check_aligned', 'pgt_check_map', 'pgt_s2_prot_check',
           's2_cache_check', 's2_map_check', 'stage2_config_check', 'pgt_cache_reachable',
-          'pgt_s2_prot_check_tree'}
+          'pgt_s2_prot_check_tree', 'pgt_s2_prot_valid'}
 ADDRESS = {'pte_table_virt', 'pgt_pte_addr', 'pgt_table_virt', 'pgt_table_addr'}
 # Operations' own code run once per call, outside the walk.
 SETUP = {'pgt_stage2_map', 's2_map_prepared', 's2_worst_tables', 's2_map_shape', 'span_tables',
@@ -30,9 +30,11 @@ SETUP = {'pgt_stage2_map', 's2_map_prepared', 's2_worst_tables', 's2_map_shape',
          'pgt_stage2_relax_perms', 's2_attr_walk', 'pgt_get_leaf', 's2_map_walk', 's2_reserve',
          's2_reserve_pages', 'pgt_stage2_tables_needed', 'pgt_memcache_topup', 's2_fwb',
          'pgt_tlbi_va', 'pgt_level_size', 'pgt_page_size', 'pgt_s2_map_walk',
-         'pgt_s2_map_shape', 's2_leaf_attrs'}
+         'pgt_s2_map_shape', 's2_leaf_attrs', 'pgt_s2_leaf_attrs', 's2_memattr', 'leaf_sh',
+         's2_xn', 'pgt_s2_may_sweep', 's2_map_reserved'}
 WALKER_LEVEL = {'walk_table', 'visit_entry', 'visit_settled', 'call_visitor', 'first_visit',
-                'table_entries', 'walk_shared', 'locked_entry_action'}
+                'table_entries', 'walk_shared', 'locked_entry_action', 'visit_once',
+                'visit_retried', 'settled_result', 'walk_from'}
 
 
 # Linux 6.1 (build/kvm-src/<version>/arch/arm64/...) and its shim.
@@ -79,7 +81,7 @@ def category(src_file, src_fn, fn_file, fn):
         name = src_fn if src_file.endswith('lib/walker.c') else fn
         if name in ('pgt_walk', 'pgt_walk_checked'):
             return 'walker setup' if src_file.endswith('lib/walker.c') else 'quiet descent'
-        if name in ('descend_quietly', 'walk_single'):
+        if name in ('descend_quietly', 'walk_single', 'walk_single_granule'):
             return 'quiet descent'
         if name in WALKER_LEVEL:
             return 'per-level visit machinery'
@@ -107,7 +109,8 @@ def functions_of(path):
         lines = []
     head = re.compile(r'^[a-zA-Z_].*?\b(\w+)\s*\(')
     for i, line in enumerate(lines, 1):
-        m = head.match(line)
+        # "static inline __attribute__((always_inline))" alone names no function.
+        m = head.match(re.sub(r'__attribute__\(\(\w+\)\)', '', line))
         if start is None and m and not line.rstrip().endswith(';') and \
                 not line.startswith(('typedef', '#')):
             start, name = i, m.group(1)
