@@ -187,17 +187,20 @@ enum pgt_prot {
  *	or in per-page metadata.  May be NULL for homes without shared walks.
  * @dcache_clean_inval_poc: clean and invalidate the data cache for the
  *	physical range [@phys, @phys + @size) to the Point of Coherency.
+ *	Optional: a home whose guests' memory needs no cleaning leaves it NULL.
  * @icache_inval_pou: invalidate the instruction cache for the physical
- *	range to the Point of Unification.  Both take physical addresses
- *	because the memory being mapped need not be mapped in the library's
- *	own address space; the home knows how to reach it.
+ *	range to the Point of Unification.  Optional, as the D-side one.  Both
+ *	take physical addresses because the memory being mapped need not be
+ *	mapped in the library's own address space; the home knows how to
+ *	reach it.
  * @tlbi_va: invalidate the TLB entries of @cookie's regime for the input
  *	address @addr.  @level is the level of the entry that was changed (a
  *	TTL hint) or PGT_NO_LEVEL; @leaf says only last-level entries need
  *	invalidating (VALE2IS rather than VAE2IS, IPAS2LE1IS rather than
  *	IPAS2E1IS); a removed table entry is never @leaf.
  * @tlbi_range: invalidate every entry for inputs in [@addr, @addr + @size)
- *	of @cookie's regime; @level as for @tlbi_va.
+ *	of @cookie's regime; @level as for @tlbi_va.  Optional: without it
+ *	the library invalidates each entry, or everything with @tlbi_all.
  * @tlbi_all: invalidate every entry of @cookie's regime (the VMID for
  *	stage 2, all of EL2 for stage 1).
  * @shared_walk_begin: enter a section in which tables unlinked by others
@@ -899,8 +902,9 @@ void pgt_unlinked_free(struct pgt_mm_ops *mm_ops, void *table, pgt_s8 level,
  *	PGT_CFG_LPA and PGT_HYP_HVHE only.
  * @mm_ops: the home; every page it gives must lie below 2^pa_bits.
  *
- * Return: 0, -EINVAL for a bad configuration, -ERANGE if the root the home
- * gave lies beyond the output address size (freed again), -ENOMEM.
+ * Return: 0, -EINVAL for a bad configuration or a home without one of the
+ * hooks struct pgt_mm_ops does not call optional, -ERANGE if the root the
+ * home gave lies beyond the output address size (freed again), -ENOMEM.
  */
 int pgt_hyp_init(struct pgt *pgt, const struct pgt_config *cfg,
 		 struct pgt_mm_ops *mm_ops);
@@ -1007,8 +1011,9 @@ void *pgt_memcache_pop(struct pgt_memcache *mc);
  * @mm_ops: the home; every page it gives must lie below 2^pa_bits.
  * @tlb_cookie: passed to the TLB hooks, naming the VMID.
  *
- * Return: 0, -EINVAL for a bad configuration, -ERANGE if the root the home
- * gave lies beyond the output address size (freed again), -ENOMEM.
+ * Return: 0, -EINVAL for a bad configuration or a home without one of the
+ * hooks struct pgt_mm_ops does not call optional, -ERANGE if the root the
+ * home gave lies beyond the output address size (freed again), -ENOMEM.
  */
 int pgt_stage2_init(struct pgt *pgt, const struct pgt_config *cfg,
 		    struct pgt_mm_ops *mm_ops, void *tlb_cookie);

@@ -235,6 +235,17 @@ void pgt_free_empty_table(const struct pgt_visit_ctx *ctx);
 #define PGT_WALK_FREE	(PGT_WALK_LEAF | PGT_WALK_TABLE_PRE | PGT_WALK_TABLE_POST)
 struct pgt_action pgt_free_visitor(const struct pgt_visit_ctx *ctx, enum pgt_walk_flags visit);
 int pgt_root_alloc(struct pgt *pgt);
+
+/*
+ * The hooks the library calls without testing for them first: a home that
+ * lacks one is refused at init, not found out by the first call needing it.
+ */
+static inline bool pgt_mm_ops_complete(const struct pgt_mm_ops *mm)
+{
+	return mm && mm->zalloc_page && mm->zalloc_pages_exact && mm->free_pages_exact &&
+	       mm->get_page && mm->put_page && mm->page_count && mm->phys_to_virt &&
+	       mm->virt_to_phys && mm->tlbi_va && mm->tlbi_all;
+}
 void pgt_memcache_recycle(struct pgt_memcache *mc, void *table);
 bool pgt_break(const struct pgt_visit_ctx *ctx);
 void pgt_pte_make(const struct pgt_visit_ctx *ctx, pgt_pte_t new);

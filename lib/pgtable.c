@@ -405,6 +405,8 @@ int pgt_root_alloc(struct pgt *pgt)
 	u64 size = (u64)pgt->geom.root_pages * pgt_page_size(&pgt->geom);
 	struct pgt_mm_ops *mm = pgt->mm_ops;
 
+	if (!pgt_mm_ops_complete(mm))
+		return -EINVAL;
 	pgt->root = mm->zalloc_pages_exact(mm, size);
 	if (!pgt->root)
 		return -ENOMEM;

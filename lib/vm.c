@@ -123,27 +123,30 @@ static void vm_tlbi_all(struct pgt_mm_ops *mm, void *cookie)
 			vm->home->tlbi_all(vm->home, m);
 }
 
-/* A hook the home leaves NULL stays NULL: the library tests for optional ones. */
+/*
+ * An optional hook the home leaves NULL stays NULL: the library tests for
+ * those.  The others pgt_vm_init() has found present.
+ */
 #define FWD(name)	(home->name ? vm_##name : NULL)
 
 static void vm_mm_init(struct pgt_vm *vm, struct pgt_mm_ops *home)
 {
 	struct pgt_mm_ops *mm = &vm->mm;
 
-	mm->zalloc_page = FWD(zalloc_page);
-	mm->zalloc_pages_exact = FWD(zalloc_pages_exact);
-	mm->free_pages_exact = FWD(free_pages_exact);
-	mm->get_page = FWD(get_page);
-	mm->put_page = FWD(put_page);
-	mm->page_count = FWD(page_count);
-	mm->phys_to_virt = FWD(phys_to_virt);
-	mm->virt_to_phys = FWD(virt_to_phys);
+	mm->zalloc_page = vm_zalloc_page;
+	mm->zalloc_pages_exact = vm_zalloc_pages_exact;
+	mm->free_pages_exact = vm_free_pages_exact;
+	mm->get_page = vm_get_page;
+	mm->put_page = vm_put_page;
+	mm->page_count = vm_page_count;
+	mm->phys_to_virt = vm_phys_to_virt;
+	mm->virt_to_phys = vm_virt_to_phys;
 	mm->free_unlinked_table = FWD(free_unlinked_table);
 	mm->dcache_clean_inval_poc = FWD(dcache_clean_inval_poc);
 	mm->icache_inval_pou = FWD(icache_inval_pou);
-	mm->tlbi_va = FWD(tlbi_va);
+	mm->tlbi_va = vm_tlbi_va;
 	mm->tlbi_range = FWD(tlbi_range);
-	mm->tlbi_all = FWD(tlbi_all);
+	mm->tlbi_all = vm_tlbi_all;
 	mm->shared_walk_begin = FWD(shared_walk_begin);
 	mm->shared_walk_end = FWD(shared_walk_end);
 	mm->linear = home->linear;
@@ -157,7 +160,7 @@ static bool vm_params_complete(const struct pgt_vm_params *p)
 	const struct pgt_mm_ops *mm = p->mm_ops;
 	const struct pgt_vm_ops *ops = p->vm_ops;
 
-	return mm && mm->tlbi_va && mm->tlbi_all && ops && ops->tlbi_vmid_local &&
+	return pgt_mm_ops_complete(mm) && ops && ops->tlbi_vmid_local &&
 	       ops->tlbi_all_local && p->mmu_lock.lock && p->mmu_lock.unlock &&
 	       p->spaces && p->nr_spaces && p->vmids && p->nr_cpus &&
 	       p->nr_cpus <= p->vmids->nr_cpus;

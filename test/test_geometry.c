@@ -875,6 +875,48 @@ static void stage2_root_enomem(void **state)
 	assert_int_equal(host_mm_global_warnings(), warnings);
 }
 
+/* The hooks the library calls unasked: without any one of them, init refuses. */
+#define REQUIRED_HOOK(name)	{ #name, offsetof(struct pgt_mm_ops, name) }
+static const struct required_hook {
+	const char *name;
+	size_t offset;
+} required_hooks[] = {
+	REQUIRED_HOOK(zalloc_page), REQUIRED_HOOK(zalloc_pages_exact),
+	REQUIRED_HOOK(free_pages_exact), REQUIRED_HOOK(get_page), REQUIRED_HOOK(put_page),
+	REQUIRED_HOOK(page_count), REQUIRED_HOOK(phys_to_virt), REQUIRED_HOOK(virt_to_phys),
+	REQUIRED_HOOK(tlbi_va), REQUIRED_HOOK(tlbi_all),
+};
+
+static void init_refuses_incomplete_home(void **state)
+{
+	struct pgt_config s2 = { .ia_bits = 40, .granule_shift = PGT_GRANULE_4K, .pa_bits = 48 };
+	struct pgt_config hyp = { .ia_bits = 48, .granule_shift = PGT_GRANULE_4K, .pa_bits = 48 };
+	struct host_mm *hm = host_mm_create(SWEEP_ARENA_SIZE, ARENA_BASE);
+	struct pgt_mm_ops *mm;
+	struct pgt pgt;
+	size_t i;
+
+	(void)state;
+	assert_non_null(hm);
+	mm = host_mm_ops(hm);
+	for (i = 0; i < sizeof(required_hooks) / sizeof(required_hooks[0]); i++) {
+		void **hook = (void **)((char *)mm + required_hooks[i].offset);
+		void *saved = *hook;
+
+		print_message("# without %s\n", required_hooks[i].name);
+		*hook = NULL;
+		assert_int_equal(pgt_stage2_init(&pgt, &s2, mm, NULL), -EINVAL);
+		assert_int_equal(pgt_hyp_init(&pgt, &hyp, mm), -EINVAL);
+		*hook = saved;
+		assert_int_equal(host_mm_in_use_bytes(hm), 0);
+		assert_int_equal(host_mm_alloc_calls(hm), 0);
+	}
+	assert_int_equal(pgt_stage2_init(&pgt, &s2, NULL, NULL), -EINVAL);
+	assert_int_equal(pgt_stage2_init(&pgt, &s2, mm, NULL), 0);
+	pgt_stage2_destroy(&pgt);
+	host_mm_destroy(hm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -895,6 +937,7 @@ int main(void)
 		cmocka_unit_test(hyp_bad_config),
 		cmocka_unit_test(stage2_bad_config),
 		cmocka_unit_test(geometry_bad_granule),
+		cmocka_unit_test(init_refuses_incomplete_home),
 		FOR_GRANULES(hyp_root_enomem),
 		FOR_GRANULES(stage2_root_enomem),
 	};

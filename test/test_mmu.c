@@ -574,6 +574,102 @@ static void vm_forwards_every_hook(void **state)
 	env_free(e);
 }
 
+/* Each part of the VM's parameters missing on its own: -EINVAL. */
+static void assert_vm_params_refused(const struct pgt_vm_params *good)
+{
+	struct pgt_vm_ops no_vmid_local = *good->vm_ops, no_all_local = *good->vm_ops;
+	struct pgt_vm_params p[9];
+	struct pgt_vm vm;
+	size_t i;
+
+	for (i = 0; i < 9; i++)
+		p[i] = *good;
+	no_vmid_local.tlbi_vmid_local = NULL;
+	no_all_local.tlbi_all_local = NULL;
+	p[0].vm_ops = NULL;
+	p[1].vm_ops = &no_vmid_local;
+	p[2].vm_ops = &no_all_local;
+	p[3].mmu_lock.lock = NULL;
+	p[4].mmu_lock.unlock = NULL;
+	p[5].spaces = NULL;
+	p[6].nr_spaces = 0;
+	p[7].vmids = NULL;
+	p[8].nr_cpus = good->vmids->nr_cpus + 1;
+	for (i = 0; i < 9; i++)
+		assert_int_equal(pgt_vm_init(&vm, &p[i]), -EINVAL);
+}
+
+/* A VM on a home without one of the hooks the library needs is refused. */
+static void vm_refuses_incomplete_home(void **state)
+{
+	static const size_t required[] = {
+		offsetof(struct pgt_mm_ops, zalloc_page), offsetof(struct pgt_mm_ops, put_page),
+		offsetof(struct pgt_mm_ops, phys_to_virt), offsetof(struct pgt_mm_ops, tlbi_all),
+	};
+	struct venv_cfg cfg = { .nr_cpus = 2 };
+	struct venv *e = malloc(sizeof(*e));
+	struct pgt_vm_params p;
+	struct pgt_vm vm;
+	size_t i;
+
+	(void)state;
+	assert_non_null(e);
+	venv_init(e, &cfg);
+	venv_params(e, &p);
+	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		void **hook = (void **)((char *)p.mm_ops + required[i]);
+		void *saved = *hook;
+
+		*hook = NULL;
+		assert_int_equal(pgt_vm_init(&vm, &p), -EINVAL);
+		*hook = saved;
+	}
+	assert_vm_params_refused(&p);
+	assert_int_equal(pgt_vm_init(&vm, &p), 0);
+	env_free(e);
+}
+
+/*
+ * The hooks a home may leave out stay out of the VM's forwarding ops, and
+ * the VM's trees work without them.
+ */
+static void vm_leaves_absent_hooks_absent(void **state)
+{
+	struct venv_cfg cfg = { .nr_cpus = 2 };
+	struct venv *e = malloc(sizeof(*e));
+	struct pgt_mm_ops saved, *home;
+	struct pgt_vm_params p;
+	struct pgt_s2_mmu *mmu;
+	u64 gfn = 0x40000;
+
+	(void)state;
+	assert_non_null(e);
+	venv_init(e, &cfg);
+	home = host_mm_ops(e->hm);
+	saved = *home;
+	home->free_unlinked_table = NULL;
+	home->dcache_clean_inval_poc = NULL;
+	home->icache_inval_pou = NULL;
+	home->tlbi_range = NULL;
+	home->shared_walk_begin = NULL;
+	home->shared_walk_end = NULL;
+	venv_params(e, &p);
+	assert_int_equal(pgt_vm_init(&e->vm, &p), 0);
+	assert_null(e->vm.mm.free_unlinked_table);
+	assert_null(e->vm.mm.dcache_clean_inval_poc);
+	assert_null(e->vm.mm.icache_inval_pou);
+	assert_null(e->vm.mm.tlbi_range);
+	assert_null(e->vm.mm.shared_walk_begin);
+	assert_null(e->vm.mm.shared_walk_end);
+	mmu = venv_mmu(e, 0, 0, -1);
+	venv_slot(e, 0, gfn, 512, HVA0, 0);
+	assert_int_equal(pgt_s2_mmu_map(mmu, gfn, 1, PA0, PGT_PROT_RWX, NULL, PGT_WALK_SHARED), 0);
+	assert_int_equal(pgt_s2_mmu_map(mmu, gfn, 512, PA0, PGT_PROT_RW, NULL, 0), 0);
+	assert_int_equal(pgt_stage2_wrprotect(&mmu->pgt, gfn << 12, 512 << 12), 0);
+	*home = saved;
+	env_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -590,6 +686,8 @@ int main(void)
 		FOR_GRANULES(mmus_unmap_together),
 		cmocka_unit_test(shared_root_tables),
 		cmocka_unit_test(vm_forwards_every_hook),
+		cmocka_unit_test(vm_refuses_incomplete_home),
+		cmocka_unit_test(vm_leaves_absent_hooks_absent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

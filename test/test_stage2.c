@@ -1438,6 +1438,46 @@ static void wrprotect_without_range_hook_invalidates_all(void **state)
 	tenv_fini(&t);
 }
 
+/*
+ * A home whose memory needs no cache maintenance leaves both cache hooks
+ * out: mapping executable memory, unmapping it and relaxing to X then call
+ * neither, and the tables are what they would be with them.
+ */
+static void home_without_cache_hooks(void **state)
+{
+	struct tenv t;
+	struct pgt_mm_ops *mm;
+	void (*dcache)(struct pgt_mm_ops *mm, u64 phys, u64 size);
+	void (*icache)(struct pgt_mm_ops *mm, u64 phys, u64 size);
+	u64 b, p;
+
+	setup(&t, state, 0);
+	mm = tenv_mm(&t);
+	b = blk(&t);
+	p = pg(&t);
+	dcache = mm->dcache_clean_inval_poc;
+	icache = mm->icache_inval_pou;
+	mm->dcache_clean_inval_poc = NULL;
+	mm->icache_inval_pou = NULL;
+	map_ok(&t, 2 * b, 2 * p, PA_A, PGT_PROT_RWX);
+	map_ok(&t, 4 * b, p, PA_B, PGT_PROT_RW);
+	assert_int_equal(pgt_stage2_relax_perms(&t.pgt, 4 * b, PGT_PROT_X, 0), 0);
+	{
+		const struct extent e[] = {
+			{ 2 * b, 2 * p, PA_A, PGT_PROT_RWX }, { 4 * b, p, PA_B, PGT_PROT_RWX },
+		};
+
+		expect_exactly(&t, e, 2);
+	}
+	assert_int_equal(pgt_stage2_unmap(&t.pgt, 2 * b, 3 * b), 0);
+	expect_exactly(&t, NULL, 0);
+	mm->dcache_clean_inval_poc = dcache;
+	mm->icache_inval_pou = icache;
+	assert_int_equal(host_mm_snapshot(t.hm).dcache_ops, 0);
+	assert_int_equal(host_mm_snapshot(t.hm).icache_ops, 0);
+	tenv_fini(&t);
+}
+
 static void unmap_many_pages_one_tlbi(void **state)
 {
 	struct tenv t;
@@ -3305,6 +3345,7 @@ int main(void)
 		FOR_GRANULES(unmap_range_tlbi_table_freed),
 		FOR_GRANULES(unmap_without_range_hook_invalidates_each_entry),
 		FOR_GRANULES(wrprotect_without_range_hook_invalidates_all),
+		FOR_GRANULES(home_without_cache_hooks),
 		FOR_GRANULES(unmap_many_pages_one_tlbi),
 		FOR_GRANULES(unmap_empty_range_no_tlbi),
 

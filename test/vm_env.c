@@ -112,6 +112,16 @@ void venv_init(struct venv *e, const struct venv_cfg *cfg)
 	env_spaces(e, c.capacity);
 	env_vmids(e, c.vmid_bits, c.nr_cpus);
 	e->ops = (struct pgt_vm_ops){ env_tlbi_vmid_local, env_tlbi_all_local };
+	e->cfg = c;
+	venv_params(e, &p);
+	assert_int_equal(pgt_vm_init(&e->vm, &p), 0);
+}
+
+void venv_params(struct venv *e, struct pgt_vm_params *out)
+{
+	const struct venv_cfg c = e->cfg;
+	struct pgt_vm_params p;
+
 	p = (struct pgt_vm_params){
 		.s2 = { .ia_bits = c.ia_bits, .granule_shift = c.granule, .pa_bits = 48,
 			.flags = c.flags | (c.vmid_bits > 8 ? PGT_S2_VMID16 : 0) },
@@ -123,7 +133,7 @@ void venv_init(struct venv *e, const struct venv_cfg *cfg)
 		.vmids = &e->va,
 		.nr_cpus = c.nr_cpus,
 	};
-	assert_int_equal(pgt_vm_init(&e->vm, &p), 0);
+	*out = p;
 }
 
 /* Sharers first: an owner cannot go while it is shared. */

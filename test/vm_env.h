@@ -21,6 +21,17 @@ struct venv;
 /* Called from the local TLB hooks; @mmu is NULL for "every VMID". */
 typedef void (*venv_tlbi_fn)(struct venv *e, struct pgt_s2_mmu *mmu, u32 cpu);
 
+struct venv_cfg {
+	u32 granule;		/* default 4K */
+	u32 ia_bits;		/* default 40 */
+	u32 vmid_bits;		/* default 8 */
+	u32 nr_cpus;		/* default VENV_CPUS */
+	u32 capacity;		/* slots per address space, default 64 */
+	u32 flags;		/* PGT_S2_* */
+	bool rcu;		/* the home brackets shared walks (RCU) */
+	bool no_tlbi_range;	/* the home invalidates ranges only by tlbi_all */
+};
+
 struct venv {
 	struct host_mm *hm;
 	struct pgt_vm vm;
@@ -48,20 +59,13 @@ struct venv {
 	bool live[VENV_MMUS];
 	u32 last_ran[VENV_MMUS][VENV_CPUS];
 	u64 warnings_at_start;
+	struct venv_cfg cfg;	/* as venv_init() completed it */
 };
 
-struct venv_cfg {
-	u32 granule;		/* default 4K */
-	u32 ia_bits;		/* default 40 */
-	u32 vmid_bits;		/* default 8 */
-	u32 nr_cpus;		/* default VENV_CPUS */
-	u32 capacity;		/* slots per address space, default 64 */
-	u32 flags;		/* PGT_S2_* */
-	bool rcu;		/* the home brackets shared walks (RCU) */
-	bool no_tlbi_range;	/* the home invalidates ranges only by tlbi_all */
-};
 
 void venv_init(struct venv *e, const struct venv_cfg *cfg);
+/* The parameters venv_init() gave pgt_vm_init(), for a second VM on the same home. */
+void venv_params(struct venv *e, struct pgt_vm_params *out);
 /* Destroy every MMU, assert the arena is empty and nothing warned. */
 void venv_fini(struct venv *e);
 /* MMU @i in address space @as_id, sharing MMU @share's root (or -1). */
