@@ -79,7 +79,7 @@ static struct pgt_action call_visitor(const struct walk_data *data,
  * result with data->stopped set.  Inlined into each caller: @post is a
  * constant there, and the one-entry walk pays for no loop it does not run.
  */
-static inline __attribute__((always_inline))
+static __always_inline
 int visit_settled(struct walk_data *data, struct pgt_visit_ctx *ctx, bool post, bool *skip)
 {
 	struct pgt_action act;

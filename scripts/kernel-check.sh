@@ -10,8 +10,8 @@
 #                              those kernel/checkpatch-exceptions names) and a
 #                              W=1 -Werror build of the directories it touches
 #                              for every configuration in $KCHECK_CONFIGS;
-#                              after the last, kernel-doc -none -Wall on the
-#                              public headers.
+#                              after the last, kernel-doc -none -Wall (-v on
+#                              6.1) on the public headers.
 #   kernel-check.sh kunit ARCH the KUnit suite through tools/testing/kunit/
 #                              kunit.py run, on um (UML) or arm64 (QEMU, 4 CPUs)
 #   kernel-check.sh full ARCH  the whole kernel (vmlinux and modules), once per
@@ -128,28 +128,57 @@ build_dirs() {
 }
 
 # ---- checkpatch: only what kernel/checkpatch-exceptions names
-# Each ERROR or WARNING must match a line "<patch> <TYPE> <file> <reason>"
-# there (<file> "-" for one that names no file).  Prints the totals.
-checkpatch() {
-	local patch=$1 log=$2 n out totals bad
+# checkpatch.pl reads only the patch, so all of them run at once, two at a
+# time, before the first git am; checkpatch_judge then reads the output of
+# each.  <raw> is checkpatch's output for <patch>.
+checkpatch_all() {
+	local logs=$1
+	shift
+	# shellcheck disable=SC2016
+	printf '%s\n' "$@" | (cd "$wt" && xargs -P "$jobs" -I{} sh -c \
+		'./scripts/checkpatch.pl --strict --show-types "$1" > "$2/checkpatch-$(basename "$1" .patch).raw" 2>&1; true' \
+		sh {} "$logs")
+}
+
+# checkpatch_judge <patch> <raw>: each ERROR or WARNING must match a line
+# "<patch name> <TYPE> <file> <reason>" of kernel/checkpatch-exceptions
+# (<file> "-" for one that names no file; the name is the patch's in
+# $OUT/.keys).  Prints the totals; the exceptions used go to $used.
+checkpatch_judge() {
+	local patch=$1 raw=$2 n key totals bad
 	n=$(basename "$patch" | sed 's/^0*\([0-9]*\)-.*/\1/')
-	out=$(cd "$wt" && ./scripts/checkpatch.pl --strict --show-types "$patch" 2>&1 || true)
-	echo "$out" > "$log"
-	totals=$(echo "$out" | sed -n 's/^total: //p')
-	[ -n "$totals" ] || { echo "checkpatch printed no totals"; cat "$log"; return 1; }
+	key=$(awk -v n="$n" '$1 == n { print $2 }' "$OUT/.keys")
+	[ -n "$key" ] || { echo "patch $n has no name in $OUT/.keys"; return 1; }
+	cat "$raw"
+	totals=$(sed -n 's/^total: //p' "$raw")
+	[ -n "$totals" ] || { echo "checkpatch printed no totals"; return 1; }
 	# (kind type file) of every report.
-	bad=$(echo "$out" | awk '
+	bad=$(awk '
 		/^(ERROR|WARNING):[A-Z_]+:/ { if (t) print t, "-"; split($0, a, ":"); t = a[1] " " a[2]; next }
 		t && /^#[0-9]+: FILE: / { f = $3; sub(/:.*/, "", f); print t, f; t = ""; next }
 		t && /^$/ { print t, "-"; t = "" }
-		END { if (t) print t, "-" }' |
+		END { if (t) print t, "-" }' "$raw" |
 	while read -r kind type file; do
-		grep -Eq "^$n $type ($file|-) " kernel/checkpatch-exceptions ||
+		if awk -v k="$key" -v t="$type" -v f="$file" \
+			'$1 == k && $2 == t && $3 == f { found = 1 } END { exit !found }' \
+			kernel/checkpatch-exceptions; then
+			echo "$key $type $file" >> "$used"
+		else
 			echo "$kind:$type in $file"
+		fi
 	done | sort | uniq -c)
-	echo "patch $n: $totals"
+	echo "patch $n ($key): $totals"
 	say "     checkpatch $(basename "$patch"): $totals"
 	[ -z "$bad" ] || { echo "not excepted (kernel/checkpatch-exceptions):"; echo "$bad"; return 1; }
+}
+
+# Every exception must still be needed: one no patch uses is a reason in the
+# cover letter for nothing.
+checkpatch_unused() {
+	local stale
+	stale=$(grep -v '^#' kernel/checkpatch-exceptions | cut -d' ' -f1-3 | sort -u |
+		comm -23 - <(sort -u "$used"))
+	[ -z "$stale" ] || { echo "no patch needs these any more:"; echo "$stale"; return 1; }
 }
 
 series() {
@@ -160,6 +189,10 @@ series() {
 	g checkout -q -f --detach "$base"
 	g clean -q -fdx
 	say "series: $(echo "$patches" | wc -l) patches onto $base ($repo)"
+	# shellcheck disable=SC2086
+	checkpatch_all "$logs" $patches
+	used=$logs/checkpatch-used
+	: > "$used"
 	n=0
 	for p in $patches; do
 		n=$((n + 1))
@@ -167,8 +200,8 @@ series() {
 		step "git am $(basename "$p")" "$logs/am-$n.log" g am -q --keep-cr "$p"
 		[ "$failed" -eq "$before" ] || die "$(basename "$p") does not apply"
 		c=$(g rev-parse HEAD)
-		step "checkpatch --strict $(basename "$p")" "$logs/checkpatch-$n.log" checkpatch "$p" \
-			"$logs/checkpatch-$n.raw"
+		step "checkpatch --strict $(basename "$p")" "$logs/checkpatch-$n.log" \
+			checkpatch_judge "$p" "$logs/checkpatch-$(basename "$p" .patch).raw"
 		dirs=$(touched_dirs "$c")
 		[ -n "$dirs" ] || continue
 		# Configure again only where the options may have changed.
@@ -184,13 +217,23 @@ series() {
 	done
 	[ "$(g rev-parse HEAD^{tree})" = "$(git -C "$repo" rev-parse "$head^{tree}")" ] ||
 		die "the applied series differs from the generated one"
-	step "kernel-doc -none -Wall on include/linux/libpgtable/*.h" "$logs/kernel-doc.log" \
-		kerneldoc
+	step "every kernel/checkpatch-exceptions line still needed" "$logs/checkpatch-unused.log" \
+		checkpatch_unused
+	step "kernel-doc -none $(kerneldoc_flags) on include/linux/libpgtable/*.h" \
+		"$logs/kernel-doc.log" kerneldoc
+}
+
+# -Wall where kernel-doc has it (6.2 on); 6.1's gives the same warnings
+# (return values, contents before sections) with -v, among lines of "info".
+kerneldoc_flags() {
+	if grep -q -- '-Wall' "$wt/scripts/kernel-doc"; then echo -Wall; else echo -v; fi
 }
 
 kerneldoc() {
 	local out
-	out=$(cd "$wt" && ./scripts/kernel-doc -none -Wall include/linux/libpgtable/*.h 2>&1)
+	# shellcheck disable=SC2046
+	out=$(cd "$wt" && ./scripts/kernel-doc -none $(kerneldoc_flags) include/linux/libpgtable/*.h 2>&1 |
+		grep -v ': info: ' || true)
 	[ -z "$out" ] || { echo "$out"; return 1; }
 }
 
