@@ -155,13 +155,6 @@ enum pgt_prot {
 
 /**
  * struct pgt_mm_ops - everything the library asks of its home.
- *
- * The only seam between lib/ and the environment.  Every callback receives
- * the ops structure itself, so a home can embed it in a larger context and
- * reach its state with container_of().  Pages are granule-sized and aligned to
- * their size; "virt" is the address the library dereferences, "phys" the one
- * that goes into descriptors.
- *
  * @zalloc_page: a zeroed, naturally aligned table page of @size bytes with a
  *	reference count of 1, or NULL.  Tables must lie below the tree's output
  *	address size: a page beyond it is given back and the operation fails
@@ -212,6 +205,12 @@ enum pgt_prot {
  *	@virt_to_phys on every level of every walk.  Both calls must still be
  *	provided and agree (other users, such as the VM layer, may use them).
  * @linear_offset: with @linear, virt - phys (modulo 2^64).
+ *
+ * The only seam between lib/ and the environment.  Every callback receives
+ * the ops structure itself, so a home can embed it in a larger context and
+ * reach its state with container_of().  Pages are granule-sized and aligned to
+ * their size; "virt" is the address the library dereferences, "phys" the one
+ * that goes into descriptors.
  *
  * The library issues the barriers around TLB maintenance itself (DSB ISHST
  * before, DSB ISH after, through the port header); the tlbi hooks issue only
@@ -1171,7 +1170,8 @@ int pgt_stage2_flush(struct pgt *pgt, u64 addr, u64 size);
  * Each block is replaced, by break-before-make, with a subtree built off to
  * the side (pgt_stage2_create_unlinked()) that translates identically.  The
  * pages needed are counted first: if @mc holds too few, -ENOMEM and nothing
- * changed.  Return: 0, -EINVAL, -ERANGE, -ENOMEM.
+ * changed.
+ * Return: 0, -EINVAL, -ERANGE, -ENOMEM.
  */
 int pgt_stage2_split(struct pgt *pgt, u64 addr, u64 size, struct pgt_memcache *mc);
 

@@ -10,8 +10,8 @@
  *
  * Everything the library needs from its home beyond struct pgt_mm_ops lives
  * here: fixed-width types, single-copy-atomic accesses, compare-and-swap,
- * acquire/release, the barriers around TLB maintenance, WARN/BUG and the
- * error numbers.  Hosted and bare-metal share the compiler's __atomic
+ * acquire/release, the barriers around TLB maintenance, WARN and the error
+ * numbers.  Hosted and bare-metal share the compiler's __atomic
  * builtins, which need no libc.
  */
 #ifndef PGTABLE_PORT_H
@@ -28,10 +28,11 @@
  * cpu_relax(): <vdso/processor.h> has it without arm64's page-table
  * definitions.  UML has no <asm/vdso/processor.h> of its own, so there the
  * header is the host architecture's, whose cpu_relax() collides with the one
- * UML's <asm/processor.h> defines: UML takes its own.
+ * UML's <asm/processor.h> defines: UML takes its own, through
+ * <linux/processor.h>.
  */
 #ifdef CONFIG_UML
-#include <asm/processor.h>
+#include <linux/processor.h>
 #else
 #include <vdso/processor.h>
 #endif
@@ -41,8 +42,8 @@ typedef s8 pgt_s8;
 
 #define pgt_read_once(p)		READ_ONCE(*(p))
 #define pgt_write_once(p, v)		WRITE_ONCE(*(p), (v))
-#define pgt_load_acquire(p)		smp_load_acquire(p)
-#define pgt_store_release(p, v)		smp_store_release((p), (v))
+#define pgt_load_acquire(p)		smp_load_acquire(p)	/* pairs with the release */
+#define pgt_store_release(p, v)		smp_store_release((p), (v)) /* table before entry */
 /*
  * The local's name must not be one an architecture's cmpxchg() declares
  * inside itself: x86's __raw_cmpxchg() has its own __old, which a caller's
@@ -59,13 +60,12 @@ typedef s8 pgt_s8;
  * between CPUs is all that is needed: the smp_* barriers (DMB on arm64),
  * not the DSBs a home whose tables are live would need.
  */
-#define pgt_dsb_ishst()			smp_wmb()
-#define pgt_dsb_ish()			smp_mb()
+#define pgt_dsb_ishst()			smp_wmb()	/* stores before the TLBI */
+#define pgt_dsb_ish()			smp_mb()	/* the TLBI before what follows */
 #define pgt_isb()			barrier()
 #define pgt_cpu_relax()			cpu_relax()
 
 #define PGT_WARN_ON(c)			WARN_ON(c)
-#define PGT_BUG_ON(c)			BUG_ON(c)
 
 #else /* hosted or bare metal */
 
@@ -92,6 +92,11 @@ typedef _Bool bool;
 
 #ifndef NULL
 #define NULL ((void *)0)
+#endif
+
+/* The kernel's spelling; glibc's <sys/cdefs.h> has the same one. */
+#ifndef __always_inline
+#define __always_inline	inline __attribute__((__always_inline__))
 #endif
 
 #define pgt_read_once(p)	__atomic_load_n((p), __ATOMIC_RELAXED)
@@ -128,7 +133,7 @@ typedef _Bool bool;
 
 /*
  * A home may provide its own reporting (a hosted test harness counts
- * warnings); otherwise WARN evaluates to its condition and BUG traps.
+ * warnings); otherwise WARN evaluates to its condition.
  */
 #ifdef PGT_PORT_WARN
 void PGT_PORT_WARN(const char *file, int line, const char *cond);
@@ -141,7 +146,6 @@ void PGT_PORT_WARN(const char *file, int line, const char *cond);
 #else
 #define PGT_WARN_ON(c)	({ int __c = !!(c); __c; })
 #endif
-#define PGT_BUG_ON(c)	do { if (c) __builtin_trap(); } while (0)
 
 /*
  * Linux's numbering, which glibc shares on every architecture we build; a

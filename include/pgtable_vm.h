@@ -115,16 +115,15 @@ void pgt_vm_memslots_init(struct pgt_vm_memslots *ms, struct pgt_memslot *slots,
 
 /**
  * struct pgt_vm_ops - CPU-local TLB maintenance the VM layer asks of its home.
+ * @tlbi_vmid_local: invalidate the entries of @mmu's VMID
+ *	(pgt_s2_mmu_vmid()) on @cpu, all ASIDs: at least the stage-1 ones,
+ *	which are what depend on the vCPU (TLBI VMALLE1 under that VMID).
+ * @tlbi_all_local: invalidate every guest entry of every VMID on @cpu.
  *
  * Both run on the CPU they name, with preemption disabled, before that CPU
  * enters a guest; they invalidate that CPU's TLB only (TLBI without the
  * inner-shareable broadcast).  struct pgt_mm_ops' hooks are broadcast by
  * contract and stay so.  The library issues the barriers around them.
- *
- * @tlbi_vmid_local: invalidate the entries of @mmu's VMID
- *	(pgt_s2_mmu_vmid()) on @cpu, all ASIDs: at least the stage-1 ones,
- *	which are what depend on the vCPU (TLBI VMALLE1 under that VMID).
- * @tlbi_all_local: invalidate every guest entry of every VMID on @cpu.
  */
 struct pgt_vm_ops {
 	void (*tlbi_vmid_local)(struct pgt_vm_ops *ops, struct pgt_s2_mmu *mmu, u32 cpu);

@@ -215,7 +215,7 @@ static void kmod_get_page(struct pgt_mm_ops *mm, void *addr)
 
 	if (page_ref_count(page) <= 0) {
 		stat_add(ST_REFCOUNT_ERRORS, 1);
-		kmod_misuse("get_page: %px has no references", addr);
+		kmod_misuse("get_page: %p has no references", addr);
 		return;
 	}
 	page_ref_inc(page);
@@ -227,7 +227,7 @@ static void kmod_put_page(struct pgt_mm_ops *mm, void *addr)
 
 	if (page_ref_count(page) <= 0) {
 		stat_add(ST_REFCOUNT_ERRORS, 1);
-		kmod_misuse("put_page: %px has no references", addr);
+		kmod_misuse("put_page: %p has no references", addr);
 		return;
 	}
 	if (page_ref_dec_and_test(page))
@@ -266,7 +266,7 @@ static void kmod_free_pages_exact(struct pgt_mm_ops *mm, void *addr, u64 size)
 {
 	if (!is_power_of_2(size) || size < SZ_4K || size > SZ_1M ||
 	    !IS_ALIGNED((unsigned long)addr, size)) {
-		kmod_misuse("free_pages_exact: %px/%#llx is no root allocation", addr, size);
+		kmod_misuse("free_pages_exact: %p/%#llx is no root allocation", addr, size);
 		return;
 	}
 	stat_add(ST_EXACT_FREES, 1);
@@ -334,7 +334,7 @@ static void kmod_free_unlinked_table(struct pgt_mm_ops *mm, void *table, pgt_s8 
 
 	/* Queued already: a second call_rcu() on its rcu_head would corrupt RCU's list. */
 	if (page_private(page)) {
-		kmod_misuse("free_unlinked_table: %px is already waiting for a grace period",
+		kmod_misuse("free_unlinked_table: %p is already waiting for a grace period",
 			    table);
 		return;
 	}

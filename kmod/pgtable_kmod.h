@@ -61,13 +61,13 @@ struct pgt_kmod_stats {
 /**
  * pgt_kmod_mm_ops() - the kernel home's struct pgt_mm_ops.
  *
+ * Return: the ops, valid while pgtable.ko is loaded.
+ *
  * Table pages come from the page allocator (GFP_KERNEL: operations that
  * allocate without a memory cache may sleep), reference counts live in their
  * struct page, unlinked subtrees are freed after an RCU grace period, and
  * shared walks are RCU read-side sections.  TLB hooks only count: no CPU
  * ever walks these tables.  Cache maintenance is done on System RAM only.
- *
- * Return: the ops, valid while pgtable.ko is loaded.
  */
 struct pgt_mm_ops *pgt_kmod_mm_ops(void);
 

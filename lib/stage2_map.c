@@ -85,7 +85,8 @@ static u64 s2_entry_tables(const struct pgt_visit_ctx *ctx, const struct s2_map_
 
 	if (s2_leaf_fits(ctx, d) || s2_leaf_covers(ctx, d))
 		return 0;
-	return pgt_s2_entry_tables(&d->shape, ctx->level, ctx->addr, end < ctx->end ? end : ctx->end);
+	return pgt_s2_entry_tables(&d->shape, ctx->level, ctx->addr,
+				   end < ctx->end ? end : ctx->end);
 }
 
 /* Read-only: find conflicts and count tables before anything changes. */

@@ -126,7 +126,8 @@ int pgt_stage2_create_unlinked(struct pgt *pgt, u64 phys, pgt_s8 level, u32 prot
 		return ret;
 	d.shape = pgt_s2_map_shape(pgt, 0, phys, false);
 	d.shape.pages_only |= force_pages;
-	d.tables = 1 + pgt_s2_span_tables(&d.shape, level + 1, 0, pgt_level_size(&pgt->geom, level));
+	d.tables = 1 + pgt_s2_span_tables(&d.shape, level + 1, 0,
+					  pgt_level_size(&pgt->geom, level));
 	ret = pgt_s2_reserve_exclusive(pgt, &d.mc, &local, d.tables);
 	if (!ret)
 		ret = s2_build_unlinked(pgt, &d, level, table);

@@ -98,7 +98,7 @@ struct pgt_action visit_retried(const struct pgt_walker *walker, struct pgt_visi
  * each caller, @post a constant there; the retries are out of line, so the
  * common visit, settled at once, costs its caller no loop.
  */
-static inline __attribute__((always_inline))
+static __always_inline
 struct pgt_action visit_settled(const struct pgt_walker *walker, struct pgt_visit_ctx *ctx,
 				bool post)
 {

@@ -10,19 +10,22 @@
 #                              those kernel/checkpatch-exceptions names) and a
 #                              W=1 -Werror build of the directories it touches
 #                              for every configuration in $KCHECK_CONFIGS;
-#                              after the last, kernel-doc -none -Wall on the
-#                              public headers.
+#                              after the last, kernel-doc -none -Wall (-v on
+#                              6.1) on the public headers.
 #   kernel-check.sh kunit ARCH the KUnit suite through tools/testing/kunit/
-#                              kunit.py run, on um (UML) or arm64 (QEMU, 4 CPUs)
+#                              kunit.py run, on um (UML) or arm64 (QEMU, 4
+#                              CPUs; in the series' arm64-y build directory)
 #   kernel-check.sh full ARCH  the whole kernel (vmlinux and modules), once per
 #                              option setting, after the last patch
 #
-# Configurations are tinyconfig plus CONFIG_MODULES and the series' options,
-# the library as a module (m) or built in (y): KCHECK_CONFIGS lists
-# <arch>-<m|y> (default: x86_64-m x86_64-y arm64-m arm64-y).  Build
-# directories live under $KCACHE/build/<arch>-<m|y> (default KCACHE
-# /var/cache/libpgtable), kept between runs so that only what changed is
-# rebuilt; one lock serialises runs on one machine.  Builds run under nice
+# Configurations are tinyconfig plus CONFIG_MODULES and the series' options
+# (on arm64 also what the KUnit kernel needs to boot under QEMU), the library
+# as a module (m) or built in (y): KCHECK_CONFIGS lists <arch>-<m|y>
+# (default: x86_64-m x86_64-y arm64-m arm64-y).  Build directories live
+# under $KCACHE/build/<arch>-<m|y> (default KCACHE /var/cache/libpgtable),
+# kept between runs while the base, the options and the compiler stay the
+# same, so that only what changed is rebuilt; one lock serialises runs on
+# one machine.  Builds run under nice
 # with -j$KCHECK_JOBS (default 2).  Each step's result and time go to
 # $PATCHES_OUT/check.log (default build/patches) and to the terminal.
 set -euo pipefail
@@ -85,24 +88,102 @@ step() {
 }
 
 # ---- configurations
-fragment() {
-	local mode=$1
-	printf 'CONFIG_MODULES=y\nCONFIG_LIBPGTABLE=%s\n' "$mode"
-	printf 'CONFIG_KUNIT=y\nCONFIG_LIBPGTABLE_KUNIT_TEST=y\n'
+# What the KUnit suite's kernel needs to boot under QEMU and print: the
+# console kunit.py's qemu_configs/<arch>.py names, and printk and a tty,
+# which tinyconfig leaves out.
+qemu_kconfig() {
+	python3 - "$wt/tools/testing/kunit/qemu_configs/$1.py" <<-'EOF'
+	import re, sys
+	m = re.search(r"kconfig='''(.*?)'''", open(sys.argv[1]).read(), re.S)
+	print('\n'.join(l.strip() for l in m.group(1).strip().split('\n')))
+	EOF
 }
 
-configure() {
-	local arch=${1%-*} mode=${1#*-} dir=$cache/build/$1
-	mkdir -p "$dir"
-	fragment "$mode" > "$dir/fragment.config"
-	kmake "$arch" O="$dir" KCONFIG_ALLCONFIG="$dir/fragment.config" tinyconfig
-	# The options must have come out as asked once the patch that adds them
-	# is in.
-	if [ -e "$wt/lib/libpgtable/Kconfig" ]; then
-		grep -qx "CONFIG_LIBPGTABLE=$mode" "$dir/.config" ||
-			{ echo "CONFIG_LIBPGTABLE is not $mode"; return 1; }
+# The option values every configuration of <arch> shares: tinyconfig plus
+# these.  arm64's is also the kernel the KUnit suite boots (kunit arm64
+# builds in arm64-y), so the one arm64 build serves both.
+fragment() {
+	local arch=$1
+	printf 'CONFIG_MODULES=y\nCONFIG_KUNIT=y\nCONFIG_LIBPGTABLE_KUNIT_TEST=y\n'
+	if [ "$arch" = arm64 ]; then
+		printf 'CONFIG_PRINTK=y\nCONFIG_TTY=y\nCONFIG_ARM_AMBA=y\n'
+		qemu_kconfig "$arch"
 	fi
+}
+
+# A build directory is kept while this key is the same: the base, the
+# shared option values and the compiler.  Another key starts it afresh.
+config_key() {
+	local arch=$1
+	{
+		echo "$base"
+		fragment "$arch"
+		"$(cross_of "$arch")gcc" --version | head -n 1
+	} | sha1sum | cut -c1-16
+}
+
+# What the options of a directory depend on besides: every Kconfig file of
+# the work tree as it is now.
+kconfig_state() {
+	g ls-tree -r HEAD | grep -E '(^|/)Kconfig[^/]*$' | sha1sum | cut -c1-16
+}
+
+# configured <arch>-<m|y>: the directory is configured for this key and
+# these Kconfig files already.
+configured() {
+	[ "$(cat "$cache/build/$1/.kcheck-state" 2> /dev/null)" = \
+		"$(config_key "${1%-*}") $(kconfig_state)" ]
+}
+
+# configure <arch>-<m|y>: tinyconfig plus the fragment and
+# CONFIG_LIBPGTABLE=<m|y>, then make prepare.  A directory of the same key
+# is configured again in place (kbuild redoes only what the options
+# changed); a new one starts as a copy of its sibling of the other setting
+# when that has the key, since make prepare from nothing takes minutes and
+# the copy, reconfigured, seconds.  The .config each set of Kconfig files
+# gave is kept: with it, the next run at that patch only puts it back (the
+# build's own make then brings the rest up to date).
+configure() {
+	local arch=${1%-*} mode=${1#*-} dir=$cache/build/$1 key sibling state saved
+	key=$(config_key "$arch")
+	state=$(kconfig_state)
+	if [ "$(cat "$dir/.kcheck-key" 2> /dev/null)" != "$key" ]; then
+		rm -rf "$dir"
+		for sibling in "$cache/build/$arch-m" "$cache/build/$arch-y"; do
+			[ "$sibling" != "$dir" ] || continue
+			[ "$(cat "$sibling/.kcheck-key" 2> /dev/null)" = "$key" ] || continue
+			echo "copying $sibling"
+			cp -a "$sibling" "$dir"
+			rm -rf "$dir/.kcheck-key" "$dir/.kcheck-state" "$dir/.kcheck-configs"
+			break
+		done
+		mkdir -p "$dir"
+	fi
+	saved=$dir/.kcheck-configs/$state.config
+	if [ -e "$saved" ]; then
+		echo "the .config of Kconfig files $state"
+		cp "$saved" "$dir/.config"
+		echo "$key $state" > "$dir/.kcheck-state"
+		return 0
+	fi
+	{ fragment "$arch"; echo "CONFIG_LIBPGTABLE=$mode"; } > "$dir/fragment.config"
+	kmake "$arch" O="$dir" KCONFIG_ALLCONFIG="$dir/fragment.config" tinyconfig
+	# The options must have come out as asked, the series' own once the
+	# patch that adds them is in.
+	local want name
+	while read -r want; do
+		name=${want%%=*}
+		name=${name#CONFIG_}
+		case $name in
+		LIBPGTABLE*) grep -qx "config $name" "$wt/lib/libpgtable/Kconfig" 2> /dev/null || continue ;;
+		esac
+		grep -qx "$want" "$dir/.config" || { echo "$want did not come out"; return 1; }
+	done < "$dir/fragment.config"
 	kmake "$arch" O="$dir" prepare
+	mkdir -p "$dir/.kcheck-configs"
+	cp "$dir/.config" "$saved"
+	echo "$key" > "$dir/.kcheck-key"
+	echo "$key $state" > "$dir/.kcheck-state"
 }
 
 # Directories whose C sources a commit touches, as kbuild targets (a
@@ -132,28 +213,57 @@ build_dirs() {
 }
 
 # ---- checkpatch: only what kernel/checkpatch-exceptions names
-# Each ERROR or WARNING must match a line "<patch> <TYPE> <file> <reason>"
-# there (<file> "-" for one that names no file).  Prints the totals.
-checkpatch() {
-	local patch=$1 log=$2 n out totals bad
+# checkpatch.pl reads only the patch, so all of them run at once, two at a
+# time, before the first git am; checkpatch_judge then reads the output of
+# each.  <raw> is checkpatch's output for <patch>.
+checkpatch_all() {
+	local logs=$1
+	shift
+	# shellcheck disable=SC2016
+	printf '%s\n' "$@" | (cd "$wt" && xargs -P "$jobs" -I{} sh -c \
+		'./scripts/checkpatch.pl --strict --show-types "$1" > "$2/checkpatch-$(basename "$1" .patch).raw" 2>&1; true' \
+		sh {} "$logs")
+}
+
+# checkpatch_judge <patch> <raw>: each ERROR or WARNING must match a line
+# "<patch name> <TYPE> <file> <reason>" of kernel/checkpatch-exceptions
+# (<file> "-" for one that names no file; the name is the patch's in
+# $OUT/.keys).  Prints the totals; the exceptions used go to $used.
+checkpatch_judge() {
+	local patch=$1 raw=$2 n key totals bad
 	n=$(basename "$patch" | sed 's/^0*\([0-9]*\)-.*/\1/')
-	out=$(cd "$wt" && ./scripts/checkpatch.pl --strict --show-types "$patch" 2>&1 || true)
-	echo "$out" > "$log"
-	totals=$(echo "$out" | sed -n 's/^total: //p')
-	[ -n "$totals" ] || { echo "checkpatch printed no totals"; cat "$log"; return 1; }
+	key=$(awk -v n="$n" '$1 == n { print $2 }' "$OUT/.keys")
+	[ -n "$key" ] || { echo "patch $n has no name in $OUT/.keys"; return 1; }
+	cat "$raw"
+	totals=$(sed -n 's/^total: //p' "$raw")
+	[ -n "$totals" ] || { echo "checkpatch printed no totals"; return 1; }
 	# (kind type file) of every report.
-	bad=$(echo "$out" | awk '
+	bad=$(awk '
 		/^(ERROR|WARNING):[A-Z_]+:/ { if (t) print t, "-"; split($0, a, ":"); t = a[1] " " a[2]; next }
 		t && /^#[0-9]+: FILE: / { f = $3; sub(/:.*/, "", f); print t, f; t = ""; next }
 		t && /^$/ { print t, "-"; t = "" }
-		END { if (t) print t, "-" }' |
+		END { if (t) print t, "-" }' "$raw" |
 	while read -r kind type file; do
-		grep -Eq "^$n $type ($file|-) " kernel/checkpatch-exceptions ||
+		if awk -v k="$key" -v t="$type" -v f="$file" \
+			'$1 == k && $2 == t && $3 == f { found = 1 } END { exit !found }' \
+			kernel/checkpatch-exceptions; then
+			echo "$key $type $file" >> "$used"
+		else
 			echo "$kind:$type in $file"
+		fi
 	done | sort | uniq -c)
-	echo "patch $n: $totals"
+	echo "patch $n ($key): $totals"
 	say "     checkpatch $(basename "$patch"): $totals"
 	[ -z "$bad" ] || { echo "not excepted (kernel/checkpatch-exceptions):"; echo "$bad"; return 1; }
+}
+
+# Every exception must still be needed: one no patch uses is a reason in the
+# cover letter for nothing.
+checkpatch_unused() {
+	local stale
+	stale=$(grep -v '^#' kernel/checkpatch-exceptions | cut -d' ' -f1-3 | sort -u |
+		comm -23 - <(sort -u "$used"))
+	[ -z "$stale" ] || { echo "no patch needs these any more:"; echo "$stale"; return 1; }
 }
 
 series() {
@@ -164,6 +274,10 @@ series() {
 	g checkout -q -f --detach "$base"
 	g clean -q -fdx
 	say "series: $(echo "$patches" | wc -l) patches onto $base ($repo)"
+	# shellcheck disable=SC2086
+	checkpatch_all "$logs" $patches
+	used=$logs/checkpatch-used
+	: > "$used"
 	n=0
 	for p in $patches; do
 		n=$((n + 1))
@@ -171,15 +285,13 @@ series() {
 		step "git am $(basename "$p")" "$logs/am-$n.log" g am -q --keep-cr "$p"
 		[ "$failed" -eq "$before" ] || die "$(basename "$p") does not apply"
 		c=$(g rev-parse HEAD)
-		step "checkpatch --strict $(basename "$p")" "$logs/checkpatch-$n.log" checkpatch "$p" \
-			"$logs/checkpatch-$n.raw"
+		step "checkpatch --strict $(basename "$p")" "$logs/checkpatch-$n.log" \
+			checkpatch_judge "$p" "$logs/checkpatch-$(basename "$p" .patch).raw"
 		dirs=$(touched_dirs "$c")
 		[ -n "$dirs" ] || continue
 		# Configure again only where the options may have changed.
-		reconf=1
-		[ "$n" -eq 1 ] || ! g diff --quiet "$c^" "$c" -- '*Kconfig*' || reconf=
 		for cfg in $configs; do
-			[ -z "$reconf" ] && [ -e "$cache/build/$cfg/.config" ] ||
+			configured "$cfg" ||
 				step "$cfg: configure at patch $n" "$logs/config-$cfg-$n.log" configure "$cfg"
 			# shellcheck disable=SC2086
 			step "$cfg: W=1 build of $(echo $dirs) at patch $n" "$logs/build-$cfg-$n.log" \
@@ -188,13 +300,23 @@ series() {
 	done
 	[ "$(g rev-parse HEAD^{tree})" = "$(git -C "$repo" rev-parse "$head^{tree}")" ] ||
 		die "the applied series differs from the generated one"
-	step "kernel-doc -none -Wall on include/linux/libpgtable/*.h" "$logs/kernel-doc.log" \
-		kerneldoc
+	step "every kernel/checkpatch-exceptions line still needed" "$logs/checkpatch-unused.log" \
+		checkpatch_unused
+	step "kernel-doc -none $(kerneldoc_flags) on include/linux/libpgtable/*.h" \
+		"$logs/kernel-doc.log" kerneldoc
+}
+
+# -Wall where kernel-doc has it (6.2 on); 6.1's gives the same warnings
+# (return values, contents before sections) with -v, among lines of "info".
+kerneldoc_flags() {
+	if grep -q -- '-Wall' "$wt/scripts/kernel-doc"; then echo -Wall; else echo -v; fi
 }
 
 kerneldoc() {
 	local out
-	out=$(cd "$wt" && ./scripts/kernel-doc -none -Wall include/linux/libpgtable/*.h 2>&1)
+	# shellcheck disable=SC2046
+	out=$(cd "$wt" && ./scripts/kernel-doc -none $(kerneldoc_flags) include/linux/libpgtable/*.h 2>&1 |
+		grep -v ': info: ' || true)
 	[ -z "$out" ] || { echo "$out"; return 1; }
 }
 
@@ -215,7 +337,17 @@ kunit() {
 	apply_all
 	case $arch in
 	um) ;;
-	arm64) args=(--arch=arm64 --cross_compile=aarch64-linux-gnu- --qemu_args='-smp 4') ;;
+	arm64)
+		args=(--arch=arm64 --cross_compile=aarch64-linux-gnu- --qemu_args='-smp 4')
+		# The series' arm64-y build directory is configured for this
+		# (fragment()); kunit.py keeps a .config that has everything its
+		# kunitconfig and qemu_configs/arm64.py ask for if its record of
+		# them, .kunitconfig there, says they are what it used.
+		dir=$cache/build/arm64-y
+		configured arm64-y || configure arm64-y > "$log.config" 2>&1 ||
+			{ say "FAIL kunit arm64: configure arm64-y, log $log.config"; return 1; }
+		{ cat "$wt/lib/libpgtable/.kunitconfig"; qemu_kconfig arm64; } > "$dir/.kunitconfig"
+		;;
 	*) die "kunit: um or arm64" ;;
 	esac
 	start=$(date +%s)
@@ -239,8 +371,9 @@ full() {
 	apply_all
 	for cfg in $configs; do
 		[ "${cfg%-*}" = "$arch" ] || continue
-		step "$cfg: configure" "$top/$OUT/logs/full-config-$cfg.log" configure "$cfg"
-		step "$cfg: whole kernel, W=1 for lib/libpgtable" "$top/$OUT/logs/full-$cfg.log" \
+		configured "$cfg" ||
+			step "$cfg: configure" "$top/$OUT/logs/full-config-$cfg.log" configure "$cfg"
+		step "$cfg: whole kernel (make all)" "$top/$OUT/logs/full-$cfg.log" \
 			kmake "$arch" O="$cache/build/$cfg" all
 	done
 }

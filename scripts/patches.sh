@@ -25,7 +25,8 @@
 #   PATCHES_PREFIX                subject prefix (default: PATCH)
 #   KSRC, KCACHE                  the base (scripts/kernel-base.sh)
 # Prints the base and the series' last commit: "<repo> <base> <head>", and
-# leaves them in $PATCHES_OUT/.series.
+# leaves them in $PATCHES_OUT/.series, each patch's number and name
+# ("<n> <name>", kernel/checkpatch-exceptions) in $PATCHES_OUT/.keys.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -137,10 +138,15 @@ makefile() {
 
 commit_n=0
 parent=$base
+# Each patch's name: its message file's, kernel/messages/<n>-<name>.txt
+# (kernel/checkpatch-exceptions names patches so).
+: > "$tmp/keys"
 # commit <message file>: commit the index on the previous patch.
 commit() {
-	local msg=$tmp/msg tree
+	local msg=$tmp/msg tree key
 	commit_n=$((commit_n + 1))
+	key=$(basename "$1" .txt)
+	echo "$commit_n ${key#*-} $1" >> "$tmp/keys"
 	{ cat "$1"; printf '\nSigned-off-by: %s <%s>\n' "$name" "$email"; } > "$msg"
 	tree=$(g write-tree)
 	parent=$(g commit-tree "$tree" -p "$parent" -F "$msg")
@@ -213,22 +219,29 @@ out=$(cd "$OUT" && pwd)
 g format-patch -q --no-signature --subject-prefix="$prefix" --cover-letter \
 	--base="$base" -o "$out" "$base..$head"
 cover=$(ls "$out"/0000-*.patch)
-python3 - "$cover" kernel/messages/cover-letter.txt kernel/checkpatch-exceptions <<'EOF'
+python3 - "$cover" kernel/messages/cover-letter.txt kernel/checkpatch-exceptions "$tmp/keys" <<'EOF'
 import sys
 import textwrap
 path, letter = sys.argv[1], open(sys.argv[2]).read().rstrip('\n').split('\n')
 subject, body = letter[0], '\n'.join(letter[2:] if len(letter) > 1 else [])
+number = {}
+for line in open(sys.argv[4]):
+    n, key, _ = line.split(' ', 2)
+    number[key] = n
 # The checkpatch exceptions, each with its reason.
 for line in open(sys.argv[3]):
     if line.startswith('#') or not line.strip():
         continue
-    n, kind, where, reason = line.rstrip('\n').split(' ', 3)
-    head = ' - patch %s, %s%s: ' % (n, kind, '' if where == '-' else ' in ' + where)
+    key, kind, where, reason = line.rstrip('\n').split(' ', 3)
+    if key not in number:
+        sys.exit('kernel/checkpatch-exceptions: no patch "%s" in kernel/messages/' % key)
+    head = ' - patch %s, %s%s: ' % (number[key], kind, '' if where == '-' else ' in ' + where)
     body += '\n\n' + textwrap.fill(head + reason, 72, subsequent_indent='   ')
 text = open(path).read()
 text = text.replace('*** SUBJECT HERE ***', subject, 1)
 text = text.replace('*** BLURB HERE ***', body, 1)
 open(path, 'w').write(text)
 EOF
+cut -d' ' -f1,2 "$tmp/keys" > "$out/.keys"
 echo "$repo $base $head" > "$out/.series"
 echo "$repo $base $head"

@@ -101,9 +101,10 @@ void dump_readable(FILE *out, struct pgt *pgt)
 		.flags = PGT_WALK_TABLE_PRE | PGT_WALK_LEAF,
 	};
 
-	fprintf(out, "%s: %uK granule, %u-bit input, start level %d, root 0x%llx (%u page%s), "
-		"%s 0x%llx\n", pgt->stage == PGT_STAGE_HYP ? "EL2 stage 1" : "stage 2",
-		pgt_page_size(&pgt->geom) >> 10, pgt->geom.ia_bits, pgt->geom.start_level,
+	fprintf(out, "%s: %uK granule, %u-bit input, start level %d, ",
+		pgt->stage == PGT_STAGE_HYP ? "EL2 stage 1" : "stage 2",
+		pgt_page_size(&pgt->geom) >> 10, pgt->geom.ia_bits, pgt->geom.start_level);
+	fprintf(out, "root 0x%llx (%u page%s), %s 0x%llx\n",
 		(unsigned long long)pgt->root_phys, pgt->geom.root_pages,
 		pgt->geom.root_pages > 1 ? "s" : "",
 		pgt->stage == PGT_STAGE_HYP ? "TCR_EL2" : "VTCR_EL2",

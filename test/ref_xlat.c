@@ -12,6 +12,9 @@
 #include "ref_xlat.h"
 
 #define BIT64(n)		(1ull << (n))
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#endif
 /* Bits h..l inclusive; h <= 63, l <= h. */
 #define MASK64(h, l)		((~0ull >> (63 - (h))) & (~0ull << (l)))
 
@@ -788,7 +791,7 @@ const char *ref_fault_str(enum ref_fault fault)
 		[REF_FAULT_EXTERNAL] = "external abort on walk",
 	};
 
-	if ((unsigned int)fault >= sizeof(names) / sizeof(names[0]))
+	if ((unsigned int)fault >= ARRAY_SIZE(names))
 		return "?";
 	return names[fault];
 }
@@ -806,7 +809,7 @@ const char *ref_memtype_str(enum ref_memtype mt)
 		[REF_MT_RESERVED] = "reserved",
 	};
 
-	if ((unsigned int)mt >= sizeof(names) / sizeof(names[0]))
+	if ((unsigned int)mt >= ARRAY_SIZE(names))
 		return "?";
 	return names[mt];
 }

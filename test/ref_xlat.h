@@ -85,8 +85,9 @@ struct ref_result {
  * T0SZ outside 16..39 (12..39 with DS or a 64K granule), reserved or
  * inconsistent SL0/SL2, root not aligned to its size, an EL2&0 TCR_EL2 that
  * leaves TTBR1_EL2 walks enabled): then @res->fault is REF_FAULT_TRANSLATION
- * at level 0, as hardware reports it.  An input address beyond T0SZ is a level 0 translation fault and
- * a TTBR address beyond PS a level 0 address size fault (both stages).
+ * at level 0, as hardware reports it.  An input address beyond T0SZ is a
+ * level 0 translation fault and a TTBR address beyond PS a level 0 address
+ * size fault (both stages).
  */
 int ref_translate(const struct ref_regime *rg, uint64_t ia, enum ref_access access,
 		  struct ref_result *res);
