@@ -31,18 +31,6 @@ static char *filter;
 module_param(filter, charp, 0444);
 MODULE_PARM_DESC(filter, "Run only the self-test cases whose names start with this (default: all)");
 
-unsigned int pgt_kmod_stress_ms = 1000;
-module_param_named(stress_ms, pgt_kmod_stress_ms, uint, 0444);
-MODULE_PARM_DESC(stress_ms, "Run time of the concurrency test, per granule, in ms (default: 1000)");
-
-bool pgt_kmod_verbose;
-module_param_named(verbose, pgt_kmod_verbose, bool, 0644);
-MODULE_PARM_DESC(verbose, "More self-test diagnostics (default: no)");
-
-DECLARE_RWSEM(pgt_kmod_dump_lock);
-struct pgt_kmod_dump_entry pgt_kmod_dump_trees[PGT_KMOD_DUMP_MAX];
-unsigned int pgt_kmod_dump_nr;
-
 static struct dentry *debugfs_dir;
 
 static int tables_show(struct seq_file *m, void *v)

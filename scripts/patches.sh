@@ -196,7 +196,6 @@ done
 for f in $(sed -n 's|^#include "\([^"/]*\.h\)"|\1|p' kmod/*.c kmod/*.h test/ref_xlat.c | sort -u); do
 	[ ! -e "test/$f" ] || put "$LIBDIR/test/$f" "test/$f"
 done
-put "$LIBDIR/kunit/env.c" kernel/tree/kunit-env.c
 put "$LIBDIR/.kunitconfig" kernel/tree/kunitconfig
 { cat kernel/tree/Kconfig kernel/tree/Kconfig.kunit; } | put_text "$LIBDIR/Kconfig"
 makefile | put_text "$LIBDIR/Makefile"

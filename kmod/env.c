@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * env.c - what the self-test's cases expect of the module they are linked
- * into: the concurrency test's run time and the verbose switch as module
- * parameters (libpgtable.stress_ms, libpgtable.verbose on the command line
- * when built in), and the list of trees a case keeps for a dump, which the
- * suite's exit destroys.
+ * into, pgtable.ko or the in-kernel KUnit suite: the concurrency test's run
+ * time and the verbose switch as module parameters (libpgtable.stress_ms,
+ * libpgtable.verbose on the command line when built in), and the list of
+ * trees a case keeps for a dump, which the module's or the suite's exit
+ * destroys.
  */
 #include <linux/moduleparam.h>
 #include <linux/rwsem.h>
