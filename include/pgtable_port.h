@@ -98,6 +98,10 @@ typedef _Bool bool;
 #ifndef __always_inline
 #define __always_inline	inline __attribute__((__always_inline__))
 #endif
+/* As the kernel spells it: kept out of line (a cold path off a hot one). */
+#ifndef noinline
+#define noinline	__attribute__((__noinline__))
+#endif
 
 #define pgt_read_once(p)	__atomic_load_n((p), __ATOMIC_RELAXED)
 #define pgt_write_once(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELAXED)

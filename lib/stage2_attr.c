@@ -85,7 +85,7 @@ static struct pgt_action s2_attr_leaf(const struct pgt_visit_ctx *ctx, struct s2
  * Out of line: the per-page visit, inlined with it, would save every
  * register the sweep needs.
  */
-static __attribute__((__noinline__))
+static noinline
 struct pgt_action s2_attr_sweep(const struct pgt_visit_ctx *ctx, struct s2_attr_data *d)
 {
 	const struct pgt *pgt = ctx->pgt;

@@ -30,7 +30,7 @@ static u64 s2_map_pa(const struct pgt_visit_ctx *ctx, const struct s2_map_data *
 }
 
 /* Does the walk's part of this entry take a single leaf here? */
-static inline __attribute__((always_inline))
+static __always_inline
 bool s2_leaf_fits(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
 {
 	u64 start = pgt_ctx_entry_start(ctx);
@@ -103,7 +103,7 @@ static struct pgt_action s2_count_visitor(const struct pgt_visit_ctx *ctx,
 }
 
 /* Clean (and for code, invalidate) what a new leaf maps, unless told not to. */
-static inline __attribute__((always_inline))
+static __always_inline
 void s2_map_cmo(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d, u64 pa,
 		u64 size)
 {
@@ -118,7 +118,7 @@ void s2_map_cmo(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d, u6
 }
 
 /* Replace ctx->old by @new, with break-before-make when the old one was live. */
-static inline __attribute__((always_inline))
+static __always_inline
 struct pgt_action s2_replace(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
 {
 	if (!pgt_pte_valid(ctx->old))
@@ -343,7 +343,7 @@ int pgt_s2_reserve_exclusive(struct pgt *pgt, struct pgt_memcache **mc,
 }
 
 /* Every caller checked the range: map and set_owner up front, split by construction. */
-static inline __attribute__((always_inline))
+static __always_inline
 int s2_map_walk(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
 {
 	struct pgt_walker walker = { .cb = s2_map_visitor, .arg = d, .flags = flags };
@@ -361,7 +361,7 @@ int pgt_s2_map_walk(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
  * The rest of s2_map_prepared(): the operation's own cache when the caller
  * gave none, and the counting walk.
  */
-static __attribute__((__noinline__))
+static noinline
 int s2_map_reserved(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags,
 			   u32 walk, u64 worst)
 {
@@ -396,7 +396,7 @@ int s2_map_reserved(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags,
  * worst case cached.  The commonest cases, a fault with its cache, walk at
  * once.
  */
-static inline __attribute__((always_inline))
+static __always_inline
 int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
 {
 	u64 worst = s2_worst_tables(pgt, &d->shape, d->ipa, size);

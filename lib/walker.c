@@ -59,7 +59,7 @@ static struct pgt_action locked_entry_action(const struct pgt_walker *walker)
  * CONTINUE for a visit nobody asked for (a locked entry is always visited,
  * by the policy above), else the visitor's answer.
  */
-static inline __attribute__((always_inline))
+static __always_inline
 struct pgt_action visit_once(const struct pgt_walker *walker, const struct pgt_visit_ctx *ctx,
 			     bool post)
 {
@@ -76,7 +76,7 @@ struct pgt_action visit_once(const struct pgt_walker *walker, const struct pgt_v
 }
 
 /* The visits after a RETRY: the entry is read again, @tries times at most. */
-static __attribute__((__noinline__))
+static noinline
 struct pgt_action visit_retried(const struct pgt_walker *walker, struct pgt_visit_ctx *ctx,
 				bool post, u32 tries)
 {
@@ -202,7 +202,7 @@ static int walk_from(struct pgt *pgt, u64 addr, u64 end, const struct pgt_walker
  * descent keeps its state in locals (the level's shift and index mask
  * follow it); the visit's context is filled in only for the entry visited.
  */
-static inline __attribute__((always_inline))
+static __always_inline
 int walk_single_granule(struct pgt *pgt, u64 first, u64 end, const struct pgt_walker *walker,
 			u32 granule_shift)
 {
