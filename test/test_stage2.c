@@ -1462,13 +1462,8 @@ static void home_without_cache_hooks(void **state)
 	map_ok(&t, 2 * b, 2 * p, PA_A, PGT_PROT_RWX);
 	map_ok(&t, 4 * b, p, PA_B, PGT_PROT_RW);
 	assert_int_equal(pgt_stage2_relax_perms(&t.pgt, 4 * b, PGT_PROT_X, 0), 0);
-	{
-		const struct extent e[] = {
-			{ 2 * b, 2 * p, PA_A, PGT_PROT_RWX }, { 4 * b, p, PA_B, PGT_PROT_RWX },
-		};
-
-		expect_exactly(&t, e, 2);
-	}
+	expect_exactly(&t, (const struct extent[]){ { 2 * b, 2 * p, PA_A, PGT_PROT_RWX },
+						   { 4 * b, p, PA_B, PGT_PROT_RWX } }, 2);
 	assert_int_equal(pgt_stage2_unmap(&t.pgt, 2 * b, 3 * b), 0);
 	expect_exactly(&t, NULL, 0);
 	mm->dcache_clean_inval_poc = dcache;
