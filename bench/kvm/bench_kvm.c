@@ -313,7 +313,7 @@ struct floor_walk {
 	u64 root_mask;		/* index bits of the (concatenated) root */
 };
 
-static __attribute__((noinline)) void floor_store(const struct floor_walk *w, u64 addr)
+static __attribute__((__noinline__)) void floor_store(const struct floor_walk *w, u64 addr)
 {
 	u32 bits = w->shift - 3, level = w->start_level;
 	u64 oa_mask = ((1ULL << 48) - 1) & ~((1ULL << w->shift) - 1);
