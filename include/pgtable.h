@@ -54,7 +54,7 @@ typedef u64 pgt_pte_t;
  */
 #define PGT_MAX_PA_BITS		52
 /** PGT_NO_LEVEL - a TLB invalidation level hint that says "no hint". */
-#define PGT_NO_LEVEL		((pgt_s8)-128)
+#define PGT_NO_LEVEL		((pgt_s8)(-128))
 
 /**
  * enum pgt_granule - translation granule, named by its page shift.

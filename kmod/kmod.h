@@ -31,6 +31,7 @@ struct pgt_kmod_dump_entry {
 	const char *name;
 	struct pgt *pgt;
 };
+
 extern struct rw_semaphore pgt_kmod_dump_lock;
 extern struct pgt_kmod_dump_entry pgt_kmod_dump_trees[PGT_KMOD_DUMP_MAX];
 extern unsigned int pgt_kmod_dump_nr;

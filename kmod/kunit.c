@@ -137,6 +137,7 @@ static struct kunit_suite kt_kunit_suite = {
 	.suite_exit = kt_suite_exit,
 	.test_cases = kt_kunit_cases,
 };
+
 kunit_test_suite(kt_kunit_suite);
 
 #endif /* CONFIG_KUNIT */

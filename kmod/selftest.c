@@ -321,7 +321,7 @@ int kt_expect_well_formed(struct kt *t, struct kt_tree *tr)
 	/* Subtrees waiting for their grace period are still held by the home. */
 	if (s.deferred_frees != s.deferred_done)
 		pgt_kmod_mm_drain();
-	bad = ref_for_each_bad_entry(&tr->rg, bad_entry, t);
+	bad = ref_visit_bad_entries(&tr->rg, bad_entry, t);
 	tables = ref_count_tables(&tr->rg);
 
 	if (bad)
@@ -361,7 +361,7 @@ static int owner_entry(void *arg, u64 ia, int level, u64 desc)
 int kt_expect_owner_entries(struct kt *t, struct kt_tree *tr, long n, u32 owner)
 {
 	struct owner_check c = { .t = t, .owner = owner };
-	long found = ref_for_each_invalid_nonzero(&tr->rg, owner_entry, &c);
+	long found = ref_visit_invalid_nonzero(&tr->rg, owner_entry, &c);
 
 	if (c.err)
 		return c.err;
@@ -584,9 +584,9 @@ static int mm_registers(struct kt *t)
 /* `pgtable dump` (test/dump_raw.c on a seq_file): the registers, one line per non-zero entry. */
 static int dump_raw_check(struct kt *t, struct kt_tree *tr, struct seq_file *m)
 {
-	long leaves = ref_for_each_leaf(&tr->rg, NULL, NULL);
+	long leaves = ref_visit_leaves(&tr->rg, NULL, NULL);
 	long tables = ref_count_tables(&tr->rg);
-	long invalid = ref_for_each_invalid_nonzero(&tr->rg, NULL, NULL);
+	long invalid = ref_visit_invalid_nonzero(&tr->rg, NULL, NULL);
 	long want = leaves + tables - tr->pgt.geom.root_pages + invalid, lines = 0;
 	char header[160];
 	const char *p;

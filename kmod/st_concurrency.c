@@ -288,7 +288,7 @@ static int final_checks(struct kt *t, struct conc *c)
 	long tables = 0;
 	u32 i;
 
-	if (ref_for_each_leaf(&c->tr->rg, final_leaf, &lc) < 0)
+	if (ref_visit_leaves(&c->tr->rg, final_leaf, &lc) < 0)
 		return KT_FAIL(t, "translator: misconfigured regime");
 	if (lc.err)
 		return lc.err;

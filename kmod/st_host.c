@@ -110,7 +110,7 @@ static int expect_identity_leaves(struct kt *t, struct kt_tree *tr, struct host_
 {
 	struct leaf_check c = { .t = t, .tr = tr, .e = e };
 
-	if (ref_for_each_leaf(&tr->rg, host_leaf, &c) < 0)
+	if (ref_visit_leaves(&tr->rg, host_leaf, &c) < 0)
 		return KT_FAIL(t, "translator: misconfigured regime");
 	if (c.err)
 		return c.err;

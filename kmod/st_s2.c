@@ -444,7 +444,7 @@ static int s2_flush(struct kt *t)
 		KT_EQ(t, KT_DELTA(before, icache_real_bytes), 4 * p);
 	}
 	KT_ASSERT(t, !memchr_inv(buf, 0x5a, p) && !memchr_inv(buf + p, 0xa5, p) &&
-		     !memchr_inv(buf + 2 * p, 0x5a, 2 * p));
+		  !memchr_inv(buf + 2 * p, 0x5a, 2 * p));
 	/* Unmapping cleans the memory again, since the host may read it uncached. */
 	before = kt_stats();
 	KT_EQ_INT(t, pgt_stage2_unmap(&tr->pgt, 8 * b, 4 * p), 0);
@@ -521,7 +521,7 @@ static int s2_split(struct kt *t)
 		for (off = 0; off < SZ_1G; off += SZ_2M + SZ_4K)
 			KT_TRY(kt_expect_mapped(t, tr, ia + off, PA + off, PGT_PROT_R));
 		KT_TRY(kt_expect_level(t, tr, ia + SZ_1G - SZ_4K, 3));
-		KT_EQ(t, ref_for_each_leaf(&tr->rg, NULL, NULL), SZ_1G / SZ_4K);
+		KT_EQ(t, ref_visit_leaves(&tr->rg, NULL, NULL), SZ_1G / SZ_4K);
 		KT_EQ(t, ref_count_tables(&tr->rg), tr->pgt.geom.root_pages + 1 + 512);
 		KT_TRY(kt_expect_well_formed(t, tr));
 	}
@@ -616,7 +616,7 @@ static int s2_unlinked(struct kt *t)
 		for (off = 0; off < SZ_1G; off += SZ_2M + SZ_4K)
 			KT_TRY(kt_expect_mapped(t, tr, ia + off, PA2 + off, PGT_PROT_RX));
 		KT_TRY(kt_expect_level(t, tr, ia + SZ_1G - SZ_4K, 3));
-		KT_EQ(t, ref_for_each_leaf(&tr->rg, NULL, NULL), SZ_1G / SZ_4K);
+		KT_EQ(t, ref_visit_leaves(&tr->rg, NULL, NULL), SZ_1G / SZ_4K);
 	}
 	KT_TRY(kt_expect_well_formed(t, tr));
 	return 0;

@@ -246,6 +246,7 @@ static inline bool pgt_mm_ops_complete(const struct pgt_mm_ops *mm)
 	       mm->get_page && mm->put_page && mm->page_count && mm->phys_to_virt &&
 	       mm->virt_to_phys && mm->tlbi_va && mm->tlbi_all;
 }
+
 void pgt_memcache_recycle(struct pgt_memcache *mc, void *table);
 bool pgt_break(const struct pgt_visit_ctx *ctx);
 void pgt_pte_make(const struct pgt_visit_ctx *ctx, pgt_pte_t new);

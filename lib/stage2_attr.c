@@ -194,7 +194,7 @@ static struct pgt_action s2_flush_visitor(const struct pgt_visit_ctx *ctx,
 	(void)visit;
 	if (pgt_s2_needs_clean(ctx->pgt, ctx->old))
 		pgt_s2_clean(ctx->pgt, pgt_pte_addr(&ctx->pgt->geom, ctx->old),
-			 pgt_ctx_entry_size(ctx));
+			     pgt_ctx_entry_size(ctx));
 	return pgt_continue();
 }
 

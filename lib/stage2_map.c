@@ -212,7 +212,7 @@ static bool s2_children_fit(const struct pgt_visit_ctx *ctx, const struct s2_map
 
 	return !ctx->old && pgt_ctx_entry_inside(ctx) &&
 	       pgt_s2_shape_fits(&d->shape, child, start,
-			  start + pgt_level_size(&ctx->pgt->geom, child));
+				 start + pgt_level_size(&ctx->pgt->geom, child));
 }
 
 /*
@@ -335,7 +335,7 @@ static int s2_reserve(struct pgt *pgt, struct s2_map_data *d, struct pgt_memcach
  * checked against the output address size before anything changes.
  */
 int pgt_s2_reserve_exclusive(struct pgt *pgt, struct pgt_memcache **mc,
-				struct pgt_memcache *local, u64 tables)
+			     struct pgt_memcache *local, u64 tables)
 {
 	int ret = s2_reserve_pages(pgt, mc, local, tables);
 
@@ -363,7 +363,7 @@ int pgt_s2_map_walk(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
  */
 static noinline
 int s2_map_reserved(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags,
-			   u32 walk, u64 worst)
+		    u32 walk, u64 worst)
 {
 	struct pgt_memcache local = { 0 };
 	struct pgt_walker count = { .cb = s2_count_visitor, .arg = d, .flags = PGT_WALK_LEAF };
@@ -381,7 +381,7 @@ int s2_map_reserved(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags,
 			ret = pgt_s2_reserve_exclusive(pgt, &d->mc, &local, d->tables);
 		if (!ret)
 			ret = pgt_s2_map_walk(pgt, d, size,
-					  walk | (d->annotate ? PGT_WALK_TABLE_POST : 0));
+					      walk | (d->annotate ? PGT_WALK_TABLE_POST : 0));
 	}
 	pgt_memcache_free(&local, pgt->mm_ops);
 	return ret;

@@ -56,7 +56,8 @@ static void s2_unmap_flush(const struct pgt *pgt, struct s2_unmap_data *d)
 
 	if (d->tlbi_end != d->tlbi_start)
 		pgt_tlbi_range(pgt, d->tlbi_start, d->tlbi_end - d->tlbi_start, d->tlbi_level);
-	d->tlbi_start = d->tlbi_end = 0;
+	d->tlbi_start = 0;
+	d->tlbi_end = 0;
 	for (i = 0; i < d->nr_runs; i++)
 		pgt_s2_clean(pgt, d->runs[i].pa, d->runs[i].size);
 	d->nr_runs = 0;

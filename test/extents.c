@@ -51,7 +51,7 @@ long long extents_walk(const struct ref_regime *rg, const struct extent *ext, in
 {
 	struct extents_walk w = { .ext = ext, .n = n, .fn = fn, .arg = arg };
 
-	if (ref_for_each_leaf(rg, extents_leaf, &w) < 0 || w.stopped)
+	if (ref_visit_leaves(rg, extents_leaf, &w) < 0 || w.stopped)
 		return -1;
 	return (long long)w.covered;
 }

@@ -158,7 +158,7 @@ void expect_exactly(struct tenv *t, const struct extent *ext, int n)
 
 void expect_well_formed(struct tenv *t, long tables)
 {
-	assert_int_equal(ref_for_each_bad_entry(&t->rg, NULL, NULL), 0);
+	assert_int_equal(ref_visit_bad_entries(&t->rg, NULL, NULL), 0);
 	assert_int_equal(ref_count_tables(&t->rg), tables);
 }
 

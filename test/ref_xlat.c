@@ -419,7 +419,8 @@ static void s2_exec(const struct xcfg *c, uint64_t desc, struct ref_result *res)
 	unsigned int xn = DESC_S2_XN(desc);
 
 	if (!c->rg->xnx) {
-		res->x = res->ux = !xn;
+		res->x = !xn;
+		res->ux = res->x;
 		return;
 	}
 	res->x = xn == 0 || xn == 3;
@@ -429,8 +430,11 @@ static void s2_exec(const struct xcfg *c, uint64_t desc, struct ref_result *res)
 static void s2_attrs(const struct xcfg *c, uint64_t desc, struct ref_result *res)
 {
 	res->mt = s2_memattr(DESC_MEMATTR(desc), c->rg->fwb);
-	res->r = res->ur = desc & DESC_S2AP_R;
-	res->w = res->uw = desc & DESC_S2AP_W;
+	/* Stage 2 grants EL0 and EL1 alike. */
+	res->r = desc & DESC_S2AP_R;
+	res->ur = res->r;
+	res->w = desc & DESC_S2AP_W;
+	res->uw = res->w;
 	s2_exec(c, desc, res);
 }
 
@@ -450,8 +454,10 @@ static void fill_leaf(const struct xcfg *c, uint64_t ia, uint64_t desc, const st
 	else
 		s2_attrs(c, desc, res);
 	/* Instruction fetch from Device memory is never allowed here. */
-	if (mt_is_device(res->mt))
-		res->x = res->ux = false;
+	if (mt_is_device(res->mt)) {
+		res->x = false;
+		res->ux = false;
+	}
 }
 
 /*
@@ -647,8 +653,8 @@ static int visit_leaf(struct iter *it, const struct entry *e)
 	return it->leaf_cb && it->leaf_cb(it->arg, &m) ? WALK_STOP : 0;
 }
 
-long ref_for_each_leaf(const struct ref_regime *rg,
-		       int (*cb)(void *arg, const struct ref_mapping *m), void *arg)
+long ref_visit_leaves(const struct ref_regime *rg,
+		      int (*cb)(void *arg, const struct ref_mapping *m), void *arg)
 {
 	struct iter it = { .visit = visit_leaf, .leaf_cb = cb, .arg = arg };
 
@@ -663,9 +669,9 @@ static int visit_invalid(struct iter *it, const struct entry *e)
 	return it->inv_cb && it->inv_cb(it->arg, e->ia, e->level, e->desc) ? WALK_STOP : 0;
 }
 
-long ref_for_each_invalid_nonzero(const struct ref_regime *rg,
-				  int (*cb)(void *arg, uint64_t ia, int level, uint64_t desc),
-				  void *arg)
+long ref_visit_invalid_nonzero(const struct ref_regime *rg,
+			       int (*cb)(void *arg, uint64_t ia, int level, uint64_t desc),
+			       void *arg)
 {
 	struct iter it = { .visit = visit_invalid, .inv_cb = cb, .arg = arg };
 
@@ -683,10 +689,10 @@ static int visit_bad(struct iter *it, const struct entry *e)
 	return it->bad_cb && it->bad_cb(it->arg, e->ia, e->level, e->desc, f) ? WALK_STOP : 0;
 }
 
-long ref_for_each_bad_entry(const struct ref_regime *rg,
-			    int (*cb)(void *arg, uint64_t ia, int level, uint64_t desc,
-				      enum ref_fault fault),
-			    void *arg)
+long ref_visit_bad_entries(const struct ref_regime *rg,
+			   int (*cb)(void *arg, uint64_t ia, int level, uint64_t desc,
+				     enum ref_fault fault),
+			   void *arg)
 {
 	struct iter it = { .visit = visit_bad, .bad_cb = cb, .arg = arg };
 

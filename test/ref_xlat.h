@@ -101,13 +101,13 @@ struct ref_mapping {
  * Enumerate every leaf that translates (valid page/block at a level that
  * allows it, output address within PS) in ascending input-address order.
  * Table descriptors are followed; invalid and malformed entries are skipped
- * (see ref_for_each_bad_entry() for the latter).  Concatenated stage 2 roots
+ * (see ref_visit_bad_entries() for the latter).  Concatenated stage 2 roots
  * are walked entry by entry across all their pages.  @cb returns nonzero to
  * stop.  Returns the number of leaves passed to @cb (including the one that
  * stopped it), or -1 if misconfigured.
  */
-long ref_for_each_leaf(const struct ref_regime *rg,
-		       int (*cb)(void *arg, const struct ref_mapping *m), void *arg);
+long ref_visit_leaves(const struct ref_regime *rg,
+		      int (*cb)(void *arg, const struct ref_mapping *m), void *arg);
 
 /*
  * Count the distinct table pages reachable from the root: every root page
@@ -123,9 +123,9 @@ long ref_count_tables(const struct ref_regime *rg);
  * annotations, in ascending input-address order.  @cb may be NULL; nonzero
  * from it stops.  Returns the number reported, or -1 if misconfigured.
  */
-long ref_for_each_invalid_nonzero(const struct ref_regime *rg,
-				  int (*cb)(void *arg, uint64_t ia, int level, uint64_t desc),
-				  void *arg);
+long ref_visit_invalid_nonzero(const struct ref_regime *rg,
+			       int (*cb)(void *arg, uint64_t ia, int level, uint64_t desc),
+			       void *arg);
 
 /*
  * Addition: report every reachable entry with bit 0 set that a walk would
@@ -136,10 +136,10 @@ long ref_for_each_invalid_nonzero(const struct ref_regime *rg,
  * be NULL; nonzero from it stops.  Returns the number reported, or -1 if
  * misconfigured.  A well-formed library writes none of these.
  */
-long ref_for_each_bad_entry(const struct ref_regime *rg,
-			    int (*cb)(void *arg, uint64_t ia, int level, uint64_t desc,
-				      enum ref_fault fault),
-			    void *arg);
+long ref_visit_bad_entries(const struct ref_regime *rg,
+			   int (*cb)(void *arg, uint64_t ia, int level, uint64_t desc,
+				     enum ref_fault fault),
+			   void *arg);
 
 /* Addition: the walk geometry ref_translate() derives from the registers. */
 struct ref_regime_info {

@@ -239,9 +239,9 @@ static void hyp_map_every_prot(void **state)
 						    REF_FAULT_PERMISSION);
 		}
 	}
-	assert_int_equal(ref_for_each_leaf(&t.rg, NULL, NULL),
+	assert_int_equal(ref_visit_leaves(&t.rg, NULL, NULL),
 			 n * (PGT_MAX_LEVEL - first_leaf_level(granule) + 1));
-	assert_int_equal(ref_for_each_bad_entry(&t.rg, NULL, NULL), 0);
+	assert_int_equal(ref_visit_bad_entries(&t.rg, NULL, NULL), 0);
 	tenv_fini(&t);
 }
 
@@ -478,9 +478,9 @@ static void s2_translate_every_prot(void **state, u32 flags)
 						    REF_FAULT_PERMISSION);
 		}
 	}
-	assert_int_equal(ref_for_each_leaf(&t.rg, NULL, NULL),
+	assert_int_equal(ref_visit_leaves(&t.rg, NULL, NULL),
 			 n * (PGT_MAX_LEVEL - first_leaf_level(granule) + 1));
-	assert_int_equal(ref_for_each_bad_entry(&t.rg, NULL, NULL), 0);
+	assert_int_equal(ref_visit_bad_entries(&t.rg, NULL, NULL), 0);
 	tenv_fini(&t);
 }
 
@@ -622,7 +622,7 @@ static void s2_owner_in_tree(void **state)
 	expect_unmapped(&t, 0);
 	expect_unmapped(&t, (N_OWNERS + 1) * page);
 
-	assert_int_equal(ref_for_each_invalid_nonzero(&t.rg, log_invalid, &log), N_OWNERS + 1);
+	assert_int_equal(ref_visit_invalid_nonzero(&t.rg, log_invalid, &log), N_OWNERS + 1);
 	assert_int_equal(log.n, N_OWNERS + 1);
 	for (i = 0; i < N_OWNERS; i++) {
 		assert_int_equal(log.ia[i], (u64)(i + 1) * page);
@@ -631,8 +631,8 @@ static void s2_owner_in_tree(void **state)
 	}
 	assert_int_equal(log.ia[N_OWNERS], 4 * blk);
 	assert_int_equal(log.level[N_OWNERS], 2);
-	assert_int_equal(ref_for_each_leaf(&t.rg, NULL, NULL), 0);
-	assert_int_equal(ref_for_each_bad_entry(&t.rg, NULL, NULL), 0);
+	assert_int_equal(ref_visit_leaves(&t.rg, NULL, NULL), 0);
+	assert_int_equal(ref_visit_bad_entries(&t.rg, NULL, NULL), 0);
 	tenv_fini(&t);
 }
 
@@ -724,11 +724,11 @@ static void level3_block_is_reserved(void **state)
 	res = tenv_xlat(&t, 0);
 	assert_int_equal(res.fault, REF_FAULT_TRANSLATION);
 	assert_int_equal(res.level, 3);
-	assert_int_equal(ref_for_each_bad_entry(&t.rg, NULL, NULL), 1);
+	assert_int_equal(ref_visit_bad_entries(&t.rg, NULL, NULL), 1);
 	/* Put a proper page back so that the tree is well formed again. */
 	test_install(&t, 0, d, 3);
 	expect_mapped(&t, 0, 0x80000000ULL, PGT_PROT_RW);
-	assert_int_equal(ref_for_each_bad_entry(&t.rg, NULL, NULL), 0);
+	assert_int_equal(ref_visit_bad_entries(&t.rg, NULL, NULL), 0);
 	tenv_fini(&t);
 }
 

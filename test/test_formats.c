@@ -164,7 +164,7 @@ static void expect_only(struct tenv *t, const struct extent *ext, int n)
 
 	assert_true(covered >= 0);
 	assert_int_equal(covered, extents_bytes(ext, n));
-	assert_int_equal(ref_for_each_bad_entry(&t->rg, NULL, NULL), 0);
+	assert_int_equal(ref_visit_bad_entries(&t->rg, NULL, NULL), 0);
 	for (i = 0; i < n; i++) {
 		expect_lookup(t, ext[i].ia, ext[i].pa, ext[i].prot);
 		expect_lookup(t, ext[i].ia + ext[i].size - 1, ext[i].pa + ext[i].size - 1,
@@ -439,7 +439,7 @@ static void lpa_map_range(void **state)
 	assert_int_equal(pgt_stage2_map(&t.pgt, 1ULL << 52, pg(&t), 0, PGT_PROT_RW, NULL, 0),
 			 -ERANGE);
 	assert_int_equal(tenv_pages_in_use(&t), in_use);
-	assert_int_equal(ref_for_each_leaf(&t.rg, NULL, NULL), 0);
+	assert_int_equal(ref_visit_leaves(&t.rg, NULL, NULL), 0);
 	tenv_fini(&t);
 }
 
@@ -512,7 +512,7 @@ static void lpa_enomem(void **state)
 		if (ret != -ENOMEM)
 			break;
 		assert_int_equal(tenv_pages_in_use(&t), in_use);
-		assert_int_equal(ref_for_each_leaf(&t.rg, NULL, NULL), 0);
+		assert_int_equal(ref_visit_leaves(&t.rg, NULL, NULL), 0);
 	}
 	assert_int_equal(ret, 0);
 	assert_true(k > 2);
@@ -626,7 +626,7 @@ static void xnx_hyp_refused(void **state)
 	assert_int_equal(pgt_hyp_map(&t.pgt, 0, pg(&t), 0, PGT_PROT_R | PGT_PROT_UX), -EINVAL);
 	assert_int_equal(pgt_hyp_prot_check(PGT_PROT_R | PGT_PROT_PX), -EINVAL);
 	assert_int_equal(pgt_hyp_prot_check(PGT_PROT_RX), 0);
-	assert_int_equal(ref_for_each_leaf(&t.rg, NULL, NULL), 0);
+	assert_int_equal(ref_visit_leaves(&t.rg, NULL, NULL), 0);
 	tenv_fini(&t);
 }
 
@@ -680,7 +680,7 @@ static void nc_round_trip(struct tenv *t)
 	assert_int_equal(pgt_stage2_flush(&t->pgt, 0, 8 * b), 0);
 	assert_int_equal(pgt_stage2_unmap(&t->pgt, 0, 8 * b), 0);
 	assert_int_equal(stats(t).dcache_ops, 0);
-	assert_int_equal(ref_for_each_leaf(&t->rg, NULL, NULL), 0);
+	assert_int_equal(ref_visit_leaves(&t->rg, NULL, NULL), 0);
 }
 
 static void nc_map(void **state)
@@ -730,7 +730,7 @@ static void nc_refused(void **state)
 	assert_int_equal(pgt_stage2_map(&t.pgt, 0, pg(&t), 0,
 					PGT_PROT_RW | PGT_PROT_NORMAL_NC | PGT_PROT_DEVICE, NULL,
 					0), -EINVAL);
-	assert_int_equal(ref_for_each_leaf(&t.rg, NULL, NULL), 0);
+	assert_int_equal(ref_visit_leaves(&t.rg, NULL, NULL), 0);
 	assert_int_equal(tenv_pages_in_use(&t), t.pgt.geom.root_pages);
 	/* The EL2 stage-1 MAIR has no Normal-NC index */
 	assert_int_equal(pgt_hyp_prot_check(PGT_PROT_RW | PGT_PROT_NORMAL_NC), -EINVAL);

@@ -389,7 +389,7 @@ static void hyp_tree_every_pa(void **state)
 		assert_int_equal(pgt_hyp_map(&t.pgt, page, 2 * page, top, PGT_PROT_R), -ERANGE);
 		expect_mapped(&t, 0, top, PGT_PROT_R);
 		expect_unmapped(&t, page);
-		assert_int_equal(ref_for_each_bad_entry(&t.rg, NULL, NULL), 0);
+		assert_int_equal(ref_visit_bad_entries(&t.rg, NULL, NULL), 0);
 		tenv_fini(&t);
 	}
 }
@@ -665,8 +665,8 @@ static void hyp_init_fields(void **state)
 	assert_int_equal(t.pgt.root_phys % page, 0);
 	/* One zeroed page: no more, even when the root resolves fewer entries. */
 	assert_int_equal(host_mm_in_use_bytes(t.hm), page);
-	assert_int_equal(ref_for_each_invalid_nonzero(&t.rg, NULL, NULL), 0);
-	assert_int_equal(ref_for_each_leaf(&t.rg, NULL, NULL), 0);
+	assert_int_equal(ref_visit_invalid_nonzero(&t.rg, NULL, NULL), 0);
+	assert_int_equal(ref_visit_leaves(&t.rg, NULL, NULL), 0);
 	expect_well_formed(&t, 1);
 	tenv_fini(&t);
 }
@@ -689,8 +689,8 @@ static void stage2_init_fields(void **state)
 				 tenv_mm(&t)->virt_to_phys(tenv_mm(&t), t.pgt.root));
 		assert_int_equal(t.pgt.root_phys % bytes, 0);
 		assert_int_equal(host_mm_in_use_bytes(t.hm), bytes);
-		assert_int_equal(ref_for_each_invalid_nonzero(&t.rg, NULL, NULL), 0);
-		assert_int_equal(ref_for_each_leaf(&t.rg, NULL, NULL), 0);
+		assert_int_equal(ref_visit_invalid_nonzero(&t.rg, NULL, NULL), 0);
+		assert_int_equal(ref_visit_leaves(&t.rg, NULL, NULL), 0);
 		expect_well_formed(&t, t.pgt.geom.root_pages);
 		tenv_fini(&t);
 	}

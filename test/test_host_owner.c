@@ -88,7 +88,7 @@ static void expect_all_owned(struct host_env *e, u32 owner)
 	expect_owner(e, OWN_MMIO_BLOCK + SZ_2M / 2, owner);
 	expect_owner(e, OWN_MMIO_BLOCK + SZ_2M - 8, owner);
 	/* One annotated entry each: a page, a page, a level-2 block. */
-	assert_int_equal(ref_for_each_invalid_nonzero(&e->t.rg, NULL, NULL), 3);
+	assert_int_equal(ref_visit_invalid_nonzero(&e->t.rg, NULL, NULL), 3);
 }
 
 static void idmap(struct host_env *e, u64 ia)

@@ -507,7 +507,7 @@ static void random_map_unmap(void **state)
 			expect_exactly(&t, ext, model_extents(&m, base, tenv_page(&t), ext));
 	}
 	expect_exactly(&t, ext, model_extents(&m, base, tenv_page(&t), ext));
-	assert_int_equal(ref_for_each_bad_entry(&t.rg, NULL, NULL), 0);
+	assert_int_equal(ref_visit_bad_entries(&t.rg, NULL, NULL), 0);
 	tenv_fini(&t);
 }
 

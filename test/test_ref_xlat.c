@@ -198,10 +198,10 @@ static void expect_misconfig(const struct ref_regime *rg)
 	assert_int_equal(r.fault, REF_FAULT_TRANSLATION);
 	assert_int_equal(r.level, 0);
 	assert_int_equal(ref_regime_info(rg, &info), -1);
-	assert_int_equal(ref_for_each_leaf(rg, NULL, NULL), -1);
+	assert_int_equal(ref_visit_leaves(rg, NULL, NULL), -1);
 	assert_int_equal(ref_count_tables(rg), -1);
-	assert_int_equal(ref_for_each_invalid_nonzero(rg, NULL, NULL), -1);
-	assert_int_equal(ref_for_each_bad_entry(rg, NULL, NULL), -1);
+	assert_int_equal(ref_visit_invalid_nonzero(rg, NULL, NULL), -1);
+	assert_int_equal(ref_visit_bad_entries(rg, NULL, NULL), -1);
 }
 
 /* ---- geometry ---- */
@@ -296,7 +296,7 @@ static void geom_walk(struct fmem *m, const struct geom_case *gc, uint64_t extra
 	wr(m, table, geom_index(gc, g, 3, ia), PAGE(pa) | (gc->stage == 1 ? 0 : S2_RW | S2_WB));
 	expect_ok(&rg, ia, pa + (ia & ((1ull << g) - 1)), 3);
 	assert_int_equal(ref_count_tables(&rg), gc->root_pages + (unsigned int)(3 - gc->start));
-	assert_int_equal(ref_for_each_leaf(&rg, NULL, NULL), 1);
+	assert_int_equal(ref_visit_leaves(&rg, NULL, NULL), 1);
 }
 
 static void test_geometry(void **state)
@@ -623,9 +623,9 @@ static void test_reserved_encodings(void **state)
 	assert_int_equal(r.desc, 0xdead0002ull);
 	/* an empty entry at L2 faults at L2 */
 	expect_fault(&rg, 0x200000, REF_FAULT_TRANSLATION, 2);
-	assert_int_equal(ref_for_each_leaf(&rg, NULL, NULL), 0);
-	assert_int_equal(ref_for_each_bad_entry(&rg, NULL, NULL), 1);
-	assert_int_equal(ref_for_each_invalid_nonzero(&rg, NULL, NULL), 1);
+	assert_int_equal(ref_visit_leaves(&rg, NULL, NULL), 0);
+	assert_int_equal(ref_visit_bad_entries(&rg, NULL, NULL), 1);
+	assert_int_equal(ref_visit_invalid_nonzero(&rg, NULL, NULL), 1);
 }
 
 static void test_block_levels(void **state)
@@ -652,7 +652,7 @@ static void test_block_levels(void **state)
 	expect_fault(&rg64, 0x1000, REF_FAULT_TRANSLATION, 1);
 	wr(m, rs2, 0, BLOCK(0) | S2_RW | S2_WB);
 	expect_fault(&rgs2, 0x1000, REF_FAULT_TRANSLATION, 1);
-	assert_int_equal(ref_for_each_bad_entry(&rg16, NULL, NULL), 2);
+	assert_int_equal(ref_visit_bad_entries(&rg16, NULL, NULL), 2);
 }
 
 static void test_address_size(void **state)
@@ -675,8 +675,8 @@ static void test_address_size(void **state)
 	expect_fault(&rg, SZ_1G, REF_FAULT_ADDRESS_SIZE, 1);
 	expect_ok(&rg, 2 * SZ_1G + 0x1234, 0xffe01234ull, 2);
 	expect_fault(&rg, 2 * SZ_1G + SZ_2M, REF_FAULT_ADDRESS_SIZE, 2);
-	assert_int_equal(ref_for_each_bad_entry(&rg, NULL, NULL), 3);
-	assert_int_equal(ref_for_each_leaf(&rg, NULL, NULL), 1);
+	assert_int_equal(ref_visit_bad_entries(&rg, NULL, NULL), 3);
+	assert_int_equal(ref_visit_leaves(&rg, NULL, NULL), 1);
 	assert_int_equal(ref_count_tables(&rg), 2);
 	/* the same tables with a 36-bit PS are fine */
 	rg.ctrl = CTRL(25, TG_4K, PS_36);
@@ -685,7 +685,7 @@ static void test_address_size(void **state)
 	rg.ctrl = CTRL(25, TG_4K, PS_32);
 	rg.ttbr = 0x100000000ull;
 	expect_fault(&rg, 0, REF_FAULT_ADDRESS_SIZE, 0);
-	assert_int_equal(ref_for_each_bad_entry(&rg, NULL, NULL), 1);
+	assert_int_equal(ref_visit_bad_entries(&rg, NULL, NULL), 1);
 	assert_int_equal(ref_count_tables(&rg), 0);
 }
 
@@ -719,7 +719,7 @@ static void test_external(void **state)
 	r = xlat(&rg, 3 * SZ_1G, REF_ACC_READ);
 	assert_int_equal(r.fault, REF_FAULT_EXTERNAL);
 	assert_int_equal(r.level, 2);
-	assert_int_equal(ref_for_each_bad_entry(&rg, NULL, NULL), 1);
+	assert_int_equal(ref_visit_bad_entries(&rg, NULL, NULL), 1);
 	assert_int_equal(ref_count_tables(&rg), 2);
 	rg.ttbr = 0x10000000ull;
 	expect_fault(&rg, 0, REF_FAULT_EXTERNAL, 1);
@@ -766,7 +766,7 @@ static void test_access_flag(void **state)
 	/* with AF set the leaf is enumerated and the permission check runs */
 	wr(m, root, 0, BLOCK(0x80000000ull) | S2_WB);
 	assert_int_equal(xlat(&rg2, 0x1234, REF_ACC_READ).fault, REF_FAULT_PERMISSION);
-	assert_int_equal(ref_for_each_leaf(&rg2, NULL, NULL), 1);
+	assert_int_equal(ref_visit_leaves(&rg2, NULL, NULL), 1);
 }
 
 static void test_s1_permissions(void **state)
@@ -859,8 +859,8 @@ static void test_lpa_64k(void **state)
 	wr(m, root, 3, BLOCK(3ull << 42) | (1ull << 12) | S2_RW | S2_WB);
 	expect_ok(&rg, (3ull << 42) | 0x1234, (1ull << 48) | (3ull << 42) | 0x1234, 1);
 	assert_int_equal(ref_count_tables(&rg), 3);
-	assert_int_equal(ref_for_each_leaf(&rg, NULL, NULL), 3);
-	assert_int_equal(ref_for_each_bad_entry(&rg, NULL, NULL), 0);
+	assert_int_equal(ref_visit_leaves(&rg, NULL, NULL), 3);
+	assert_int_equal(ref_visit_bad_entries(&rg, NULL, NULL), 0);
 	/* a TTBR without BADDR[51:48] names memory that is not there */
 	rg.ttbr = root;
 	expect_fault(&rg, ia, REF_FAULT_EXTERNAL, 1);
@@ -898,8 +898,8 @@ static void test_lpa2_4k_s1(void **state)
 	wr(m, root, 2, BLOCK(0));
 	expect_fault(&rg, 2ull << 48, REF_FAULT_TRANSLATION, -1);
 	assert_int_equal(ref_count_tables(&rg), 5);
-	assert_int_equal(ref_for_each_leaf(&rg, NULL, NULL), 2);
-	assert_int_equal(ref_for_each_bad_entry(&rg, NULL, NULL), 1);
+	assert_int_equal(ref_visit_leaves(&rg, NULL, NULL), 2);
+	assert_int_equal(ref_visit_bad_entries(&rg, NULL, NULL), 1);
 	/* a 48-bit PS leaves OA[51:48] out of range */
 	m->high = 0;
 	rg = s1(m, CTRL(16, TG_4K, PS_48) | DS, l0);
@@ -1282,7 +1282,7 @@ static void test_for_each_leaf(void **state)
 	struct ref_regime rg = s1(m, CTRL(25, TG_4K, PS_40), root);
 	struct leaf_log log = { .stop_at = 0 };
 
-	assert_int_equal(ref_for_each_leaf(&rg, log_leaf, &log), 6);
+	assert_int_equal(ref_visit_leaves(&rg, log_leaf, &log), 6);
 	assert_int_equal(log.n, 6);
 	expect_leaf(&log.m[0], 0x1000, SZ_4K, 0x90001000ull, 3);
 	expect_leaf(&log.m[1], 0x5000, SZ_4K, 0x90005000ull, 3);
@@ -1296,9 +1296,9 @@ static void test_for_each_leaf(void **state)
 	/* stopping early counts the leaf that stopped */
 	log.n = 0;
 	log.stop_at = 2;
-	assert_int_equal(ref_for_each_leaf(&rg, log_leaf, &log), 2);
+	assert_int_equal(ref_visit_leaves(&rg, log_leaf, &log), 2);
 	assert_int_equal(log.n, 2);
-	assert_int_equal(ref_for_each_leaf(&rg, NULL, NULL), 6);
+	assert_int_equal(ref_visit_leaves(&rg, NULL, NULL), 6);
 }
 
 static void test_for_each_leaf_concat(void **state)
@@ -1313,7 +1313,7 @@ static void test_for_each_leaf_concat(void **state)
 	wr(m, root, 600, TABLE(l3));
 	wr(m, l3, 511, PAGE(0x3000000ull) | S2_RW);
 	wr(m, l3, 0, PAGE(0x3001000ull) | S2_RW);
-	assert_int_equal(ref_for_each_leaf(&rg, log_leaf, &log), 4);
+	assert_int_equal(ref_visit_leaves(&rg, log_leaf, &log), 4);
 	expect_leaf(&log.m[0], 0, SZ_2M, 0x2000000ull, 2);
 	expect_leaf(&log.m[1], 600 * SZ_2M, SZ_4K, 0x3001000ull, 3);
 	expect_leaf(&log.m[2], 600 * SZ_2M + 511 * SZ_4K, SZ_4K, 0x3000000ull, 3);
@@ -1333,12 +1333,12 @@ static void test_count_tables(void **state)
 	wr(m, root, 3, TABLE(shared));
 	assert_int_equal(ref_count_tables(&rg), 4);
 	/* but its leaves are seen again, at their new input addresses */
-	assert_int_equal(ref_for_each_leaf(&rg, NULL, NULL), 9);
+	assert_int_equal(ref_visit_leaves(&rg, NULL, NULL), 9);
 	expect_ok(&rg, 3 * SZ_1G + 0x5010, 0x90005010ull, 3);
 	/* a table out of the PS range is not followed and not counted */
 	wr(m, root, 4, TABLE(0x10000000000ull));
 	assert_int_equal(ref_count_tables(&rg), 4);
-	assert_int_equal(ref_for_each_bad_entry(&rg, NULL, NULL), 1);
+	assert_int_equal(ref_visit_bad_entries(&rg, NULL, NULL), 1);
 }
 
 struct inv_log {
@@ -1365,14 +1365,14 @@ static void test_invalid_nonzero(void **state)
 	struct ref_regime rg = s1(m, CTRL(25, TG_4K, PS_40), root);
 	struct inv_log log = { .n = 0 };
 
-	assert_int_equal(ref_for_each_invalid_nonzero(&rg, log_invalid, &log), 2);
+	assert_int_equal(ref_visit_invalid_nonzero(&rg, log_invalid, &log), 2);
 	assert_int_equal(log.ia[0], 7 * SZ_4K);
 	assert_int_equal(log.level[0], 3);
 	assert_int_equal(log.desc[0], 0x5a5a0000ull);
 	assert_int_equal(log.ia[1], SZ_1G);
 	assert_int_equal(log.level[1], 1);
 	assert_int_equal(log.desc[1], 0xfeed0000ull);
-	assert_int_equal(ref_for_each_invalid_nonzero(&rg, NULL, NULL), 2);
+	assert_int_equal(ref_visit_invalid_nonzero(&rg, NULL, NULL), 2);
 }
 
 struct bad_log {
@@ -1407,7 +1407,7 @@ static void test_bad_entries(void **state)
 	wr(m, l3, 3, PAGE(0x1000000000ull));		/* beyond 36 bits */
 	wr(m, l2, 4, TABLE(0x20000000ull));		/* not in memory */
 	wr(m, root, 5, BLOCK(0x80000000ull));		/* fine */
-	assert_int_equal(ref_for_each_bad_entry(&rg, log_bad, &log), 3);
+	assert_int_equal(ref_visit_bad_entries(&rg, log_bad, &log), 3);
 	assert_int_equal(log.ia[0], 2 * SZ_4K);
 	assert_int_equal(log.f[0], REF_FAULT_TRANSLATION);
 	assert_int_equal(log.level[0], 3);
@@ -1416,7 +1416,7 @@ static void test_bad_entries(void **state)
 	assert_int_equal(log.ia[2], 4 * SZ_2M);
 	assert_int_equal(log.f[2], REF_FAULT_EXTERNAL);
 	assert_int_equal(log.level[2], 3);
-	assert_int_equal(ref_for_each_leaf(&rg, NULL, NULL), 1);
+	assert_int_equal(ref_visit_leaves(&rg, NULL, NULL), 1);
 }
 
 static void test_strings(void **state)

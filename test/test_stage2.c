@@ -182,8 +182,8 @@ static void leafset_take(struct tenv *t, struct leafset *ls, u64 lo, u64 hi)
 	ls->lo = lo;
 	ls->hi = hi;
 	ls->t = t;
-	assert_true(ref_for_each_leaf(&t->rg, leafset_leaf, ls) >= 0);
-	assert_true(ref_for_each_invalid_nonzero(&t->rg, leafset_inv, ls) >= 0);
+	assert_true(ref_visit_leaves(&t->rg, leafset_leaf, ls) >= 0);
+	assert_true(ref_visit_invalid_nonzero(&t->rg, leafset_inv, ls) >= 0);
 	ls->tables = ref_count_tables(&t->rg);
 	ls->pages = tenv_pages_in_use(t);
 }
@@ -224,13 +224,13 @@ static void snap_expect_same(struct tenv *t, const struct leafset *s)
 		assert_int_equal(now.inv[i].level, s->inv[i].level);
 		assert_int_equal(now.inv[i].desc, s->inv[i].desc);
 	}
-	assert_int_equal(ref_for_each_bad_entry(&t->rg, NULL, NULL), 0);
+	assert_int_equal(ref_visit_bad_entries(&t->rg, NULL, NULL), 0);
 	leafset_free(&now);
 }
 
 static long count_annotations(struct tenv *t)
 {
-	return ref_for_each_invalid_nonzero(&t->rg, NULL, NULL);
+	return ref_visit_invalid_nonzero(&t->rg, NULL, NULL);
 }
 
 /* Every leaf meeting [lo, hi) is at @level. */
@@ -541,7 +541,7 @@ static void map_mixed_range(void **state)
 	expect_leaf_levels(&t, 3 * b, 3 * b + 2 * p, 3);
 	expect_unmapped(&t, e.ia - p);
 	expect_unmapped(&t, e.ia + e.size);
-	assert_int_equal(ref_for_each_bad_entry(&t.rg, NULL, NULL), 0);
+	assert_int_equal(ref_visit_bad_entries(&t.rg, NULL, NULL), 0);
 	tenv_fini(&t);
 }
 
@@ -568,7 +568,7 @@ static void map_force_pages(void **state)
 	map_ok(&t, e.ia, e.size, e.pa, e.prot);
 	expect_exactly(&t, &e, 1);
 	expect_leaf_levels(&t, 0, IA_END, 3);
-	assert_int_equal(ref_for_each_leaf(&t.rg, NULL, NULL), 2 * entries(&t));
+	assert_int_equal(ref_visit_leaves(&t.rg, NULL, NULL), 2 * entries(&t));
 	/* Two L3 tables, plus an L2 table for 4K. */
 	expect_well_formed(&t, root_pages(&t) + 2 + (is_4k(&t) ? 1 : 0));
 	tenv_fini(&t);
@@ -1484,7 +1484,7 @@ static void unmap_many_pages_one_tlbi(void **state)
 	n = 512;
 	/* An output off by a page: pages only. */
 	map_ok(&t, b, n * p, PA_A + p, PGT_PROT_RW);
-	assert_int_equal(ref_for_each_leaf(&t.rg, NULL, NULL), n);
+	assert_int_equal(ref_visit_leaves(&t.rg, NULL, NULL), n);
 	host_mm_tlbi_log_clear(t.hm);
 	assert_int_equal(pgt_stage2_unmap(&t.pgt, b, n * p), 0);
 	assert_int_equal(tlbi_total(&t), 1);
@@ -3054,7 +3054,7 @@ static void model_check(struct tenv *t, const struct s2model *m)
 	for (i = 0; i < m->n; i++)
 		owned += !!m->owner[i];
 	assert_int_equal(covered, owned);
-	assert_int_equal(ref_for_each_bad_entry(&t->rg, NULL, NULL), 0);
+	assert_int_equal(ref_visit_bad_entries(&t->rg, NULL, NULL), 0);
 	leafset_free(&ls);
 }
 

@@ -193,9 +193,9 @@ static long audit_tree(struct tenv *t, u64 lo, u64 hi, long *blocks)
 	long bad = 0, invalid = 0;
 	long tables;
 
-	assert_true(ref_for_each_leaf(&t->rg, audit_leaf, &la) >= 0);
-	assert_true(ref_for_each_bad_entry(&t->rg, report_bad, &bad) >= 0);
-	assert_true(ref_for_each_invalid_nonzero(&t->rg, report_entry, &invalid) >= 0);
+	assert_true(ref_visit_leaves(&t->rg, audit_leaf, &la) >= 0);
+	assert_true(ref_visit_bad_entries(&t->rg, report_bad, &bad) >= 0);
+	assert_true(ref_visit_invalid_nonzero(&t->rg, report_entry, &invalid) >= 0);
 	assert_int_equal(ref_regime_info(&t->rg, &ra.info), 0);
 	audit_table(&ra, ra.info.root_pa, ra.info.start_level, ra.info.root_entries, true);
 	tables = ref_count_tables(&t->rg);

@@ -445,10 +445,10 @@ static void full_check(struct rt *r)
 		else
 			die(r, IA(r, i), "%s", ref_fault_str(res.fault));
 	}
-	if (ref_for_each_bad_entry(&r->t.rg, NULL, NULL) != 0)
+	if (ref_visit_bad_entries(&r->t.rg, NULL, NULL) != 0)
 		die(r, 0, "malformed entries in the tree");
-	if (ref_for_each_leaf(&r->t.rg, outside_leaf, r) < 0 ||
-	    ref_for_each_invalid_nonzero(&r->t.rg, outside_annotation, r) < 0)
+	if (ref_visit_leaves(&r->t.rg, outside_leaf, r) < 0 ||
+	    ref_visit_invalid_nonzero(&r->t.rg, outside_annotation, r) < 0)
 		die(r, 0, "translator enumeration failed");
 	audit(r);
 }

@@ -505,7 +505,7 @@ static void tree_digest(struct run *r, struct pgt_hosted *home, struct digest *d
 	*d = (struct digest){ 0 };
 	if (!r->live)
 		return;
-	n = ref_for_each_leaf(&rg, hash_leaf, &h);
+	n = ref_visit_leaves(&rg, hash_leaf, &h);
 	d->tables = ref_count_tables(&rg);
 	d->valid = n >= 0 && d->tables >= 0;
 	d->leaves = n;

@@ -427,7 +427,7 @@ static void check_with_ref(struct checker *c)
 	struct dump *d = &c->d;
 	long tables, bad;
 
-	bad = ref_for_each_bad_entry(&d->rg, NULL, NULL);
+	bad = ref_visit_bad_entries(&d->rg, NULL, NULL);
 	tables = ref_count_tables(&d->rg);
 	if (bad)
 		fail(c, "the reference walker finds %ld malformed entries (or -1: bad registers)",
