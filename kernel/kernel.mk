@@ -30,7 +30,7 @@ PATCHES_ENV = PATCHES_OUT=$(PATCHES_OUT) PATCHES_NAME="$(PATCHES_NAME)" \
 	PATCHES_EMAIL="$(PATCHES_EMAIL)" PATCHES_PREFIX="$(PATCHES_PREFIX)" \
 	KCHECK_JOBS=$(KCHECK_JOBS) $(if $(KSRC),KSRC=$(KSRC)) $(if $(KCACHE),KCACHE=$(KCACHE))
 
-.PHONY: patches patches-deps patches-check patches-check-full
+.PHONY: patches patches-deps patches-check patches-check-full patches-check-selftest
 
 patches-deps:
 	$(Q)bash scripts/install-deps.sh kernel
@@ -53,6 +53,12 @@ patches-check-full: patches
 	$(Q)$(PATCHES_ENV) bash scripts/kernel-check.sh full x86_64
 	$(Q)$(PATCHES_ENV) bash scripts/kernel-check.sh full arm64
 	$(Q)bash scripts/kernel-check.sh report > $(PATCHES_OUT)/report.txt
+	$(Q)$(PATCHES_ENV) bash scripts/kernel-check-selftest.sh
+
+# Plants a defect of each kind in a copy of the series and expects the
+# check to fail where it should (after the report: it reuses the lock).
+patches-check-selftest: patches
+	$(Q)$(PATCHES_ENV) bash scripts/kernel-check-selftest.sh
 
 # make check runs it; its summary prints the report line.
 check-all: patches-check
