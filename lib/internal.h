@@ -192,12 +192,6 @@ static inline int pgt_check_map(const struct pgt *pgt, u64 addr, u64 size, u64 p
 	return ret;
 }
 
-/*
- * pgt_walk() without its range check, for operations that made it (or a
- * stricter one) already: the same walk, the same policy.
- */
-int pgt_walk_checked(struct pgt *pgt, u64 addr, u64 size, const struct pgt_walker *walker);
-
 int pgt_geometry_cfg(struct pgt_geometry *geom, enum pgt_stage stage,
 		     const struct pgt_config *cfg);
 /*

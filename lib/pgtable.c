@@ -3,7 +3,7 @@
  * pgtable.c - geometry, and the operations every tree has (lookup, freeing).
  * Descriptor formats live in descriptor.c.
  */
-#include "internal.h"
+#include "walker.h"
 
 static bool granule_valid(u32 granule_shift)
 {
@@ -315,7 +315,7 @@ static struct pgt_action leaf_lookup_visitor(const struct pgt_visit_ctx *ctx,
 int pgt_get_leaf(struct pgt *pgt, u64 addr, pgt_pte_t *ptep, pgt_s8 *level)
 {
 	struct leaf_lookup found = { .pte = ptep, .level = level };
-	struct pgt_walker walker = {
+	const struct pgt_walker walker = {
 		.cb = leaf_lookup_visitor,
 		.arg = &found,
 		.flags = PGT_WALK_LEAF,
@@ -390,7 +390,7 @@ void pgt_unlinked_tree(struct pgt *tree, struct pgt_mm_ops *mm_ops, void *table,
 void pgt_unlinked_free(struct pgt_mm_ops *mm_ops, void *table, pgt_s8 level, u8 granule_shift)
 {
 	struct pgt tree;
-	struct pgt_walker walker = {
+	const struct pgt_walker walker = {
 		.cb = pgt_free_visitor,
 		.flags = PGT_WALK_FREE,
 	};
@@ -423,7 +423,7 @@ int pgt_root_alloc(struct pgt *pgt)
 void pgt_root_free(struct pgt *pgt)
 {
 	u64 size = (u64)pgt->geom.root_pages * pgt_page_size(&pgt->geom);
-	struct pgt_walker walker = {
+	const struct pgt_walker walker = {
 		.cb = pgt_free_visitor,
 		.flags = PGT_WALK_FREE,
 	};

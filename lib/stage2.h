@@ -7,7 +7,7 @@
 #ifndef PGT_LIB_STAGE2_H
 #define PGT_LIB_STAGE2_H
 
-#include "internal.h"
+#include "walker.h"
 
 /*
  * What decides whether a leaf fits an entry: the leaf levels, alignment of

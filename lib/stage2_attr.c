@@ -58,7 +58,8 @@ static int s2_attr_exec_prepare(const struct pgt_visit_ctx *ctx)
 	return 0;
 }
 
-static struct pgt_action s2_attr_leaf(const struct pgt_visit_ctx *ctx, struct s2_attr_data *d)
+static __always_inline
+struct pgt_action s2_attr_leaf(const struct pgt_visit_ctx *ctx, struct s2_attr_data *d)
 {
 	pgt_pte_t new;
 
@@ -125,31 +126,60 @@ static struct pgt_action s2_attr_visitor(const struct pgt_visit_ctx *ctx,
 	return s2_attr_leaf(ctx, ctx->arg);
 }
 
-static int s2_attr_walk(struct pgt *pgt, u64 addr, u64 size, struct s2_attr_data *d,
-			u32 flags)
+/* The walks that visit leaves only: inlined into the one-entry walk. */
+static __always_inline struct pgt_action s2_attr_leaf_visitor(const struct pgt_visit_ctx *ctx,
+					      enum pgt_walk_flags visit)
 {
-	struct pgt_walker walker = { .cb = s2_attr_visitor, .arg = d, .flags = PGT_WALK_LEAF };
+	(void)visit;
+	return s2_attr_leaf(ctx, ctx->arg);
+}
+
+/* A single-address change (mkyoung, relax_perms): one leaf, which must be there. */
+static __always_inline int s2_attr_one(struct pgt *pgt, u64 addr, struct s2_attr_data *d,
+				       u32 flags)
+{
+	const struct pgt_walker leaf = {
+		.cb = s2_attr_leaf_visitor, .arg = d, .flags = PGT_WALK_LEAF | flags,
+	};
+
+	if (flags & ~PGT_WALK_SHARED)
+		return -EINVAL;
+	/* One address cannot wrap: anything past the input size is out of range. */
+	if (addr >> pgt->geom.ia_bits)
+		return -ERANGE;
+	return pgt_walk_checked(pgt, addr, 1, &leaf);
+}
+
+/*
+ * A range: one copy for wrprotect and test_clear_young.  Ranges of an
+ * exclusive walk spanning whole last-level tables sweep them.
+ */
+static noinline int s2_attr_range(struct pgt *pgt, u64 addr, u64 size, struct s2_attr_data *d,
+				  u32 flags)
+{
+	const struct pgt_walker leaves = {
+		.cb = s2_attr_leaf_visitor, .arg = d, .flags = PGT_WALK_LEAF | flags,
+	};
+	const struct pgt_walker sweep = {
+		.cb = s2_attr_visitor, .arg = d, .flags = PGT_WALK_LEAF | PGT_WALK_TABLE_PRE,
+	};
 	int ret = flags & ~PGT_WALK_SHARED ? -EINVAL : 0;
 
-	walker.flags |= flags;
-	if (d->need_leaf) {
-		/* One address cannot wrap: anything past the input size is out of range. */
-		if (!ret && addr >> pgt->geom.ia_bits)
-			ret = -ERANGE;
-		return ret ? ret : pgt_walk_checked(pgt, addr, 1, &walker);
-	}
-	/* Ranges of an exclusive walk spanning whole last-level tables sweep them. */
-	if (!flags && pgt_s2_may_sweep(pgt, size))
-		walker.flags |= PGT_WALK_TABLE_PRE;
 	if (!ret)
 		ret = pgt_check_aligned(pgt, addr, size, 0);
-	return ret ? ret : pgt_walk(pgt, addr, size, &walker);
+	if (!ret)
+		ret = pgt_check_range(pgt, addr, size);
+	if (ret)
+		return ret;
+	if (!flags && pgt_s2_may_sweep(pgt, size))
+		return pgt_walk_checked(pgt, addr, size, &sweep);
+	return pgt_walk_checked(pgt, addr, size, &leaves);
 }
 
 int pgt_stage2_wrprotect(struct pgt *pgt, u64 addr, u64 size)
 {
 	struct s2_attr_data d = { .clr = PGT_S2AP_W, .track = true };
-	int ret = s2_attr_walk(pgt, addr, size, &d, 0);
+	int ret = s2_attr_range(pgt, addr, size, &d, 0);
 
 	/* Taking a permission away must reach every TLB before the caller relies on it. */
 	if (d.end != d.first)
@@ -161,13 +191,13 @@ int pgt_stage2_mkyoung(struct pgt *pgt, u64 addr, u32 flags)
 {
 	struct s2_attr_data d = { .set = PGT_PTE_AF, .need_leaf = true };
 
-	return s2_attr_walk(pgt, addr, 1, &d, flags);
+	return s2_attr_one(pgt, addr, &d, flags);
 }
 
 int pgt_stage2_test_clear_young(struct pgt *pgt, u64 addr, u64 size, bool mkold, u32 flags)
 {
 	struct s2_attr_data d = { .clr = mkold ? PGT_PTE_AF : 0 };
-	int ret = s2_attr_walk(pgt, addr, size, &d, flags);
+	int ret = s2_attr_range(pgt, addr, size, &d, flags);
 
 	return ret ? ret : d.young;
 }
@@ -181,7 +211,7 @@ int pgt_stage2_relax_perms(struct pgt *pgt, u64 addr, u32 prot, u32 flags)
 	if (prot & ~PGT_PROT_RWX || pgt_s2_prot_check_tree(pgt, prot))
 		return -EINVAL;
 	d.set = (prot & PGT_PROT_R ? PGT_S2AP_R : 0) | (prot & PGT_PROT_W ? PGT_S2AP_W : 0);
-	ret = s2_attr_walk(pgt, addr, 1, &d, flags);
+	ret = s2_attr_one(pgt, addr, &d, flags);
 	if (!ret && d.end != d.first)
 		pgt_tlbi_va(pgt, d.first, d.level, true);
 	return ret;
