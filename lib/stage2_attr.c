@@ -45,16 +45,16 @@ static void s2_attr_note(struct s2_attr_data *d, u64 start, u64 size, pgt_s8 lev
  * entry can be fetched through.  Device and Normal-NC memory are never
  * executable.
  */
-static int s2_attr_exec_prepare(const struct pgt_visit_ctx *ctx)
+static int s2_attr_exec_prepare(const struct pgt *pgt, pgt_pte_t old, pgt_s8 level)
 {
-	struct pgt_mm_ops *mm = ctx->mm_ops;
-	u32 old = pgt_s2_pte_prot(ctx->old, s2_fwb(ctx->pgt));
+	struct pgt_mm_ops *mm = pgt->mm_ops;
+	u32 prot = pgt_s2_pte_prot(old, s2_fwb(pgt));
 
-	if (old & PGT_PROT_UNCACHED)
+	if (prot & PGT_PROT_UNCACHED)
 		return -EINVAL;
-	if (!(old & PGT_PROT_X) && mm->icache_inval_pou)
-		mm->icache_inval_pou(mm, pgt_pte_addr(&ctx->pgt->geom, ctx->old),
-				     pgt_ctx_entry_size(ctx));
+	if (!(prot & PGT_PROT_X) && mm->icache_inval_pou)
+		mm->icache_inval_pou(mm, pgt_pte_addr(&pgt->geom, old),
+				     pgt_level_size(&pgt->geom, level));
 	return 0;
 }
 
@@ -65,7 +65,7 @@ struct pgt_action s2_attr_leaf(const struct pgt_visit_ctx *ctx, struct s2_attr_d
 
 	if (!pgt_pte_valid(ctx->old))
 		return d->need_leaf ? pgt_exit(-ENOENT) : pgt_continue();
-	if (d->check_exec && s2_attr_exec_prepare(ctx))
+	if (d->check_exec && s2_attr_exec_prepare(ctx->pgt, ctx->old, ctx->level))
 		return pgt_exit(-EINVAL);
 	new = s2_attr_new(d, ctx->old);
 	if (new != ctx->old) {
@@ -138,8 +138,10 @@ static __always_inline struct pgt_action s2_attr_leaf_visitor(const struct pgt_v
 static __always_inline int s2_attr_one(struct pgt *pgt, u64 addr, struct s2_attr_data *d,
 				       u32 flags)
 {
+	/* Only SHARED passes: the walk is known to visit nothing but its leaf. */
 	const struct pgt_walker leaf = {
-		.cb = s2_attr_leaf_visitor, .arg = d, .flags = PGT_WALK_LEAF | flags,
+		.cb = s2_attr_leaf_visitor, .arg = d,
+		.flags = PGT_WALK_LEAF | (flags & PGT_WALK_SHARED),
 	};
 
 	if (flags & ~PGT_WALK_SHARED)
@@ -148,6 +150,16 @@ static __always_inline int s2_attr_one(struct pgt *pgt, u64 addr, struct s2_attr
 	if (addr >> pgt->geom.ia_bits)
 		return -ERANGE;
 	return pgt_walk_checked(pgt, addr, 1, &leaf);
+}
+
+static __always_inline int s2_attr_range_check(const struct pgt *pgt, u64 addr, u64 size,
+						u32 flags)
+{
+	int ret = flags & ~PGT_WALK_SHARED ? -EINVAL : 0;
+
+	if (!ret)
+		ret = pgt_check_aligned(pgt, addr, size, 0);
+	return ret ? ret : pgt_check_range(pgt, addr, size);
 }
 
 /*
@@ -163,17 +175,40 @@ static noinline int s2_attr_range(struct pgt *pgt, u64 addr, u64 size, struct s2
 	const struct pgt_walker sweep = {
 		.cb = s2_attr_visitor, .arg = d, .flags = PGT_WALK_LEAF | PGT_WALK_TABLE_PRE,
 	};
-	int ret = flags & ~PGT_WALK_SHARED ? -EINVAL : 0;
+	int ret = s2_attr_range_check(pgt, addr, size, flags);
 
-	if (!ret)
-		ret = pgt_check_aligned(pgt, addr, size, 0);
-	if (!ret)
-		ret = pgt_check_range(pgt, addr, size);
 	if (ret)
 		return ret;
 	if (!flags && pgt_s2_may_sweep(pgt, size))
 		return pgt_walk_checked(pgt, addr, size, &sweep);
 	return pgt_walk_checked(pgt, addr, size, &leaves);
+}
+
+/*
+ * test_clear_young of one page -- a hypervisor ageing its guest's pages one
+ * by one -- has one entry to visit: inline, with its own walk data.
+ */
+static __always_inline int s2_young_page(struct pgt *pgt, u64 addr, bool mkold, u32 flags)
+{
+	struct s2_attr_data d = { .clr = mkold ? PGT_PTE_AF : 0 };
+	const struct pgt_walker page = {
+		.cb = s2_attr_leaf_visitor, .arg = &d,
+		.flags = PGT_WALK_LEAF | (flags & PGT_WALK_SHARED),
+	};
+	u64 size = pgt_page_size(&pgt->geom);
+	int ret = s2_attr_range_check(pgt, addr, size, flags);
+
+	if (!ret)
+		ret = pgt_walk_in_page(pgt, addr, size, &page);
+	return ret ? ret : d.young;
+}
+
+static noinline int s2_young_range(struct pgt *pgt, u64 addr, u64 size, bool mkold, u32 flags)
+{
+	struct s2_attr_data d = { .clr = mkold ? PGT_PTE_AF : 0 };
+	int ret = s2_attr_range(pgt, addr, size, &d, flags);
+
+	return ret ? ret : d.young;
 }
 
 int pgt_stage2_wrprotect(struct pgt *pgt, u64 addr, u64 size)
@@ -196,10 +231,9 @@ int pgt_stage2_mkyoung(struct pgt *pgt, u64 addr, u32 flags)
 
 int pgt_stage2_test_clear_young(struct pgt *pgt, u64 addr, u64 size, bool mkold, u32 flags)
 {
-	struct s2_attr_data d = { .clr = mkold ? PGT_PTE_AF : 0 };
-	int ret = s2_attr_range(pgt, addr, size, &d, flags);
-
-	return ret ? ret : d.young;
+	if (size == pgt_page_size(&pgt->geom))
+		return s2_young_page(pgt, addr, mkold, flags);
+	return s2_young_range(pgt, addr, size, mkold, flags);
 }
 
 int pgt_stage2_relax_perms(struct pgt *pgt, u64 addr, u32 prot, u32 flags)

@@ -3,8 +3,9 @@
  * walker.c - the one table walker every operation is built on.
  *
  * A visitor answers each visit with an action; what the walker does with
- * it, for shared and exclusive walks alike, is decided here and nowhere
- * else (Documentation/walker.rst has the table):
+ * it, for shared and exclusive walks alike, is decided here and in the
+ * inline half of the walker, walker.h, and nowhere else
+ * (Documentation/walker.rst has the table):
  *
  *   CONTINUE  re-read the entry; descend if it is now a table, else move on.
  *   SKIP      the visitor dealt with the entry and all below it: move on
@@ -46,22 +47,6 @@ noinline struct pgt_action pgt_visit_locked(u32 walk_flags)
 	}
 	PGT_WARN_ON(1);
 	return pgt_exit(-EBUSY);
-}
-
-/* The visits after a RETRY: the entry is read again, @tries times at most. */
-noinline
-struct pgt_action pgt_visit_retried(const struct pgt_walker *walker, struct pgt_visit_ctx *ctx,
-				    bool post, u32 tries)
-{
-	struct pgt_action act;
-
-	do {
-		ctx->old = pgt_load_acquire(ctx->ptep);
-		act = pgt_visit_once(walker, ctx, post);
-		if (act.kind != PGT_ACT_RETRY)
-			return act;
-	} while (--tries);
-	return pgt_exit(-EAGAIN);
 }
 
 /* What pgt_visit_settled()'s @act means to a walk: 0 to go on, or its result. */

@@ -3,8 +3,8 @@
  * walker.h - the walker's visit policy and its one-entry walk, inlined into
  * the operations that visit one entry, so that a visitor known where its
  * walk is built is called directly and its context lives in registers.
- * lib/walker.c holds the ordinary walk and the policy's rare paths (locked
- * entries, retries): one policy, which both reach through pgt_visit_once().
+ * lib/walker.c holds the ordinary walk and a locked entry's rare path: one
+ * policy, which both reach through pgt_visit_settled().
  */
 #ifndef PGTABLE_WALKER_H
 #define PGTABLE_WALKER_H
@@ -12,14 +12,11 @@
 #include "internal.h"
 
 /*
- * walker.c: a locked entry, the visits after a RETRY, and the ordinary walk.
- * The inline walk hands them copies of its walker and context: what no
- * call can see stays in registers, and its visitor is known where it is
- * called.
+ * walker.c: a locked entry, and the ordinary walk.  The inline walk hands
+ * them its walk's flags or a copy of its walker: what no call can see stays
+ * in registers, and its visitor is known where it is called.
  */
 struct pgt_action pgt_visit_locked(u32 walk_flags);
-struct pgt_action pgt_visit_retried(const struct pgt_walker *walker, struct pgt_visit_ctx *ctx,
-				    bool post, u32 tries);
 /* The ordinary walk of [@addr, @end), from @table at @level down. */
 int pgt_walk_from(struct pgt *pgt, u64 addr, u64 end, const struct pgt_walker *walker,
 		  pgt_pte_t *table, pgt_s8 level);
@@ -64,24 +61,25 @@ struct pgt_action pgt_visit_once(const struct pgt_walker *walker,
 /*
  * Visit ctx->old -- the entry as the caller read it, with acquire: it pairs
  * with the release that published a table's contents -- applying RETRY
- * until the visitor settles.  Returns CONTINUE, SKIP or EXIT.  The retries
- * are out of line and work on a copy of the context, so the common visit,
- * settled at once, costs its caller no loop and leaves its context in
- * registers.
+ * until the visitor settles, PGT_WALK_RETRIES more visits at most, each of
+ * the entry read again.  Returns CONTINUE, SKIP or EXIT.  Inline, loop and
+ * all: a visit that settles at once only tests the action, and nothing the
+ * visitor writes through its argument needs to reach memory.
  */
 static __always_inline
-struct pgt_action pgt_visit_settled(const struct pgt_walker *walker,
-				    const struct pgt_visit_ctx *ctx, bool post)
+struct pgt_action pgt_visit_settled(const struct pgt_walker *walker, struct pgt_visit_ctx *ctx,
+				    bool post)
 {
 	struct pgt_action act = pgt_visit_once(walker, ctx, post);
-	struct pgt_visit_ctx again;
-	struct pgt_walker same;
+	u32 tries = PGT_WALK_RETRIES;
 
-	if (act.kind != PGT_ACT_RETRY)
-		return act;
-	again = *ctx;
-	same = *walker;
-	return pgt_visit_retried(&same, &again, post, PGT_WALK_RETRIES);
+	while (act.kind == PGT_ACT_RETRY) {
+		if (!tries--)
+			return pgt_exit(-EAGAIN);
+		ctx->old = pgt_load_acquire(ctx->ptep);
+		act = pgt_visit_once(walker, ctx, post);
+	}
+	return act;
 }
 
 /*
@@ -91,27 +89,24 @@ struct pgt_action pgt_visit_settled(const struct pgt_walker *walker,
  * it in one loop, tables followed without a visit, and visit it with the
  * same policy as every other entry.  A table the visitor leaves there is
  * descended into, as the ordinary walk would.  Wherever the range spans
- * entries of a table, the ordinary walk takes over there.  Compiled per
- * granule: the level's shift and index mask are constants that follow it.
+ * entries of a table, the ordinary walk takes over there.  The level's
+ * shift and index mask follow the descent in registers.
  */
 static __always_inline
 int pgt_walk_one_granule(struct pgt *pgt, u64 first, u64 end, const struct pgt_walker *walker,
-			 u32 granule_shift)
+			 u32 granule_shift, bool linear48, bool in_page)
 {
 	const struct pgt_geometry *geom = &pgt->geom;
 	pgt_s8 level = geom->start_level;
 	u32 stride = granule_shift - 3, shift = granule_shift + (PGT_MAX_LEVEL - level) * stride;
 	u64 last = end - 1, mask = geom->root_entries - 1;
-	u64 oa_mask = 0, offset = pgt->mm_ops->linear_offset;
+	u64 offset = pgt->mm_ops->linear_offset;
 	pgt_pte_t *table = pgt->root, *ptep, pte;
 	struct pgt_visit_ctx ctx;
 	struct pgt_action act;
 
-	/* The 48-bit format in a linear map: a table's address is a mask and an add. */
-	if (pgt->mm_ops->linear && geom->oa_format == PGT_OA_48)
-		oa_mask = PGT_GENMASK(47, granule_shift);
 	for (;; level++, shift -= stride, mask = (1ULL << stride) - 1) {
-		if (first >> shift != last >> shift)
+		if (!in_page && first >> shift != last >> shift)
 			return pgt_walk_from_copy(pgt, first, end, walker, table, level);
 		ptep = &table[(first >> shift) & mask];
 		pte = pgt_load_acquire(ptep);
@@ -134,34 +129,42 @@ int pgt_walk_one_granule(struct pgt *pgt, u64 first, u64 end, const struct pgt_w
 			if (!pgt_pte_is_table(pte, level))
 				return 0;
 		}
-		if (oa_mask)
-			table = (pgt_pte_t *)(uintptr_t)((pte & oa_mask) + offset);
+		if (linear48)
+			table = (pgt_pte_t *)(uintptr_t)((pte & PGT_GENMASK(47, granule_shift)) +
+							 offset);
 		else
 			table = pte_table_virt(pgt, pte);
 	}
 }
 
-/* One source, one loop, compiled for each granule. */
+/*
+ * One source, one loop, compiled for each granule of the commonest home and
+ * format -- a linear map and the 48-bit format, where a table's address is
+ * a mask and an add -- so that its shifts, masks and table sizes are
+ * constants; and once for every other tree, with the granule read.
+ */
 static __always_inline
-int pgt_walk_one(struct pgt *pgt, u64 first, u64 end, const struct pgt_walker *walker)
+int pgt_walk_one(struct pgt *pgt, u64 first, u64 end, const struct pgt_walker *walker,
+		 bool in_page)
 {
-	switch (pgt->geom.granule_shift) {
+	u32 granule_shift = pgt->geom.granule_shift;
+
+	if (!pgt->mm_ops->linear || pgt->geom.oa_format != PGT_OA_48)
+		return pgt_walk_one_granule(pgt, first, end, walker, granule_shift, false, in_page);
+	switch (granule_shift) {
 	case PGT_GRANULE_4K:
-		return pgt_walk_one_granule(pgt, first, end, walker, PGT_GRANULE_4K);
+		return pgt_walk_one_granule(pgt, first, end, walker, PGT_GRANULE_4K, true, in_page);
 	case PGT_GRANULE_16K:
-		return pgt_walk_one_granule(pgt, first, end, walker, PGT_GRANULE_16K);
+		return pgt_walk_one_granule(pgt, first, end, walker, PGT_GRANULE_16K, true, in_page);
 	default:
-		return pgt_walk_one_granule(pgt, first, end, walker, PGT_GRANULE_64K);
+		return pgt_walk_one_granule(pgt, first, end, walker, PGT_GRANULE_64K, true, in_page);
 	}
 }
 
-/*
- * pgt_walk() without its range check, for operations that made it (or a
- * stricter one) already: the same walk, the same policy.  Inline, so that
- * an operation whose walker is a constant calls its visitor directly.
- */
+/* The shared walk's brackets around @walk's one-entry walk or ordinary walk. */
 static __always_inline
-int pgt_walk_checked(struct pgt *pgt, u64 addr, u64 size, const struct pgt_walker *walker)
+int pgt_walk_inline(struct pgt *pgt, u64 addr, u64 size, const struct pgt_walker *walker,
+		    bool in_page)
 {
 	struct pgt_mm_ops *mm = pgt->mm_ops;
 	bool shared = walker->flags & PGT_WALK_SHARED;
@@ -175,10 +178,32 @@ int pgt_walk_checked(struct pgt *pgt, u64 addr, u64 size, const struct pgt_walke
 		ret = pgt_walk_from_copy(pgt, addr, addr + size, walker, pgt->root,
 					 pgt->geom.start_level);
 	else
-		ret = pgt_walk_one(pgt, addr, addr + size, walker);
+		ret = pgt_walk_one(pgt, addr, addr + size, walker, in_page);
 	if (shared && mm->shared_walk_end)
 		mm->shared_walk_end(mm);
 	return ret;
+}
+
+/*
+ * pgt_walk() without its range check, for operations that made it (or a
+ * stricter one) already: the same walk, the same policy.  Inline, so that
+ * an operation whose walker is a constant calls its visitor directly.
+ */
+static __always_inline
+int pgt_walk_checked(struct pgt *pgt, u64 addr, u64 size, const struct pgt_walker *walker)
+{
+	return pgt_walk_inline(pgt, addr, size, walker, false);
+}
+
+/*
+ * pgt_walk_checked() of a range its caller knows to lie inside one page
+ * (one last-level entry's input range), so inside one entry at every
+ * level: the descent tests no range against the entries it passes.
+ */
+static __always_inline
+int pgt_walk_in_page(struct pgt *pgt, u64 addr, u64 size, const struct pgt_walker *walker)
+{
+	return pgt_walk_inline(pgt, addr, size, walker, true);
 }
 
 #endif /* PGTABLE_WALKER_H */
