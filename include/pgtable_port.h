@@ -102,6 +102,10 @@ typedef _Bool bool;
 #ifndef noinline
 #define noinline	__attribute__((__noinline__))
 #endif
+/* As the kernel spells it: rarely called, so its callers' common paths come first. */
+#ifndef __cold
+#define __cold		__attribute__((__cold__))
+#endif
 
 #define pgt_read_once(p)	__atomic_load_n((p), __ATOMIC_RELAXED)
 #define pgt_write_once(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELAXED)

@@ -196,10 +196,14 @@ static __always_inline int s2_young_page(struct pgt *pgt, u64 addr, bool mkold, 
 		.flags = PGT_WALK_LEAF | (flags & PGT_WALK_SHARED),
 	};
 	u64 size = pgt_page_size(&pgt->geom);
-	int ret = s2_attr_range_check(pgt, addr, size, flags);
+	int ret;
 
-	if (!ret)
-		ret = pgt_walk_in_page(pgt, addr, size, &page);
+	/* s2_attr_range_check() of one page: the range ends in range if it starts there. */
+	if (flags & ~PGT_WALK_SHARED || addr & (size - 1))
+		return -EINVAL;
+	if (addr >> pgt->geom.ia_bits)
+		return addr + size < addr ? -EINVAL : -ERANGE;
+	ret = pgt_walk_in_page(pgt, addr, size, &page);
 	return ret ? ret : d.young;
 }
 

@@ -16,7 +16,7 @@
  * them its walk's flags or a copy of its walker: what no call can see stays
  * in registers, and its visitor is known where it is called.
  */
-struct pgt_action pgt_visit_locked(u32 walk_flags);
+__cold struct pgt_action pgt_visit_locked(u32 walk_flags);
 /* The ordinary walk of [@addr, @end), from @table at @level down. */
 int pgt_walk_from(struct pgt *pgt, u64 addr, u64 end, const struct pgt_walker *walker,
 		  pgt_pte_t *table, pgt_s8 level);

@@ -2868,6 +2868,11 @@ static void other_ops_bad_input(void **state)
 	assert_int_equal(pgt_stage2_test_clear_young(&t.pgt, -p, 2 * p, true, 0), -EINVAL);
 	assert_int_equal(pgt_stage2_test_clear_young(&t.pgt, IA_END - p, 2 * p, true, 0),
 			 -ERANGE);
+	/* One page takes a path of its own: the same answers. */
+	assert_int_equal(pgt_stage2_test_clear_young(&t.pgt, -p, p, true, 0), -EINVAL);
+	assert_int_equal(pgt_stage2_test_clear_young(&t.pgt, IA_END, p, true, 0), -ERANGE);
+	assert_int_equal(pgt_stage2_test_clear_young(&t.pgt, 2 * b, p, true, PGT_WALK_LEAF),
+			 -EINVAL);
 	assert_int_equal(pgt_stage2_mkyoung(&t.pgt, IA_END + p, 0), -ERANGE);
 
 	snap_expect_same(&t, &s);
