@@ -222,7 +222,22 @@ pgt_pte_t pgt_hyp_leaf(const struct pgt *pgt, u64 pa, u32 prot, pgt_s8 level);
 /* pgtable.c: pgt_split_entries() with the table's references counted. */
 void pgt_fill_split(const struct pgt *pgt, pgt_pte_t *table, pgt_pte_t block, pgt_s8 level);
 
-void pgt_tlbi_va(const struct pgt *pgt, u64 addr, pgt_s8 level, bool leaf);
+/*
+ * Make a changed entry's old translation go from every TLB: the store must
+ * reach the point where table walks observe it before the invalidation, and
+ * the invalidation must complete before anything relies on it.  Inline: a
+ * per-call operation ends in one.
+ */
+static inline void pgt_tlbi_va(const struct pgt *pgt, u64 addr, pgt_s8 level, bool leaf)
+{
+	struct pgt_mm_ops *mm = pgt->mm_ops;
+
+	pgt_dsb_ishst();
+	mm->tlbi_va(mm, pgt->tlb_cookie, addr, level, leaf);
+	pgt_dsb_ish();
+	pgt_isb();
+}
+
 void pgt_tlbi_range(const struct pgt *pgt, u64 addr, u64 size, pgt_s8 level);
 void pgt_free_empty_table(const struct pgt_visit_ctx *ctx);
 /* The visits pgt_free_visitor() needs. */

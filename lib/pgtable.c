@@ -189,21 +189,6 @@ void pgt_fill_split(const struct pgt *pgt, pgt_pte_t *table, pgt_pte_t block, pg
 }
 
 /*
- * Make a cleared entry's removal visible to every walker: the store must
- * reach the point where table walks observe it before the invalidation, and
- * the invalidation must complete before anything relies on it.
- */
-void pgt_tlbi_va(const struct pgt *pgt, u64 addr, pgt_s8 level, bool leaf)
-{
-	struct pgt_mm_ops *mm = pgt->mm_ops;
-
-	pgt_dsb_ishst();
-	mm->tlbi_va(mm, pgt->tlb_cookie, addr, level, leaf);
-	pgt_dsb_ish();
-	pgt_isb();
-}
-
-/*
  * Invalidate everything cached for [@addr, @addr + @size), walk caches
  * included: by range where the home can, else the whole regime.
  */
