@@ -180,8 +180,8 @@ static noinline int s2_attr_range(struct pgt *pgt, u64 addr, u64 size, struct s2
 	if (ret)
 		return ret;
 	if (!flags && pgt_s2_may_sweep(pgt, size))
-		return pgt_walk_checked(pgt, addr, size, &sweep);
-	return pgt_walk_checked(pgt, addr, size, &leaves);
+		return pgt_walk_range(pgt, addr, size, &sweep);
+	return pgt_walk_range(pgt, addr, size, &leaves);
 }
 
 /*

@@ -376,7 +376,7 @@ int s2_map_reserved(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags,
 			ret = pgt_s2_map_walk(pgt, d, size, walk | PGT_WALK_SHARED);
 	} else {
 		s2_leaf_attrs(pgt, d);
-		ret = pgt_walk_checked(pgt, d->ipa, size, &count);
+		ret = pgt_walk_range(pgt, d->ipa, size, &count);
 		if (!ret)
 			ret = pgt_s2_reserve_exclusive(pgt, &d->mc, &local, d->tables);
 		if (!ret)

@@ -130,9 +130,14 @@ int pgt_walk_from(struct pgt *pgt, u64 addr, u64 end, const struct pgt_walker *w
 	return walk_table(&data, table, level);
 }
 
+int pgt_walk_range(struct pgt *pgt, u64 addr, u64 size, const struct pgt_walker *walker)
+{
+	return pgt_walk_checked(pgt, addr, size, walker);
+}
+
 int pgt_walk(struct pgt *pgt, u64 addr, u64 size, const struct pgt_walker *walker)
 {
 	int ret = pgt_check_range(pgt, addr, size);
 
-	return ret ? ret : pgt_walk_checked(pgt, addr, size, walker);
+	return ret ? ret : pgt_walk_range(pgt, addr, size, walker);
 }

@@ -206,4 +206,11 @@ int pgt_walk_in_page(struct pgt *pgt, u64 addr, u64 size, const struct pgt_walke
 	return pgt_walk_inline(pgt, addr, size, walker, true);
 }
 
+/*
+ * pgt_walk_checked() out of line, for walks that gain nothing from a copy
+ * of the walk in their caller: ranges, whose visits outnumber the calls,
+ * and walkers whose visitor is not known where the walk is built.
+ */
+int pgt_walk_range(struct pgt *pgt, u64 addr, u64 size, const struct pgt_walker *walker);
+
 #endif /* PGTABLE_WALKER_H */
