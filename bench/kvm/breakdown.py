@@ -13,7 +13,8 @@ from (inlined code to the inlined function, through callgrind's fi/fe
 records) and to the compiled function containing it; CATEGORIES below
 turns the pair into one of: harness, operation setup, argument checks,
 walker setup, quiet descent, per-level visit machinery, table address
-conversion, visitor, mm_ops (home).  A source function the table does not
+conversion, visitor, mm_ops (home).  lib/walker.h's one-entry walk counts
+as the walker's wherever it is inlined.  A source function the table does not
 know is reported as "other: <name>", so a renamed function shows.
 """
 import re
@@ -36,6 +37,15 @@ WALKER_LEVEL = {'walk_table', 'visit_entry', 'visit_settled', 'call_visitor', 'f
                 'table_entries', 'walk_shared', 'locked_entry_action', 'visit_once',
                 'visit_retried', 'settled_result', 'walk_from'}
 
+# lib/walker.h, inlined into the operations: the one-entry walk's descent
+# and visit; the rest of it (pgt_walk_checked, the choice of copy) is setup.
+WALKER_INLINE = {'pgt_walk_one_granule': 'quiet descent',
+                 'pgt_visit_settled': 'per-level visit machinery',
+                 'pgt_visit_once': 'per-level visit machinery',
+                 'pgt_first_visit': 'per-level visit machinery',
+                 'pgt_pte_is_table': 'quiet descent', 'pgt_pte_is_locked': 'quiet descent'}
+# The entry tests the descent makes, wherever they are inlined.
+WALKER_INLINE_TESTS = {'pgt_pte_is_table', 'pgt_pte_is_locked'}
 
 # Linux 6.1 (build/kvm-src/<version>/arch/arm64/...) and its shim.
 KVM_SETUP_PREFIX = ('kvm_pgtable_stage2_', 'stage2_update_leaf_attrs', 'stage2_set_prot_attr',
@@ -71,12 +81,14 @@ def category(src_file, src_fn, fn_file, fn):
         return 'mm_ops (home): ' + src_fn
     if src_file.startswith('bench/') or fn_file.startswith('bench/'):
         return 'harness (loop, top-up check)'
-    if 'host_mm' in src_file:
+    if 'host_mm' in src_file or '/hosted/' in '/' + src_file:
         return 'mm_ops (home): ' + src_fn
     if src_fn in CHECKS:
         return 'argument checks'
     if src_fn in ADDRESS:
         return 'table address conversion (call site)'
+    if src_file.endswith('lib/walker.h') or src_fn in WALKER_INLINE_TESTS:
+        return WALKER_INLINE.get(src_fn, 'walker setup')
     if src_file.endswith('lib/walker.c') or fn_file.endswith('lib/walker.c'):
         name = src_fn if src_file.endswith('lib/walker.c') else fn
         if name in ('pgt_walk', 'pgt_walk_checked'):
@@ -87,7 +99,8 @@ def category(src_file, src_fn, fn_file, fn):
             return 'per-level visit machinery'
     if src_fn.endswith('_visitor') or fn.endswith('_visitor'):
         return 'visitor'
-    if src_fn in SETUP or fn in SETUP:
+    # An inlined visitor is the visitor's; the function holding it, setup.
+    if src_fn in SETUP or (src_fn == '?' and fn in SETUP):
         return 'operation setup'
     if src_file.startswith('lib/') or src_file.startswith('include/'):
         return 'visitor'
