@@ -153,11 +153,14 @@ int pgt_walk_one(struct pgt *pgt, u64 first, u64 end, const struct pgt_walker *w
 		return pgt_walk_one_granule(pgt, first, end, walker, granule_shift, false, in_page);
 	switch (granule_shift) {
 	case PGT_GRANULE_4K:
-		return pgt_walk_one_granule(pgt, first, end, walker, PGT_GRANULE_4K, true, in_page);
+		return pgt_walk_one_granule(pgt, first, end, walker, PGT_GRANULE_4K, true,
+					    in_page);
 	case PGT_GRANULE_16K:
-		return pgt_walk_one_granule(pgt, first, end, walker, PGT_GRANULE_16K, true, in_page);
+		return pgt_walk_one_granule(pgt, first, end, walker, PGT_GRANULE_16K, true,
+					    in_page);
 	default:
-		return pgt_walk_one_granule(pgt, first, end, walker, PGT_GRANULE_64K, true, in_page);
+		return pgt_walk_one_granule(pgt, first, end, walker, PGT_GRANULE_64K, true,
+					    in_page);
 	}
 }
 
