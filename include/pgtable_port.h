@@ -56,13 +56,20 @@ typedef s8 pgt_s8;
 })
 
 /*
- * These tables are never live on a CPU in the kernel home, so ordering
- * between CPUs is all that is needed: the smp_* barriers (DMB on arm64),
- * not the DSBs a home whose tables are live would need.
+ * On arm64 the tables may be live (KVM's, arch/arm64/kvm/hyp/pgtable.c):
+ * the DSBs the architecture asks for around TLB maintenance.  Elsewhere
+ * tables are data, which no walker of a CPU reads: ordering between CPUs
+ * is all that is needed.
  */
-#define pgt_dsb_ishst()			smp_wmb()	/* stores before the TLBI */
-#define pgt_dsb_ish()			smp_mb()	/* the TLBI before what follows */
+#ifdef CONFIG_ARM64
+#define pgt_dsb_ishst()			dsb(ishst)	/* stores before the TLBI */
+#define pgt_dsb_ish()			dsb(ish)	/* the TLBI before what follows */
+#define pgt_isb()			isb()
+#else
+#define pgt_dsb_ishst()			smp_wmb()
+#define pgt_dsb_ish()			smp_mb()
 #define pgt_isb()			barrier()
+#endif
 #define pgt_cpu_relax()			cpu_relax()
 
 #define PGT_WARN_ON(c)			WARN_ON(c)

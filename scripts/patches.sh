@@ -209,6 +209,16 @@ python3 scripts/kernel-maintainers.py --doc "$tmp/MAINTAINERS" < <(staged MAINTA
 put_text MAINTAINERS < "$tmp/MAINTAINERS"
 commit kernel/messages/4-docs.txt
 
+# ---- 5: KVM/arm64's page tables on the library: the adapter replaces
+# arch/arm64/kvm/hyp/pgtable.c, and three files get the small edits
+# kernel/kvm/*.edit describe (scripts/kernel-edit.py).
+put arch/arm64/kvm/hyp/pgtable.c kernel/kvm/pgtable.c
+edit() { staged "$1" | python3 scripts/kernel-edit.py "$2" | put_text "$1"; }
+edit arch/arm64/include/asm/kvm_pgtable.h kernel/kvm/kvm_pgtable.h.edit
+edit arch/arm64/kvm/hyp/nvhe/Makefile kernel/kvm/nvhe-Makefile.edit
+edit arch/arm64/kvm/Kconfig kernel/kvm/Kconfig.edit
+commit kernel/messages/5-kvm.txt
+
 head=$parent
 
 # ---- format-patch, and the cover letter from kernel/messages/cover-letter.txt
