@@ -66,8 +66,8 @@ typedef s8 pgt_s8;
 #define pgt_dsb_ish()			dsb(ish)	/* the TLBI before what follows */
 #define pgt_isb()			isb()
 #else
-#define pgt_dsb_ishst()			smp_wmb()
-#define pgt_dsb_ish()			smp_mb()
+#define pgt_dsb_ishst()			smp_wmb()	/* stores before the TLBI */
+#define pgt_dsb_ish()			smp_mb()	/* the TLBI before what follows */
 #define pgt_isb()			barrier()
 #endif
 #define pgt_cpu_relax()			cpu_relax()

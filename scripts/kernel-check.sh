@@ -198,6 +198,24 @@ touched_dirs() {
 		done | sort -u
 }
 
+# dirs_of_arch <arch> <dirs>: those an <arch> build can make.  Another
+# architecture's directories are not, and nor is an architecture's top
+# (arch/<arch>/, what a header under arch/<arch>/include/ comes to): its
+# headers are built by the directories that include them, and KVM's
+# (patch 5) by the KVM kernel of make kvm-check, which has the options.
+dirs_of_arch() {
+	local arch=${1/#x86_64/x86} d
+	shift
+	for d; do
+		case $d in
+		"arch/$arch/") ;;
+		"arch/$arch/"*) echo "$d" ;;
+		arch/*) ;;
+		*) echo "$d" ;;
+		esac
+	done
+}
+
 build_dirs() {
 	local arch=${1%-*} dir=$cache/build/$1 log
 	shift
@@ -305,11 +323,14 @@ series() {
 		[ -n "$dirs" ] || continue
 		# Configure again only where the options may have changed.
 		for cfg in $configs; do
+			# shellcheck disable=SC2086
+			cfg_dirs=$(dirs_of_arch "${cfg%-*}" $dirs)
+			[ -n "$cfg_dirs" ] || continue
 			configured "$cfg" ||
 				step "$cfg: configure at patch $n" "$logs/config-$cfg-$n.log" configure "$cfg"
 			# shellcheck disable=SC2086
-			step "$cfg: W=1 build of $(echo $dirs) at patch $n" "$logs/build-$cfg-$n.log" \
-				build_dirs "$cfg" $dirs
+			step "$cfg: W=1 build of $(echo $cfg_dirs) at patch $n" "$logs/build-$cfg-$n.log" \
+				build_dirs "$cfg" $cfg_dirs
 		done
 	done
 	step "the applied series is the generated one" "$logs/same-tree.log" same_tree

@@ -542,9 +542,8 @@ static struct pgt_action kvm_visitor_bridge(const struct pgt_visit_ctx *ctx,
 					    enum pgt_walk_flags visit)
 {
 	const struct kvm_pgtable_walker *walker = ctx->arg;
-	enum kvm_pgtable_walk_flags flag = visit == PGT_WALK_TABLE_PRE ? KVM_PGTABLE_WALK_TABLE_PRE :
-					   visit == PGT_WALK_TABLE_POST ? KVM_PGTABLE_WALK_TABLE_POST :
-					   KVM_PGTABLE_WALK_LEAF;
+	/* The same bits in both: kvm_pgtable_walk() checks so at build time. */
+	enum kvm_pgtable_walk_flags flag = (enum kvm_pgtable_walk_flags)visit;
 	int ret = walker->cb(ctx->addr, ctx->end, ctx->level, ctx->ptep, flag, walker->arg);
 
 	return ret ? pgt_exit(ret) : pgt_continue();
@@ -558,7 +557,6 @@ int kvm_pgtable_walk(struct kvm_pgtable *pgt, u64 addr, u64 size,
 		.arg = walker,
 		.flags = walker->flags & (PGT_WALK_LEAF | PGT_WALK_TABLE_PRE | PGT_WALK_TABLE_POST),
 	};
-
 	int ret = kvm_pgt_view(pgt);
 
 	size = kvm_page_range(&addr, size);
