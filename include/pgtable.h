@@ -272,12 +272,19 @@ enum pgt_config_flags {
  * @pa_bits: output address size: 32, 36, 40, 42, 44, 48, or 52 with
  *	PGT_CFG_LPA.
  * @flags: enum pgt_config_flags.
+ * @mair: EL2 stage 1: the MAIR_EL2 value the tree is used with, or 0 for
+ *	PGT_HYP_MAIR.  Leaves take the lowest attribute field that holds Normal
+ *	write-back (0xff) and the lowest that holds Device-nGnRE (0x04): a home
+ *	that shares its MAIR with another user (Linux's KVM gives EL2 the
+ *	kernel's MAIR_EL1) need not reserve fields for the library.  Stage 2
+ *	has its memory types in the descriptor and takes 0 only.
  */
 struct pgt_config {
 	u32 ia_bits;
 	u32 granule_shift;
 	u32 pa_bits;
 	u32 flags;
+	u64 mair;
 };
 
 /**
@@ -296,6 +303,9 @@ struct pgt_config {
  *	reference-counted table page rather than a root allocation.
  * @owners: an owner annotation was written at some point; until then a map
  *	need not search its range for one before changing anything.
+ * @hyp_attr_normal: EL2 stage 1: the AttrIndx of Normal write-back leaves,
+ *	from &struct pgt_config's @mair.
+ * @hyp_attr_device: EL2 stage 1: the AttrIndx of Device-nGnRE leaves.
  */
 struct pgt {
 	struct pgt_geometry geom;
@@ -309,6 +319,8 @@ struct pgt {
 	void *tlb_cookie;
 	bool unlinked;
 	bool owners;
+	u8 hyp_attr_normal;
+	u8 hyp_attr_device;
 };
 
 /* ---- Geometry (lib/pgtable.c) ---- */

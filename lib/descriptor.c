@@ -114,15 +114,6 @@ u64 pgt_ttbr_baddr(const struct pgt *pgt)
 	return (pa & PGT_GENMASK(47, 6)) | (pa >> 48) << 2;
 }
 
-u32 pgt_leaf_prot(const struct pgt *pgt, pgt_pte_t pte)
-{
-	if (pgt->stage == PGT_STAGE_2)
-		return pgt_s2_pte_prot(pte, pgt->flags & PGT_S2_FWB);
-	if (pgt->flags & PGT_HYP_HVHE)
-		return pgt_hyp_vhe_pte_prot(pte);
-	return pgt_hyp_pte_prot(pte);
-}
-
 /* The PS (IPS) field for @pa_bits, or -EINVAL if @geom's format cannot reach it. */
 static int ctrl_ps(const struct pgt_geometry *geom, u32 pa_bits)
 {
@@ -294,17 +285,28 @@ int pgt_hyp_prot_check(u32 prot)
 	return 0;
 }
 
+/* The AttrIndx field of a leaf with @prot, given the MAIR's two indices. */
+static pgt_pte_t hyp_attr(u32 prot, u8 normal, u8 device)
+{
+	return (pgt_pte_t)(prot & PGT_PROT_DEVICE ? device : normal) << PGT_S1_ATTRINDX_SHIFT;
+}
+
+static pgt_pte_t hyp_default_attr(u32 prot)
+{
+	return hyp_attr(prot, PGT_HYP_ATTR_NORMAL, PGT_HYP_ATTR_DEVICE);
+}
+
 /*
- * Both EL2 formats: address, type, memory type, SH, AF, AP[2], SW, the
- * bits @always set, and the execute-never bit @xn unless executable.
+ * Both EL2 formats: address, type, SH, AF, AP[2], SW, the bits @always
+ * (the memory type's AttrIndx among them) set, and the execute-never bit
+ * @xn unless executable.
  */
 static pgt_pte_t hyp_leaf_bits(const struct pgt_geometry *geom, u64 pa, u32 prot,
 			       pgt_s8 level, pgt_pte_t always, pgt_pte_t xn)
 {
-	u64 attr_idx = prot & PGT_PROT_DEVICE ? PGT_HYP_ATTR_DEVICE : PGT_HYP_ATTR_NORMAL;
 	pgt_pte_t pte = pgt_oa_pack(geom, pa) | pte_leaf_type(level) | always;
 
-	pte |= attr_idx << PGT_S1_ATTRINDX_SHIFT | leaf_sh(geom) | PGT_PTE_AF;
+	pte |= leaf_sh(geom) | PGT_PTE_AF;
 	if (!(prot & PGT_PROT_W))
 		pte |= PGT_S1_AP_RDONLY;
 	if (!(prot & PGT_PROT_X))
@@ -312,7 +314,7 @@ static pgt_pte_t hyp_leaf_bits(const struct pgt_geometry *geom, u64 pa, u32 prot
 	return pte | prot_to_sw_bits(prot);
 }
 
-static u32 hyp_leaf_prot(pgt_pte_t pte, pgt_pte_t xn)
+static u32 hyp_leaf_prot(pgt_pte_t pte, pgt_pte_t xn, u8 device)
 {
 	u32 prot = PGT_PROT_R | sw_bits_to_prot(pte);
 
@@ -320,38 +322,74 @@ static u32 hyp_leaf_prot(pgt_pte_t pte, pgt_pte_t xn)
 		prot |= PGT_PROT_W;
 	if (!(pte & xn))
 		prot |= PGT_PROT_X;
-	if ((pte & PGT_S1_ATTRINDX_MASK) >> PGT_S1_ATTRINDX_SHIFT == PGT_HYP_ATTR_DEVICE)
+	if ((pte & PGT_S1_ATTRINDX_MASK) >> PGT_S1_ATTRINDX_SHIFT == device)
 		prot |= PGT_PROT_DEVICE;
 	return prot;
 }
 
 pgt_pte_t pgt_hyp_leaf_pte(const struct pgt_geometry *geom, u64 pa, u32 prot, pgt_s8 level)
 {
-	return hyp_leaf_bits(geom, pa, prot, level, PGT_S1_AP_RES1, PGT_XN);
+	return hyp_leaf_bits(geom, pa, prot, level, PGT_S1_AP_RES1 | hyp_default_attr(prot),
+			     PGT_XN);
 }
 
 u32 pgt_hyp_pte_prot(pgt_pte_t pte)
 {
-	return hyp_leaf_prot(pte, PGT_XN);
+	return hyp_leaf_prot(pte, PGT_XN, PGT_HYP_ATTR_DEVICE);
 }
 
 pgt_pte_t pgt_hyp_vhe_leaf_pte(const struct pgt_geometry *geom, u64 pa, u32 prot,
 			       pgt_s8 level)
 {
-	return hyp_leaf_bits(geom, pa, prot, level, PGT_S1_UXN, PGT_S1_PXN);
+	return hyp_leaf_bits(geom, pa, prot, level, PGT_S1_UXN | hyp_default_attr(prot),
+			     PGT_S1_PXN);
 }
 
 u32 pgt_hyp_vhe_pte_prot(pgt_pte_t pte)
 {
-	return hyp_leaf_prot(pte, PGT_S1_PXN);
+	return hyp_leaf_prot(pte, PGT_S1_PXN, PGT_HYP_ATTR_DEVICE);
 }
 
-/* The leaf @pgt's EL2 format takes. */
+/* The leaf @pgt's EL2 format takes, with the memory types of its MAIR. */
 pgt_pte_t pgt_hyp_leaf(const struct pgt *pgt, u64 pa, u32 prot, pgt_s8 level)
 {
+	pgt_pte_t attr = hyp_attr(prot, pgt->hyp_attr_normal, pgt->hyp_attr_device);
+
 	if (pgt->flags & PGT_HYP_HVHE)
-		return pgt_hyp_vhe_leaf_pte(&pgt->geom, pa, prot, level);
-	return pgt_hyp_leaf_pte(&pgt->geom, pa, prot, level);
+		return hyp_leaf_bits(&pgt->geom, pa, prot, level, PGT_S1_UXN | attr, PGT_S1_PXN);
+	return hyp_leaf_bits(&pgt->geom, pa, prot, level, PGT_S1_AP_RES1 | attr, PGT_XN);
+}
+
+/* The lowest attribute field of @mair holding @attr, or -EINVAL. */
+static int mair_index(u64 mair, u8 attr)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		if (((mair >> (8 * i)) & 0xff) == attr)
+			return i;
+	return -EINVAL;
+}
+
+int pgt_hyp_set_mair(struct pgt *pgt, u64 mair)
+{
+	int normal = mair_index(mair ? mair : PGT_HYP_MAIR, 0xff);
+	int device = mair_index(mair ? mair : PGT_HYP_MAIR, 0x04);
+
+	if (normal < 0 || device < 0)
+		return -EINVAL;
+	pgt->hyp_attr_normal = normal;
+	pgt->hyp_attr_device = device;
+	return 0;
+}
+
+u32 pgt_leaf_prot(const struct pgt *pgt, pgt_pte_t pte)
+{
+	if (pgt->stage == PGT_STAGE_2)
+		return pgt_s2_pte_prot(pte, pgt->flags & PGT_S2_FWB);
+	if (pgt->flags & PGT_HYP_HVHE)
+		return hyp_leaf_prot(pte, PGT_S1_PXN, pgt->hyp_attr_device);
+	return hyp_leaf_prot(pte, PGT_XN, pgt->hyp_attr_device);
 }
 
 u64 pgt_hyp_tcr(const struct pgt_geometry *geom, u32 pa_bits)

@@ -23,7 +23,7 @@ int pgt_hyp_init(struct pgt *pgt, const struct pgt_config *cfg, struct pgt_mm_op
 
 	*pgt = (struct pgt){ .stage = PGT_STAGE_HYP, .mm_ops = mm_ops, .pa_bits = cfg->pa_bits,
 			     .flags = cfg->flags };
-	if (hyp_config_check(cfg))
+	if (hyp_config_check(cfg) || pgt_hyp_set_mair(pgt, cfg->mair))
 		return -EINVAL;
 	ret = pgt_geometry_cfg(&pgt->geom, PGT_STAGE_HYP, cfg);
 	if (ret)

@@ -219,6 +219,8 @@ pgt_pte_t pgt_s2_xn(u32 prot);
 pgt_pte_t pgt_s2_leaf_attrs(const struct pgt_geometry *geom, u32 prot, bool fwb);
 u32 pgt_s2_xn_prot(pgt_pte_t pte);
 pgt_pte_t pgt_hyp_leaf(const struct pgt *pgt, u64 pa, u32 prot, pgt_s8 level);
+/* The AttrIndx values of @pgt's leaves for @mair (0: PGT_HYP_MAIR), or -EINVAL. */
+int pgt_hyp_set_mair(struct pgt *pgt, u64 mair);
 /* pgtable.c: pgt_split_entries() with the table's references counted. */
 void pgt_fill_split(const struct pgt *pgt, pgt_pte_t *table, pgt_pte_t block, pgt_s8 level);
 

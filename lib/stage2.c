@@ -14,7 +14,7 @@ int pgt_stage2_config_check(const struct pgt_config *cfg)
 {
 	u32 known = PGT_S2_FWB | PGT_S2_FORCE_PAGES | PGT_S2_VMID16 | PGT_CFG_LPA | PGT_S2_XNX;
 
-	if (cfg->flags & ~known || pgt_pa_range_encode(cfg->pa_bits) < 0)
+	if (cfg->flags & ~known || cfg->mair || pgt_pa_range_encode(cfg->pa_bits) < 0)
 		return -EINVAL;
 	/* 52-bit outputs need the CPU's FEAT_LPA (64K) or FEAT_LPA2 (4K, 16K). */
 	if (cfg->pa_bits > 48 && !(cfg->flags & PGT_CFG_LPA))

@@ -38,6 +38,8 @@ void tenv_hyp_cfg(struct tenv *t, const struct pgt_config *cfg, u64 arena_size)
 	tenv_arena(t, arena_size);
 	assert_int_equal(pgt_hyp_init(&t->pgt, cfg, host_mm_ops(t->hm)), 0);
 	tenv_regime(t);
+	if (cfg->mair)
+		t->rg.mair = cfg->mair;
 }
 
 void tenv_stage2_cfg(struct tenv *t, const struct pgt_config *cfg, u64 arena_size)

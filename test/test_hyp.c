@@ -129,6 +129,65 @@ static void map_software_bits(void **state)
 	tenv_fini(&t);
 }
 
+/*
+ * Linux's MAIR_EL1, which KVM gives EL2: Normal, Normal-Tagged, Normal-NC,
+ * Device-nGnRnE, Device-nGnRE.  The translator reads memory types through
+ * the same MAIR: a leaf with the library's own indices (Device at 1) would
+ * be Normal-Tagged memory there.
+ */
+#define LINUX_MAIR	0x040044f0ffULL
+
+static void map_with_shared_mair(void **state)
+{
+	struct pgt_config cfg = { .ia_bits = VA_BITS, .granule_shift = test_granule(state),
+				  .pa_bits = 48, .mair = LINUX_MAIR };
+	struct tenv t;
+	u64 page, pte;
+	pgt_s8 level;
+
+	tenv_hyp_cfg(&t, &cfg, ARENA_SIZE);
+	page = tenv_page(&t);
+	assert_int_equal(pgt_hyp_map(&t.pgt, 0, page, PA_A, PGT_PROT_RW), 0);
+	assert_int_equal(pgt_hyp_map(&t.pgt, page, page, PA_A + page,
+				     PGT_PROT_RW | PGT_PROT_DEVICE), 0);
+	assert_int_equal(pgt_hyp_map(&t.pgt, 2 * page, page, PA_A + 2 * page, PGT_PROT_RX), 0);
+	expect_mapped(&t, 0, PA_A, PGT_PROT_RW);
+	expect_mapped(&t, page, PA_A + page, PGT_PROT_RW | PGT_PROT_DEVICE);
+	expect_mapped(&t, 2 * page, PA_A + 2 * page, PGT_PROT_RX);
+	assert_int_equal(tenv_xlat(&t, page).mt, REF_MT_DEVICE_nGnRE);
+	assert_int_equal(tenv_xlat(&t, 0).mt, REF_MT_NORMAL_WB);
+	assert_int_equal(pgt_get_leaf(&t.pgt, page, &pte, &level), 0);
+	assert_int_equal((pte >> 2) & 7, 4);
+	assert_int_equal(pgt_leaf_prot(&t.pgt, pte), PGT_PROT_RW | PGT_PROT_DEVICE);
+	assert_int_equal(pgt_get_leaf(&t.pgt, 0, &pte, &level), 0);
+	assert_int_equal((pte >> 2) & 7, 0);
+	assert_int_equal(pgt_leaf_prot(&t.pgt, pte), PGT_PROT_RW);
+	tenv_fini(&t);
+}
+
+/* A MAIR without either memory type cannot be mapped with: refused, nothing allocated. */
+static void init_rejects_mair_without_types(void **state)
+{
+	static const u64 bad[] = { 0x44, 0xff, 0x0400, 0xf0f0f0f0f0f0f0f0ULL };
+	struct pgt_config cfg = { .ia_bits = VA_BITS, .granule_shift = test_granule(state),
+				  .pa_bits = 48 };
+	struct host_mm *hm = host_mm_create(ARENA_SIZE, ARENA_BASE);
+	struct pgt pgt;
+	unsigned int i;
+
+	assert_non_null(hm);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cfg.mair = bad[i];
+		assert_int_equal(pgt_hyp_init(&pgt, &cfg, host_mm_ops(hm)), -EINVAL);
+	}
+	/* Stage 2's memory types are in its descriptors: a MAIR contradicts them. */
+	cfg.ia_bits = 40;
+	cfg.mair = LINUX_MAIR;
+	assert_int_equal(pgt_stage2_init(&pgt, &cfg, host_mm_ops(hm), NULL), -EINVAL);
+	assert_int_equal(host_mm_in_use_bytes(hm), 0);
+	host_mm_destroy(hm);
+}
+
 /* Bad input returns its error and leaves the tree as it was. */
 static void expect_rejected(struct tenv *t, u64 va, u64 size, u64 pa, u32 prot, int err)
 {
@@ -531,6 +590,8 @@ int main(void)
 		FOR_GRANULES(unmap_bad_input),
 		FOR_GRANULES(unmap_split_enomem_every_allocation),
 		FOR_GRANULES(get_leaf_reports_level),
+		FOR_GRANULES(map_with_shared_mair),
+		FOR_GRANULES(init_rejects_mair_without_types),
 		FOR_GRANULES(destroy_with_mappings),
 		FOR_GRANULES(random_map_unmap),
 	};

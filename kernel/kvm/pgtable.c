@@ -254,6 +254,19 @@ static u64 kvm_page_range(u64 *addr, u64 size)
 
 /* ---- EL2 stage 1 ---- */
 
+/*
+ * EL2 runs with the kernel's MAIR_EL1 (the host hands it over at hyp init;
+ * a VHE kernel's MAIR_EL1 is MAIR_EL2): leaves take its indices.
+ */
+static u64 kvm_hyp_mair(void)
+{
+#ifdef __KVM_NVHE_HYPERVISOR__
+	return read_sysreg(mair_el2);
+#else
+	return read_sysreg(mair_el1);
+#endif
+}
+
 int kvm_pgtable_hyp_init(struct kvm_pgtable *pgt, u32 va_bits,
 			 struct kvm_pgtable_mm_ops *mm_ops)
 {
@@ -261,6 +274,7 @@ int kvm_pgtable_hyp_init(struct kvm_pgtable *pgt, u32 va_bits,
 		.ia_bits = va_bits,
 		.granule_shift = PAGE_SHIFT,
 		.pa_bits = kvm_cpu_pa_bits(read_sysreg(id_aa64mmfr0_el1)),
+		.mair = kvm_hyp_mair(),
 	};
 	int ret;
 
