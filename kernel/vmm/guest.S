@@ -11,7 +11,7 @@
  * accesses are naturally aligned single loads and stores (no exclusives, no
  * pairs, no DC ZVA), and each one KVM has to emulate is decodable from the
  * ESR (ISV set: no writeback, one register).  Registers: x20 the port,
- * x1 the command, x2..x6 its arguments, x7..x9 scratch.
+ * x1 the command, x2..x6 its arguments, x7..x9 scratch, x30 the link.
  */
 #include "guest.h"
 
@@ -24,21 +24,24 @@ guest_code:
 	msr	vbar_el1, x1
 	isb
 
+/* Each port access is an exit: a command reads only the arguments it has. */
 next:
 	ldr	x1, [x20, #PORT_CMD]
 	ldr	x2, [x20, #PORT_ARG0]
 	ldr	x3, [x20, #PORT_ARG1]
+	cmp	x1, #CMD_LOAD
+	b.eq	load
+	cmp	x1, #CMD_CALL
+	b.eq	call
 	ldr	x4, [x20, #PORT_ARG2]
+	cmp	x1, #CMD_STORE
+	b.eq	store
 	ldr	x5, [x20, #PORT_ARG3]
 	ldr	x6, [x20, #PORT_ARG4]
 	cmp	x1, #CMD_FILL
 	b.eq	fill
 	cmp	x1, #CMD_CHECK
 	b.eq	check
-	cmp	x1, #CMD_STORE
-	b.eq	store
-	cmp	x1, #CMD_LOAD
-	b.eq	load
 	str	x1, [x20, #PORT_UNKNOWN]
 	b	next
 
@@ -121,6 +124,12 @@ load:
 2:	str	x9, [x20, #PORT_VALUE]
 	b	next
 9:	str	x3, [x20, #PORT_UNKNOWN]
+	b	next
+
+/* x2 the code's address: it leaves its result in x9 and returns */
+call:
+	blr	x2
+	str	x9, [x20, #PORT_VALUE]
 	b	next
 
 /*

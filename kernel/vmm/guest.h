@@ -11,7 +11,7 @@
 /*
  * The port: eight-byte registers at an IPA outside every memslot, which the
  * host passes in x0, so every access to them exits to the VMM as
- * KVM_EXIT_MMIO.  The guest reads a command and its five arguments, runs it,
+ * KVM_EXIT_MMIO.  The guest reads a command and its arguments, runs it,
  * reports through the write registers, and reads the next command: the VMM
  * stops the vCPU at that read, so "one command" is one call on the host.
  */
@@ -43,11 +43,14 @@
  * CMD_STORE	address, value, size (1, 2, 4, 8): one store (strb, strh,
  *		str w, str x).
  * CMD_LOAD	address, LOAD_*: one load; report the register's value.
+ * CMD_CALL	address, unused: branch-and-link there (code the host wrote,
+ *		which sets x9 and returns); report x9.
  */
 #define CMD_FILL	1
 #define CMD_CHECK	2
 #define CMD_STORE	3
 #define CMD_LOAD	4
+#define CMD_CALL	5
 
 #define CHECK_MAX_REPORTS 8
 

@@ -31,7 +31,7 @@
  *	IPA size, PC and x0 set through KVM_SET_ONE_REG and read back, the
  *	guest reaching its command loop from IPA 0.
  *   guest-fill SLOT, host-fill SLOT: the guest writes the pattern into every
- *	word at --stride (64) bytes and the host reads it through its own
+ *	word (every --stride bytes, default 8) and the host reads it through its own
  *	mapping, then the other way round with another seed.
  *   thp SLOT: the THP slots really are backed by huge pages (smaps), so
  *	stage 2 had blocks to map.
@@ -50,6 +50,8 @@
  *	(reads in between dirty nothing), then nothing; after logging is off
  *	the memory holds exactly what was written, and a guest rewrite of
  *	the whole slot (blocks coalescing again) reads back on the host.
+ *   exec SLOT: code the host writes into a data page (in a block, for huge)
+ *	runs when the guest calls it: the instruction fault grants execute.
  *   host-unmap SLOT: the host drops one page (MADV_DONTNEED, inside a block)
  *	and writes a new one in its place: the guest must see the new page,
  *	so KVM's MMU notifier really unmapped the old one from stage 2.
@@ -124,6 +126,7 @@ typedef __u64 u64;
 /* ------------------------------------------------------------------ output */
 
 static unsigned int checks_passed, checks_failed, checks_skipped;
+static unsigned long total_exits;
 static bool verbose, strict;
 static const char *plant = "";
 static char watchdog_line[160];
@@ -292,8 +295,9 @@ static const u64 recreate_ipa[NR_SLOTS] = {
 	[SLOT_SMALL] = 9 * SZ_1G + 0x5000, [SLOT_HUGE] = 768 * SZ_1G,
 };
 
-static u64 stride = 64;
+static u64 stride = 8;
 static unsigned int dcache_line;
+static bool cpu_has_dic;	/* CTR_EL0.DIC: no icache maintenance for coherence */
 
 static void dcache_init(void)
 {
@@ -301,6 +305,7 @@ static void dcache_init(void)
 
 	asm volatile("mrs %0, ctr_el0" : "=r"(ctr));
 	dcache_line = 4U << ((ctr >> 16) & 0xf);
+	cpu_has_dic = ctr >> 29 & 1;
 }
 
 /*
@@ -545,6 +550,7 @@ static bool vcpu_run(struct vcpu *v)
 	unsigned long exits;
 
 	for (exits = 0; exits < MAX_EXITS_PER_CMD; exits++) {
+		__atomic_add_fetch(&total_exits, 1, __ATOMIC_RELAXED);
 		if (ioctl(v->fd, KVM_RUN, 0)) {
 			if (errno == EINTR)
 				continue;
@@ -576,7 +582,7 @@ static const char *cmd_name(u64 cmd)
 {
 	static const char *const names[] = {
 		[CMD_FILL] = "fill", [CMD_CHECK] = "check", [CMD_STORE] = "store",
-		[CMD_LOAD] = "load",
+		[CMD_LOAD] = "load", [CMD_CALL] = "call",
 	};
 
 	return cmd < sizeof(names) / sizeof(names[0]) && names[cmd] ? names[cmd] : "?";
@@ -1305,8 +1311,11 @@ static void dirty_compare(struct check *c, struct dirty *d, bool plant_extra, u6
 	char b[96];
 
 	*reported = 0;
-	if (plant_extra)
-		d->written[d->npages / 2 + 3] = true;
+	if (plant_extra) {
+		for (p = d->npages / 2; d->written[p]; p++)
+			;
+		d->written[p] = true;
+	}
 	if (ioctl(vm.fd, KVM_GET_DIRTY_LOG, &log)) {
 		check_fail(c, "KVM_GET_DIRTY_LOG %s: %s", d->s->name, strerror(errno));
 		free(bitmap);
@@ -1435,7 +1444,43 @@ static void check_dirty_log(void)
 	}
 }
 
-/* ------------------------------------------------- host unmap, memslot changes */
+/* -------------------------------------------------------- execute, unmap */
+
+/*
+ * KVM maps data pages execute-never until the guest fetches from one; the
+ * instruction fault then adds execute permission, on a block if the page
+ * is in one.  The host writes "x9 = value; ret" into the slot, the guest
+ * calls it, and the rest of the 2 MiB around it must read as before.
+ */
+static void check_exec(struct slot *s, u64 off)
+{
+	u64 value = derive_seed(80 + s->id) & 0xffffffff, sd = fill_seed[s->id];
+	u64 lo = off & ~(SZ_2M - 1), hi = lo + SZ_2M < s->size ? lo + SZ_2M : s->size;
+	__u32 code[4] = {
+		0xd2800000 | (__u32)(value & 0xffff) << 5 | 9,		/* movz x9, #lo */
+		0xf2a00000 | (__u32)(value >> 16) << 5 | 9,		/* movk x9, #hi, lsl #16 */
+		0xd65f03c0,						/* ret */
+		0,
+	};
+	struct vcpu *v = &vm.vcpu[0];
+	char b[96];
+	struct check c;
+
+	check_begin(&c, "exec %s", s->name);
+	memcpy(s->hva + off, code, sizeof(code));
+	dcache_sync(s->hva + off, sizeof(code));
+	if (!vcpu_cmd(v, CMD_CALL, s->ipa + off, 0, 0, 0, 0))
+		report_vcpu_error(&c, v);
+	else if (v->nvalues != 1 || v->value != value || v->nacc)
+		check_fail(&c, "the code at %s set x9 to 0x%llx (%u reports, %u MMIO exits), expected 0x%llx",
+			   ipa_desc(b, sizeof(b), s->ipa + off), v->value, v->nvalues, v->nacc, value);
+	host_fill(s, off, sizeof(code), 8, sd);
+	guest_check(&c, v, s->ipa + lo, hi - lo, stride, sd, 0);
+	check_end(&c, "the guest ran code the host wrote at %s and reads the 2 MiB around it as before (%s)",
+		  ipa_desc(b, sizeof(b), s->ipa + off),
+		  cpu_has_dic ? "CTR_EL0.DIC is set, so KVM maps every page executable from the start" :
+		  "an instruction fault on a data page made KVM add execute permission");
+}
 
 static void check_host_unmap(struct slot *s, u64 off)
 {
@@ -1715,7 +1760,13 @@ static int parse_args(int argc, char **argv)
 {
 	int i;
 
-	seed = (u64)time(NULL) * 0x9e3779b1ULL ^ (u64)getpid();
+	struct timespec now;
+	u64 count;
+
+	/* A guest just booted has no clock to speak of: take the counter too. */
+	clock_gettime(CLOCK_REALTIME, &now);
+	asm volatile("mrs %0, cntvct_el0" : "=r"(count));
+	seed = ((u64)now.tv_sec * 1000000000ULL + (u64)now.tv_nsec) ^ count * 0x9e3779b97f4a7c15ULL;
 	for (i = 1; i < argc; i++) {
 		if (!strncmp(argv[i], "--seed=", 7)) {
 			seed = strtoull(argv[i] + 7, NULL, 0);
@@ -1763,6 +1814,8 @@ static void run_checks(void)
 	check_mmio_load();
 	check_slot_edges();
 	check_dirty_log();
+	check_exec(&slots[SLOT_HUGE], 3 * SZ_1M + 7 * PAGE);
+	check_exec(&slots[SLOT_SMALL], 0x101000);
 	/* A page in the middle of huge's second block, and one of small's. */
 	check_host_unmap(&slots[SLOT_HUGE], SZ_2M + 5 * PAGE);
 	check_host_unmap(&slots[SLOT_SMALL], 0x13000);
@@ -1798,8 +1851,8 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	run_checks();
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("vmm: %u passed, %u failed, %u skipped in %.2f s (seed 0x%llx)\n", checks_passed,
-	       checks_failed, checks_skipped,
-	       (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, seed);
+	printf("vmm: %u passed, %u failed, %u skipped in %.2f s, %lu KVM_RUNs (seed 0x%llx)\n",
+	       checks_passed, checks_failed, checks_skipped,
+	       (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, total_exits, seed);
 	return checks_failed || !checks_passed ? 1 : 0;
 }
