@@ -3,7 +3,7 @@
  * kernel/vmm/vmm.c - a tiny static VMM that proves KVM/arm64's stage 2 maps
  * guest memory correctly (Documentation/vmm.rst).
  *
- *   vmm [--seed=N] [--stride=BYTES] [--plant=DEFECT] [--verbose]
+ *   vmm [--seed=N] [--stride=BYTES] [--plant=DEFECT] [--strict] [--verbose]
  *
  * Runs in an arm64 Linux with /dev/kvm (booted under QEMU by the project's
  * harness, in VHE, nVHE or protected mode: the VMM does not care which),
@@ -21,7 +21,7 @@
  * misplaced page names the IPA it was written for.
  *
  * The memslots are placed where a stage-2 table is most likely to be
- * wrong (see struct layout below): IPA 0, a 4K-page slot straddling two
+ * wrong (slots[] below): IPA 0, a 4K-page slot straddling two
  * 2 MiB boundaries at unaligned ends, a THP-backed slot crossing the 512 GiB
  * line between the two concatenated level-1 tables of the default 40-bit
  * IPA space and ending half-way through a block, the last 2 MiB of the IPA
@@ -37,11 +37,13 @@
  *	stage 2 had blocks to map.
  *   readonly: a KVM_MEM_READONLY slot reads as the host wrote it, and each
  *	store to it exits as MMIO and leaves memory unchanged.
- *   mmio-store, mmio-load: stores and loads of every size to IPAs with no
- *	memslot (a hole, and the words just outside each slot's ends,
- *	including the tail of a 2 MiB block that a slot covers only in part)
- *	exit with the right address, length, direction and data; loads get
- *	the host's data, zero- or sign-extended as the instruction says.
+ *   mmio-store, mmio-load, mmio-load-signed: stores and loads of every
+ *	size to IPAs with no memslot (a hole, and the words just outside each
+ *	slot's ends, including the tail of a 2 MiB block that a slot covers
+ *	only in part) exit with the right address, length, direction and
+ *	data; loads get the host's data, zero- or sign-extended as the
+ *	instruction says (a skip when the CPU's syndrome lacks SSE, as under
+ *	QEMU 7.2's TCG, unless --strict).
  *   slot-edges: the first and last words of every slot are memory.
  *   dirty-log 1..3, dirty-log-off: logging on the THP slot (block mapped
  *	until then, so KVM must write-protect and split the blocks) and the
@@ -135,7 +137,16 @@ struct check {
 	char name[64];
 	char why[640];
 	unsigned long problems;
+	struct timespec start;
 };
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
 
 static bool planted(const char *defect)
 {
@@ -162,6 +173,7 @@ check_begin(struct check *c, const char *fmt, ...)
 	va_end(ap);
 	c->why[0] = '\0';
 	c->problems = 0;
+	clock_gettime(CLOCK_MONOTONIC, &c->start);
 	/* A vCPU stuck in KVM_RUN (a fault KVM retries forever) ends the run. */
 	snprintf(watchdog_line, sizeof(watchdog_line),
 		 "vmm: FAIL %s: no result after %d s (a vCPU stuck in KVM_RUN?)\n",
@@ -202,14 +214,14 @@ check_end(struct check *c, const char *fmt, ...)
 		printf("vmm: FAIL %s: %s", c->name, c->why);
 		if (c->problems > 4)
 			printf("; and %lu more", c->problems - 4);
-		printf("\n");
+		printf(" [%.2f s]\n", seconds_since(&c->start));
 	} else {
 		checks_passed++;
 		printf("vmm: ok %s: ", c->name);
 		va_start(ap, fmt);
 		vprintf(fmt, ap);
 		va_end(ap);
-		printf("\n");
+		printf(" [%.2f s]\n", seconds_since(&c->start));
 	}
 	fflush(stdout);
 	return !check_failed(c);
@@ -1827,7 +1839,7 @@ static void run_checks(void)
 
 int main(int argc, char **argv)
 {
-	struct timespec t0, t1;
+	struct timespec t0;
 	struct utsname u;
 	char cmdline[512] = "";
 	FILE *f;
@@ -1850,9 +1862,8 @@ int main(int argc, char **argv)
 	       u.release, cmdline, plant[0] ? ", planted defect: " : "", plant);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	run_checks();
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("vmm: %u passed, %u failed, %u skipped in %.2f s, %lu KVM_RUNs (seed 0x%llx)\n",
 	       checks_passed, checks_failed, checks_skipped,
-	       (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, total_exits, seed);
+	       seconds_since(&t0), total_exits, seed);
 	return checks_failed || !checks_passed ? 1 : 0;
 }
