@@ -57,6 +57,11 @@
  *   host-unmap SLOT: the host drops one page (MADV_DONTNEED, inside a block)
  *	and writes a new one in its place: the guest must see the new page,
  *	so KVM's MMU notifier really unmapped the old one from stage 2.
+ *   host-remap huge: the host maps new memory over the whole slot: the
+ *	guest must see only the new memory.
+ *   zero-cow: the guest reads fresh THP memory first (the host's huge zero
+ *	page, mapped read-only), then writes it: the copy must replace the
+ *	zero page in stage 2.
  *   slot-move, slot-delete, slot-recreate SLOT: a moved slot's data is at
  *	the new IPA and the old one exits as MMIO; a deleted slot exits as
  *	MMIO; recreated elsewhere it has its data and takes new writes.
@@ -274,7 +279,7 @@ struct slot {
 	unsigned char *hva;
 };
 
-enum { SLOT_CODE, SLOT_SMALL, SLOT_HUGE, SLOT_TOP, SLOT_RO, SLOT_SMP, NR_SLOTS };
+enum { SLOT_CODE, SLOT_SMALL, SLOT_HUGE, SLOT_TOP, SLOT_RO, SLOT_SMP, SLOT_ZERO, NR_SLOTS };
 
 static struct slot slots[NR_SLOTS] = {
 	/* The guest's code at IPA 0: the first entry of every level. */
@@ -293,6 +298,8 @@ static struct slot slots[NR_SLOTS] = {
 	[SLOT_RO] = { "ro", SLOT_RO, 0x50000000, SZ_64K, false, KVM_MEM_READONLY, NULL },
 	/* Fresh memory for the concurrent faults of smp-*. */
 	[SLOT_SMP] = { "smp", SLOT_SMP, 4 * SZ_1G, 8 * SZ_1M, true, 0, NULL },
+	/* Never touched before zero-cow: the guest's first access is a read. */
+	[SLOT_ZERO] = { "zero", SLOT_ZERO, 14 * SZ_1G, 4 * SZ_1M, true, 0, NULL },
 };
 
 /* The ports, and a hole that no slot ever covers. */
@@ -1218,11 +1225,11 @@ static void check_slot_edges(void)
 	struct check c;
 
 	check_begin(&c, "slot-edges");
-	/* Not smp's: smp-* wants all of it untouched by the guest. */
+	/* Not smp's and zero's: their checks want them untouched. */
 	for (i = 0; i < NR_SLOTS && !v->dead; i++) {
 		const struct slot *s = &slots[i];
 
-		if (i == SLOT_SMP)
+		if (i == SLOT_SMP || i == SLOT_ZERO)
 			continue;
 		for (e = 0; e < 2; e++) {
 			u64 off = e ? s->size - 8 : 0, want;
@@ -1521,6 +1528,65 @@ static void check_host_unmap(struct slot *s, u64 off)
 	host_fill(s, off, PAGE, 8, old);
 	check_end(&c, "after MADV_DONTNEED of %s and a host write of a fresh page there, the guest reads the new page, and the rest of the slot's 2 MiB around it as before",
 		  ipa_desc(b, sizeof(b), s->ipa + off));
+}
+
+/*
+ * The host maps the slot's memory afresh (mmap MAP_FIXED over it): KVM's
+ * MMU notifier must unmap every old block and page, and the guest must see
+ * the new memory.
+ */
+static void check_host_remap(struct slot *s)
+{
+	u64 sd = derive_seed(55 + s->id);
+	struct vcpu *v = &vm.vcpu[0];
+	struct check c;
+	void *p;
+
+	check_begin(&c, "host-remap %s", s->name);
+	p = mmap(s->hva, s->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+		 -1, 0);
+	if (p != s->hva || madvise(s->hva, s->size, s->huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE)) {
+		check_fail(&c, "mmap(MAP_FIXED) or madvise over the slot: %s", strerror(errno));
+		check_end(&c, "-");
+		return;
+	}
+	host_fill(s, 0, s->size, stride, sd);
+	guest_check(&c, v, s->ipa, s->size, stride, sd, 0);
+	fill_seed[s->id] = sd;
+	check_end(&c, "after the host mapped new memory over the whole slot and filled it, the guest reads all %llu words of the new memory",
+		  s->size / stride);
+}
+
+/*
+ * The guest's first access to fresh THP memory is a read: the host maps its
+ * (huge) zero page read-only and so does stage 2.  The guest's writes then
+ * copy it: the host's new page must replace the zero page in stage 2.
+ */
+static void check_zero_cow(void)
+{
+	struct slot *s = &slots[SLOT_ZERO];
+	struct vcpu *v = &vm.vcpu[0];
+	u64 sd = derive_seed(90), o;
+	unsigned int reads = 0;
+	char b[96];
+	struct check c;
+
+	check_begin(&c, "zero-cow");
+	for (o = 0; o < s->size && !v->dead; o += SZ_1M / 2, reads++) {
+		u64 off = o + random_below(SZ_1M / 2 / 8) * 8;
+
+		if (!vcpu_cmd(v, CMD_LOAD, s->ipa + off, LOAD_U64, 0, 0, 0))
+			report_vcpu_error(&c, v);
+		else if (v->nacc || v->nvalues != 1 || v->value)
+			check_fail(&c, "a first read of %s: %u MMIO exits, value 0x%llx, expected 0",
+				   ipa_desc(b, sizeof(b), s->ipa + off), v->nacc, v->value);
+	}
+	if (guest_fill(&c, v, s->ipa, s->size, stride, sd, 0))
+		host_check(&c, s, 0, s->size, stride, sd, 0);
+	guest_check(&c, v, s->ipa, s->size, stride, sd, 0);
+	fill_seed[s->id] = sd;
+	check_end(&c, "%u first reads of fresh THP memory read zero; the guest's writes over it then read back on the host and in the guest (the copies: %ld kB of huge pages)",
+		  reads, anon_huge_kib(s->hva));
 }
 
 /* Three words of [ipa, ipa + size) must exit as MMIO reads. */
@@ -1831,6 +1897,8 @@ static void run_checks(void)
 	/* A page in the middle of huge's second block, and one of small's. */
 	check_host_unmap(&slots[SLOT_HUGE], SZ_2M + 5 * PAGE);
 	check_host_unmap(&slots[SLOT_SMALL], 0x13000);
+	check_host_remap(&slots[SLOT_HUGE]);
+	check_zero_cow();
 	check_slot_changes(&slots[SLOT_SMALL]);
 	check_slot_changes(&slots[SLOT_HUGE]);
 	if (vm.nr_vcpus > 1)
