@@ -65,4 +65,9 @@
 #define LOAD_S8W	7	/* ldrsb  w: sign-extended to 32 bits, then zero */
 #define LOAD_KINDS	8
 
+#ifndef __ASSEMBLER__
+/* guest.S, as the VMM sees it: the bytes it copies to IPA 0. */
+extern const unsigned char guest_code[], guest_code_end[];
+#endif
+
 #endif /* VMM_GUEST_H */

@@ -115,6 +115,9 @@
 
 typedef __u64 u64;
 
+#define __printf(a, b)	__attribute__((format(printf, a, b)))
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 #define SZ_4K		0x1000ULL
 #define SZ_64K		0x10000ULL
 #define SZ_1M		0x100000ULL
@@ -168,7 +171,7 @@ static void on_watchdog(int sig)
 	_exit(2);
 }
 
-static void __attribute__((format(printf, 2, 3)))
+static void __printf(2, 3)
 check_begin(struct check *c, const char *fmt, ...)
 {
 	va_list ap;
@@ -187,7 +190,7 @@ check_begin(struct check *c, const char *fmt, ...)
 }
 
 /* Records a problem; the first few are kept for the FAIL line. */
-static void __attribute__((format(printf, 2, 3)))
+static void __printf(2, 3)
 check_fail(struct check *c, const char *fmt, ...)
 {
 	size_t used = strlen(c->why);
@@ -208,7 +211,7 @@ static bool check_failed(const struct check *c)
 }
 
 /* Prints the check's line: fmt says what a pass showed. */
-static bool __attribute__((format(printf, 2, 3)))
+static bool __printf(2, 3)
 check_end(struct check *c, const char *fmt, ...)
 {
 	va_list ap;
@@ -284,13 +287,17 @@ enum { SLOT_CODE, SLOT_SMALL, SLOT_HUGE, SLOT_TOP, SLOT_RO, SLOT_SMP, SLOT_ZERO,
 static struct slot slots[NR_SLOTS] = {
 	/* The guest's code at IPA 0: the first entry of every level. */
 	[SLOT_CODE] = { "code", SLOT_CODE, 0, SZ_64K, false, 0, NULL },
-	/* 4K pages from 0x401f0000 to 0x40410000: level-3 tables on both
-	 * sides of two 2 MiB boundaries, neither end block-aligned. */
+	/*
+	 * 4K pages from 0x401f0000 to 0x40410000: level-3 tables on both
+	 * sides of two 2 MiB boundaries, neither end block-aligned.
+	 */
 	[SLOT_SMALL] = { "small", SLOT_SMALL, 0x401f0000, 2 * SZ_1M + 2 * SZ_64K,
 			 false, 0, NULL },
-	/* 7 MiB of THP from 2 MiB below... to 3 MiB above 512 GiB, where the
+	/*
+	 * 7 MiB of THP from 4 MiB below to 3 MiB above 512 GiB, where the
 	 * 40-bit IPA space moves to its second concatenated level-1 table;
-	 * the last 1 MiB is half a block, so it must be mapped with pages. */
+	 * the last 1 MiB is half a block, so it must be mapped with pages.
+	 */
 	[SLOT_HUGE] = { "huge", SLOT_HUGE, SZ_512G - 4 * SZ_1M, 7 * SZ_1M, true, 0,
 			NULL },
 	/* The last 2 MiB of the IPA space (ipa set from the IPA size). */
@@ -468,7 +475,7 @@ static const char *exit_name(__u32 reason)
 	}
 }
 
-static bool __attribute__((format(printf, 2, 3)))
+static bool __printf(2, 3)
 vcpu_die(struct vcpu *v, const char *fmt, ...)
 {
 	va_list ap;
@@ -604,7 +611,7 @@ static const char *cmd_name(u64 cmd)
 		[CMD_LOAD] = "load", [CMD_CALL] = "call",
 	};
 
-	return cmd < sizeof(names) / sizeof(names[0]) && names[cmd] ? names[cmd] : "?";
+	return cmd < ARRAY_SIZE(names) && names[cmd] ? names[cmd] : "?";
 }
 
 /* One guest command, synchronously: answers its reads, collects its reports. */
@@ -791,7 +798,8 @@ static bool check_kvm_api(void)
 	vcpus_max = ioctl(vm.kvm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
 	if (slots_max < NR_SLOTS)
 		check_fail(&c, "KVM_CAP_NR_MEMSLOTS %d, fewer than %d", slots_max, NR_SLOTS);
-	vm.nr_vcpus = vcpus_max >= NR_VCPUS ? NR_VCPUS : vcpus_max > 0 ? (unsigned int)vcpus_max : 1;
+	vm.nr_vcpus = vcpus_max >= NR_VCPUS ? NR_VCPUS :
+		      vcpus_max > 0 ? (unsigned int)vcpus_max : 1;
 	api = ioctl(vm.kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (api < (int)sizeof(struct kvm_run))
 		check_fail(&c, "KVM_GET_VCPU_MMAP_SIZE %d", api);
@@ -882,7 +890,6 @@ static bool check_vcpu_init(void)
 
 static bool check_memslots(void)
 {
-	extern const unsigned char guest_code[], guest_code_end[];
 	char b[160];
 	struct check c;
 	unsigned int i;
@@ -1476,9 +1483,9 @@ static void check_exec(struct slot *s, u64 off)
 	u64 value = derive_seed(80 + s->id) & 0xffffffff, sd = fill_seed[s->id];
 	u64 lo = off & ~(SZ_2M - 1), hi = lo + SZ_2M < s->size ? lo + SZ_2M : s->size;
 	__u32 code[4] = {
-		0xd2800000 | (__u32)(value & 0xffff) << 5 | 9,		/* movz x9, #lo */
-		0xf2a00000 | (__u32)(value >> 16) << 5 | 9,		/* movk x9, #hi, lsl #16 */
-		0xd65f03c0,						/* ret */
+		0xd2800000 | (__u32)(value & 0xffff) << 5 | 9,	/* movz x9, #lo */
+		0xf2a00000 | (__u32)(value >> 16) << 5 | 9,	/* movk x9, #hi, lsl 16 */
+		0xd65f03c0,					/* ret */
 		0,
 	};
 	struct vcpu *v = &vm.vcpu[0];
@@ -1492,7 +1499,8 @@ static void check_exec(struct slot *s, u64 off)
 		report_vcpu_error(&c, v);
 	else if (v->nvalues != 1 || v->value != value || v->nacc)
 		check_fail(&c, "the code at %s set x9 to 0x%llx (%u reports, %u MMIO exits), expected 0x%llx",
-			   ipa_desc(b, sizeof(b), s->ipa + off), v->value, v->nvalues, v->nacc, value);
+			   ipa_desc(b, sizeof(b), s->ipa + off), v->value, v->nvalues, v->nacc,
+			   value);
 	host_fill(s, off, sizeof(code), 8, sd);
 	guest_check(&c, v, s->ipa + lo, hi - lo, stride, sd, 0);
 	check_end(&c, "the guest ran code the host wrote at %s and reads the 2 MiB around it as before (%s)",
@@ -1677,7 +1685,8 @@ static void *job_run(void *arg)
 	for (i = 0; i < j->ncmds; i++) {
 		struct job_cmd *k = &j->cmds[i];
 
-		if (!vcpu_cmd(j->v, k->cmd, k->arg[0], k->arg[1], k->arg[2], k->arg[3], k->arg[4]) ||
+		if (!vcpu_cmd(j->v, k->cmd, k->arg[0], k->arg[1], k->arg[2], k->arg[3],
+			      k->arg[4]) ||
 		    j->v->nacc || (k->cmd == CMD_CHECK && (!j->v->counted || j->v->count))) {
 			j->ok = false;
 			break;
@@ -1755,7 +1764,8 @@ static void check_smp(void)
 	check_begin(&c, "smp-pages");
 	for (i = 0; i < n; i++) {
 		job_set(&jobs[i], 1);
-		jobs[i].cmds[0] = (struct job_cmd){ CMD_FILL, { a + i * PAGE, half - i * PAGE, n * PAGE, sd, 0 } };
+		jobs[i].cmds[0] = (struct job_cmd){
+			CMD_FILL, { a + i * PAGE, half - i * PAGE, n * PAGE, sd, 0 } };
 	}
 	run_jobs(&c, jobs);
 	jobs_free(jobs);
@@ -1774,7 +1784,8 @@ static void check_smp(void)
 	check_begin(&c, "smp-words");
 	for (i = 0; i < n; i++) {
 		job_set(&jobs[i], 1);
-		jobs[i].cmds[0] = (struct job_cmd){ CMD_FILL, { b + i * 8, half - i * 8, n * 8, sd, 0 } };
+		jobs[i].cmds[0] = (struct job_cmd){
+			CMD_FILL, { b + i * 8, half - i * 8, n * 8, sd, 0 } };
 	}
 	run_jobs(&c, jobs);
 	jobs_free(jobs);
@@ -1810,7 +1821,8 @@ static void check_smp(void)
 			while (d.written[p]);
 			d.written[p] = true;
 			ipa = s->ipa + p * PAGE + 8 * (i + n);
-			jobs[i].cmds[k] = (struct job_cmd){ CMD_STORE, { ipa, pattern(ipa, dsd, 0), 8, 0, 0 } };
+			jobs[i].cmds[k] = (struct job_cmd){
+				CMD_STORE, { ipa, pattern(ipa, dsd, 0), 8, 0, 0 } };
 		}
 	}
 	run_jobs(&c, jobs);
