@@ -10,7 +10,9 @@
 # Environment: VMM_KERNEL (an arm64 Image with KVM; default the unpatched
 # build of kernel/kvm.config in /var/cache/libpgtable/kvm), VMM_ARGS
 # (passed to the VMM, e.g. --plant=dirty or --seed=N), VMM_TIMEOUT (300 s
-# per boot), VMM_TRY_OUT (build/vmm/try).
+# per boot), VMM_APPEND (added to the kernel command line; default
+# "hugepagesz=1G hugepages=1" for the VMM's 1 GiB slot), VMM_TRY_OUT
+# (build/vmm/try).
 #
 # Per mode it checks that KVM initialised in that mode (dmesg), that the VMM
 # exited 0, and that the kernel printed no WARNING, BUG or Oops; prints the
@@ -25,6 +27,8 @@ OUT=${VMM_TRY_OUT:-build/vmm/try}
 VMM=build/vmm/vmm
 TIMEOUT=${VMM_TIMEOUT:-300}
 ARGS=${VMM_ARGS:-}
+# One 1 GiB hugetlbfs page, reserved at boot, backs the VMM's "giant" slot.
+APPEND=${VMM_APPEND-hugepagesz=1G hugepages=1}
 QEMU=${QEMU:-qemu-system-aarch64}
 modes=("$@")
 [ ${#modes[@]} -gt 0 ] || modes=(vhe nvhe protected)
@@ -83,7 +87,7 @@ for mode in "${modes[@]}"; do
 	timeout -k 10 "$TIMEOUT" "$QEMU" -M virt,virtualization=on,gic-version=3 \
 		-cpu max,pauth-impdef=on -smp 4 -m 4G -nographic -no-reboot -nic none \
 		-kernel "$KERNEL" -initrd "$OUT/initramfs.cpio" \
-		-append "console=ttyAMA0 panic=-1 ${mode_arg[$mode]}" \
+		-append "console=ttyAMA0 panic=-1 $APPEND ${mode_arg[$mode]}" \
 		</dev/null >"$log" 2>&1
 	rc=$?
 	set -e

@@ -115,6 +115,10 @@
 
 typedef __u64 u64;
 
+#ifndef MAP_HUGE_1GB
+#define MAP_HUGE_1GB	(30 << MAP_HUGE_SHIFT)
+#endif
+
 #define __printf(a, b)	__attribute__((format(printf, a, b)))
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -279,10 +283,14 @@ struct slot {
 	u64 size;
 	bool huge;		/* 2 MiB-aligned THP: stage 2 may use blocks */
 	__u32 flags;		/* KVM_MEM_READONLY */
-	unsigned char *hva;
+	unsigned char *hva;	/* NULL: the slot could not be mapped */
+	bool hugetlb;		/* 1 GiB hugetlbfs pages: stage 2 may use level-1 blocks */
 };
 
-enum { SLOT_CODE, SLOT_SMALL, SLOT_HUGE, SLOT_TOP, SLOT_RO, SLOT_SMP, SLOT_ZERO, NR_SLOTS };
+enum {
+	SLOT_CODE, SLOT_SMALL, SLOT_HUGE, SLOT_TOP, SLOT_RO, SLOT_SMP, SLOT_ZERO, SLOT_GIANT,
+	NR_SLOTS
+};
 
 static struct slot slots[NR_SLOTS] = {
 	/* The guest's code at IPA 0: the first entry of every level. */
@@ -307,7 +315,12 @@ static struct slot slots[NR_SLOTS] = {
 	[SLOT_SMP] = { "smp", SLOT_SMP, 4 * SZ_1G, 8 * SZ_1M, true, 0, NULL },
 	/* Never touched before zero-cow: the guest's first access is a read. */
 	[SLOT_ZERO] = { "zero", SLOT_ZERO, 14 * SZ_1G, 4 * SZ_1M, true, 0, NULL },
+	/* One 1 GiB hugetlbfs page, if the kernel has one (hugepagesz=1G). */
+	[SLOT_GIANT] = { "giant", SLOT_GIANT, 256 * SZ_1G, SZ_1G, false, 0, NULL, true },
 };
+
+/* A 1 GiB slot is checked one word a page: 256K words, not 128M. */
+static u64 slot_stride(const struct slot *s);
 
 /* The ports, and a hole that no slot ever covers. */
 #define PORT_IPA	0x10000000ULL	/* vCPU i's at + i * PORT_SIZE */
@@ -349,6 +362,25 @@ static void dcache_sync(const void *p, u64 len)
 	asm volatile("dsb ish" : : : "memory");
 }
 
+/* The same for the words at step in [off, off + len) of a slot: sparse words, sparse lines. */
+static void dcache_sync_words(const struct slot *s, u64 off, u64 len, u64 step)
+{
+	u64 o;
+
+	if (step < dcache_line) {
+		dcache_sync(s->hva + off, len);
+		return;
+	}
+	for (o = off; o < off + len; o += step)
+		asm volatile("dc civac, %0" : : "r"(s->hva + o) : "memory");
+	asm volatile("dsb ish" : : : "memory");
+}
+
+static u64 slot_stride(const struct slot *s)
+{
+	return s->hugetlb ? PAGE : stride;
+}
+
 static u64 *slot_word(const struct slot *s, u64 off)
 {
 	return (u64 *)(s->hva + off);
@@ -359,6 +391,15 @@ static int slot_map(struct slot *s)
 {
 	u64 span = s->size + PAGE + (s->huge ? SZ_2M : 0);
 	unsigned char *p, *start, *guard;
+
+	if (s->hugetlb) {
+		p = mmap(NULL, s->size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_1GB, -1, 0);
+		if (p == MAP_FAILED)
+			return -errno;
+		s->hva = p;
+		return 0;
+	}
 
 	p = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
@@ -726,7 +767,7 @@ static unsigned long host_check(struct check *c, const struct slot *s, u64 off, 
 	char b1[96], b2[64];
 	u64 o;
 
-	dcache_sync(s->hva + off, len);
+	dcache_sync_words(s, off, len, step);
 	for (o = off; o < off + len; o += step) {
 		u64 got = *slot_word(s, o), want = pattern(s->ipa + o, seed, delta);
 
@@ -746,7 +787,7 @@ static void host_fill(const struct slot *s, u64 off, u64 len, u64 step, u64 seed
 
 	for (o = off; o < off + len; o += step)
 		*slot_word(s, o) = pattern(s->ipa + o, seed, 0);
-	dcache_sync(s->hva + off, len);
+	dcache_sync_words(s, off, len, step);
 }
 
 /* "IPA 0x401f0000-0x4040ffff (2 MiB + 128 KiB, 544 pages, 2 block boundaries)" */
@@ -890,9 +931,9 @@ static bool check_vcpu_init(void)
 
 static bool check_memslots(void)
 {
+	unsigned int i, created = 0;
 	char b[160];
 	struct check c;
-	unsigned int i;
 	int err;
 
 	check_begin(&c, "memslots");
@@ -900,10 +941,17 @@ static bool check_memslots(void)
 		struct slot *s = &slots[i];
 
 		err = slot_map(s);
+		if (err && s->hugetlb) {
+			snprintf(b, sizeof(b), "no 1 GiB hugetlbfs page (mmap: %s): boot with hugepagesz=1G hugepages=1 to check level-1 blocks",
+				 strerror(-err));
+			check_skip("giant", b);
+			continue;
+		}
 		if (err) {
 			check_fail(&c, "mmap of slot %s: %s", s->name, strerror(-err));
 			continue;
 		}
+		created++;
 		if (i == SLOT_CODE) {
 			memcpy(s->hva, guest_code, guest_code_end - guest_code);
 			dcache_sync(s->hva, s->size);
@@ -919,10 +967,11 @@ static bool check_memslots(void)
 		else
 			printf("vmm:   slot %u %-5s %s%s%s\n", s->id, s->name,
 			       range_desc(b, sizeof(b), s->ipa, s->size),
-			       s->huge ? ", THP" : ", 4K pages",
+			       s->hugetlb ? ", a 1 GiB hugetlbfs page" : s->huge ? ", THP" :
+			       ", 4K pages",
 			       s->flags & KVM_MEM_READONLY ? ", read-only" : "");
 	}
-	return check_end(&c, "%d slots; guest code %ld bytes at IPA 0", NR_SLOTS,
+	return check_end(&c, "%u slots; guest code %ld bytes at IPA 0", created,
 			 (long)(guest_code_end - guest_code));
 }
 
@@ -946,24 +995,26 @@ static void check_guest_fill(struct slot *s)
 	char b[160];
 	struct check c;
 
+	u64 step = slot_stride(s);
+
 	check_begin(&c, "guest-fill %s", s->name);
-	if (guest_fill(&c, v, s->ipa, s->size, stride, sd, 0))
-		host_check(&c, s, 0, s->size, stride, want, 0);
+	if (guest_fill(&c, v, s->ipa, s->size, step, sd, 0))
+		host_check(&c, s, 0, s->size, step, want, 0);
 	fill_seed[s->id] = sd;
 	check_end(&c, "the host reads the guest's pattern in all %llu words (one every %llu bytes) of %s",
-		  s->size / stride, stride, range_desc(b, sizeof(b), s->ipa, s->size));
+		  s->size / step, step, range_desc(b, sizeof(b), s->ipa, s->size));
 }
 
 static void check_host_fill(struct slot *s)
 {
-	u64 sd = derive_seed(11 + s->id);
+	u64 sd = derive_seed(11 + s->id), step = slot_stride(s);
 	struct check c;
 
 	check_begin(&c, "host-fill %s", s->name);
-	host_fill(s, 0, s->size, stride, sd);
-	guest_check(&c, &vm.vcpu[0], s->ipa, s->size, stride, sd, 0);
+	host_fill(s, 0, s->size, step, sd);
+	guest_check(&c, &vm.vcpu[0], s->ipa, s->size, step, sd, 0);
 	fill_seed[s->id] = sd;
-	check_end(&c, "the guest reads the host's pattern in all %llu words", s->size / stride);
+	check_end(&c, "the guest reads the host's pattern in all %llu words", s->size / step);
 }
 
 /* The VMA's AnonHugePages, from /proc/self/smaps. */
@@ -1087,6 +1138,12 @@ static unsigned int mmio_probes(struct probe *p)
 				 ((hu->ipa + hu->size) | (SZ_2M - 1)) - 7, true };
 	p[n++] = (struct probe){ "just past ro", ro->ipa + ro->size, false };
 	p[n++] = (struct probe){ "just below top", top->ipa - 8, true };
+	if (slots[SLOT_GIANT].hva) {
+		const struct slot *gi = &slots[SLOT_GIANT];
+
+		p[n++] = (struct probe){ "just below giant", gi->ipa - 8, true };
+		p[n++] = (struct probe){ "just past giant", gi->ipa + gi->size, false };
+	}
 	return n;
 }
 
@@ -1236,7 +1293,7 @@ static void check_slot_edges(void)
 	for (i = 0; i < NR_SLOTS && !v->dead; i++) {
 		const struct slot *s = &slots[i];
 
-		if (i == SLOT_SMP || i == SLOT_ZERO)
+		if (i == SLOT_SMP || i == SLOT_ZERO || !s->hva)
 			continue;
 		for (e = 0; e < 2; e++) {
 			u64 off = e ? s->size - 8 : 0, want;
@@ -1300,7 +1357,8 @@ static int dirty_logging(struct slot *s, bool on)
  */
 static bool dirty_write(struct check *c, struct vcpu *v, struct dirty *d, u64 p, u64 sd)
 {
-	u64 off = d->stored[p] ? d->word[p] : p * PAGE + random_below(PAGE / stride) * stride;
+	u64 step = slot_stride(d->s);
+	u64 off = d->stored[p] ? d->word[p] : p * PAGE + random_below(PAGE / step) * step;
 	u64 ipa = d->s->ipa + off;
 
 	if (!vcpu_cmd(v, CMD_STORE, ipa, pattern(ipa, sd, 0), 8, 0, 0)) {
@@ -1394,7 +1452,7 @@ static void dirty_round(struct dirty *d, unsigned int nd, unsigned int round,
 			p = random_below(di->npages);
 			if (di->stored[p])
 				continue;
-			guest_check(&c, v, di->s->ipa + p * PAGE, PAGE, stride,
+			guest_check(&c, v, di->s->ipa + p * PAGE, PAGE, slot_stride(di->s),
 				    fill_seed[di->s->id], 0);
 			nreads++;
 		}
@@ -1409,11 +1467,11 @@ static void dirty_round(struct dirty *d, unsigned int nd, unsigned int round,
 static void dirty_content(struct check *c, struct dirty *d)
 {
 	const struct slot *s = d->s;
-	u64 o, sd = fill_seed[s->id];
+	u64 o, sd = fill_seed[s->id], step = slot_stride(s);
 	char b[96];
 
-	dcache_sync(s->hva, s->size);
-	for (o = 0; o < s->size; o += stride) {
+	dcache_sync_words(s, 0, s->size, step);
+	for (o = 0; o < s->size; o += step) {
 		u64 p = o / PAGE, want = pattern(s->ipa + o, sd, 0);
 
 		if (d->stored[p] && d->word[p] == o)
@@ -1426,30 +1484,32 @@ static void dirty_content(struct check *c, struct dirty *d)
 
 static void check_dirty_log(void)
 {
-	struct slot *dslots[] = { &slots[SLOT_HUGE], &slots[SLOT_SMALL] };
+	struct slot *dslots[3] = { &slots[SLOT_HUGE], &slots[SLOT_SMALL], &slots[SLOT_GIANT] };
+	unsigned int i, nd = slots[SLOT_GIANT].hva ? 3 : 2;
 	struct vcpu *v = &vm.vcpu[0];
-	struct dirty d[2];
-	unsigned int i;
+	struct dirty d[3];
 	struct check c;
 	int err;
 
 	check_begin(&c, "dirty-log-on");
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < nd; i++) {
 		dirty_init(&d[i], dslots[i]);
 		err = dirty_logging(dslots[i], true);
 		if (err)
 			check_fail(&c, "KVM_SET_USER_MEMORY_REGION %s with KVM_MEM_LOG_DIRTY_PAGES: %s",
 				   dslots[i]->name, strerror(-err));
 	}
-	if (!check_end(&c, "logging enabled on huge (block-mapped) and small"))
+	if (!check_end(&c, "logging enabled on huge (block-mapped), small%s",
+		       nd > 2 ? " and giant (a level-1 block)" : ""))
 		return;
-	dirty_round(d, 2, 1, 24, 0);
-	dirty_round(d, 2, 2, 16, 8);
-	dirty_round(d, 2, 3, 0, 8);
+	dirty_round(d, nd, 1, 24, 0);
+	dirty_round(d, nd, 2, 16, 8);
+	dirty_round(d, nd, 3, 0, 8);
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < nd; i++) {
 		struct slot *s = dslots[i];
-		u64 sd = derive_seed(40 + s->id), bitmap[64];
+		u64 sd = derive_seed(40 + s->id), step = slot_stride(s);
+		u64 *bitmap = calloc(d[i].npages / 64 + 1, 8);
 		struct kvm_dirty_log log = { .slot = s->id, .dirty_bitmap = bitmap };
 
 		check_begin(&c, "dirty-log-off %s", s->name);
@@ -1459,11 +1519,12 @@ static void check_dirty_log(void)
 		if (!ioctl(vm.fd, KVM_GET_DIRTY_LOG, &log) || errno != ENOENT)
 			check_fail(&c, "KVM_GET_DIRTY_LOG with logging off: %s, expected ENOENT",
 				   strerror(errno));
+		free(bitmap);
 		dirty_content(&c, &d[i]);
 		/* Rewriting everything faults the split blocks back to blocks. */
-		if (guest_fill(&c, v, s->ipa, s->size, stride, sd, 0))
-			host_check(&c, s, 0, s->size, stride, sd, 0);
-		guest_check(&c, v, s->ipa, s->size, stride, sd, 0);
+		if (guest_fill(&c, v, s->ipa, s->size, step, sd, 0))
+			host_check(&c, s, 0, s->size, step, sd, 0);
+		guest_check(&c, v, s->ipa, s->size, step, sd, 0);
 		fill_seed[s->id] = sd;
 		check_end(&c, "logging off (GET_DIRTY_LOG: ENOENT); the memory holds the fill and exactly the dirty rounds' stores; a full guest rewrite reads back on the host and in the guest");
 		dirty_free(&d[i]);
@@ -1887,13 +1948,15 @@ static int parse_args(int argc, char **argv)
 
 static void run_checks(void)
 {
-	static const unsigned int mem[] = { SLOT_SMALL, SLOT_HUGE, SLOT_TOP };
+	static const unsigned int mem[] = { SLOT_SMALL, SLOT_HUGE, SLOT_TOP, SLOT_GIANT };
 	unsigned int i;
 
 	if (!check_kvm_api() || !check_create_vm() || !check_vcpu_init() || !check_memslots() ||
 	    !check_boot(&vm.vcpu[0]))
 		return;
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < ARRAY_SIZE(mem); i++) {
+		if (!slots[mem[i]].hva)
+			continue;
 		check_guest_fill(&slots[mem[i]]);
 		check_host_fill(&slots[mem[i]]);
 	}
