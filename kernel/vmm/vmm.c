@@ -25,7 +25,8 @@
  * 2 MiB boundaries at unaligned ends, a THP-backed slot crossing the 512 GiB
  * line between the two concatenated level-1 tables of the default 40-bit
  * IPA space and ending half-way through a block, the last 2 MiB of the IPA
- * space, and a read-only slot.  The checks, in order:
+ * space, a read-only slot, and one 1 GiB hugetlbfs page (a level-1 block)
+ * when the kernel has one free.  The checks, in order:
  *
  *   kvm-api, create-vm, vcpu-init, memslots, boot: the ioctls, the default
  *	IPA size, PC and x0 set through KVM_SET_ONE_REG and read back, the
