@@ -433,6 +433,8 @@ kmod-clean:
 -include hypervisor/hypervisor.mk
 # The in-kernel patch series (patches, patches-check; make check runs the latter).
 -include kernel/kernel.mk
+# The project's tiny static arm64 VMM (vmm, vmm-try; Documentation/vmm.rst).
+-include kernel/vmm/vmm.mk
 
 # ---------------------------------------------------------------- clean
 clean:

@@ -71,7 +71,15 @@ KERNEL_PACKAGES=(
 	qemu-system-arm		# arm64 KUnit under QEMU
 )
 
-# Arguments: a group (kmod, coverage, hypervisor, bench, kernel), or packages, optionally pinned.
+# The project's static arm64 VMM (make vmm, kernel/vmm/): glibc and the
+# Linux uapi headers (<linux/kvm.h>) of the cross toolchain.
+VMM_PACKAGES=(
+	gcc-aarch64-linux-gnu	# aarch64-linux-gnu-gcc -static
+	libc6-dev-arm64-cross	# crt1.o, libc.a
+	linux-libc-dev-arm64-cross	# <linux/kvm.h>, <asm/kvm.h>
+)
+
+# Arguments: a group (kmod, coverage, hypervisor, bench, kernel, vmm), or packages, optionally pinned.
 for arg in "$@"; do
 	case "$arg" in
 	kmod) PACKAGES+=("${KMOD_PACKAGES[@]}") ;;
@@ -79,6 +87,7 @@ for arg in "$@"; do
 	hypervisor) PACKAGES+=("${HYPERVISOR_PACKAGES[@]}") ;;
 	bench) PACKAGES+=("${BENCH_PACKAGES[@]}") ;;
 	kernel) PACKAGES+=("${KERNEL_PACKAGES[@]}") ;;
+	vmm) PACKAGES+=("${VMM_PACKAGES[@]}") ;;
 	-*) echo "install-deps: unknown option '$arg'" >&2; exit 2 ;;
 	*) PACKAGES+=("$arg") ;;
 	esac
