@@ -435,6 +435,8 @@ kmod-clean:
 -include kernel/kernel.mk
 # The project's tiny static arm64 VMM (vmm, vmm-try; Documentation/vmm.rst).
 -include kernel/vmm/vmm.mk
+# KVM/arm64 on libpgtable under QEMU (kvm-check, kvm-check-quick; Documentation/kvm.rst).
+-include kernel/kvm.mk
 
 # ---------------------------------------------------------------- clean
 clean:

@@ -39,16 +39,8 @@ die() { echo "vmm-try: error: $*" >&2; exit 1; }
 [ -x "$VMM" ] || die "no $VMM: run make vmm"
 mkdir -p "$OUT"
 
-# ---- busybox-static:arm64, downloaded once and unpacked (never installed)
-busybox=$OUT/busybox/bin/busybox
-if [ ! -x "$busybox" ]; then
-	dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
-	apt-cache show busybox-static:arm64 >/dev/null 2>&1 || apt-get update -qq
-	rm -rf "$OUT/debs" "$OUT/busybox"
-	mkdir -p "$OUT/debs"
-	(cd "$OUT/debs" && apt-get download -qq -o APT::Sandbox::User=root busybox-static:arm64)
-	dpkg -x "$OUT"/debs/busybox-static_*.deb "$OUT/busybox"
-fi
+# ---- busybox-static:arm64, downloaded once
+busybox=$(bash scripts/busybox.sh "$OUT")
 
 # ---- the initramfs: busybox, the VMM, an /init that runs it
 stage=$OUT/initramfs
