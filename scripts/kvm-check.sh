@@ -455,6 +455,7 @@ full() {
 	local modes=(${KVM_MODES:-vhe nvhe protected})
 	run_set patched full "${modes[@]}"
 	run_set unpatched full "${modes[@]}"
+	mkdir -p "$top/$OUT"
 	compare full "${modes[@]}" | tee "$top/$OUT/report-full.txt"
 	return "${PIPESTATUS[0]}"
 }
@@ -530,7 +531,7 @@ selftests) build_selftests ;;
 run) shift; run_set "$@" ;;
 compare) shift; compare "$@" ;;
 plant) plant "${2:?defect}" "${3:?mode}" ;;
-quick) quick 2>&1 | tee "$top/$OUT/report-quick.txt"; exit "${PIPESTATUS[0]}" ;;
+quick) mkdir -p "$top/$OUT"; quick 2>&1 | tee "$top/$OUT/report-quick.txt"; exit "${PIPESTATUS[0]}" ;;
 full) full ;;
 judge-selftest) judge_selftest ;;
 *) die "usage: kvm-check.sh kernel|selftests|run|report|plant ..." ;;
