@@ -144,6 +144,29 @@ static void s2_tlbi_all(struct pgt_mm_ops *mm, void *cookie)
 	kvm_call_hyp(__kvm_tlb_flush_vmid, cookie);
 }
 
+/* Beyond this many entries one VMID-wide invalidation is the cheaper. */
+#define S2_TLBI_RANGE_MAX_ENTRIES	64
+
+/*
+ * A range the library batched (an unmap's entries, invalidated once after
+ * the walk): 6.1's hypervisor has no ranged TLBI, so entry by entry while
+ * that is short, else the whole VMID.  Deleting a memslot of 4K pages thus
+ * costs one invalidation instead of one per page (each a hypercall in nVHE).
+ */
+static void s2_tlbi_range(struct pgt_mm_ops *mm, void *cookie, u64 addr, u64 size,
+			  pgt_s8 level)
+{
+	u64 stride = level > 0 ? kvm_granule_size(level) : PAGE_SIZE;
+	u64 end = addr + size;
+
+	if (size / stride > S2_TLBI_RANGE_MAX_ENTRIES) {
+		s2_tlbi_all(mm, cookie);
+		return;
+	}
+	for (; addr < end; addr += stride)
+		kvm_call_hyp(__kvm_tlb_flush_vmid_ipa, cookie, addr, kvm_ttl_level(level));
+}
+
 /*
  * EL2's TLB can only be invalidated at EL2: by the nVHE hypervisor, or by a
  * VHE kernel.  A kernel at EL1 only ever adds EL2 mappings (into invalid
@@ -190,6 +213,7 @@ static void bridge_init(struct kvm_pgtable *pgt, struct kvm_pgtable_mm_ops *mm_o
 		.dcache_clean_inval_poc = bridge_dcache_clean_inval_poc,
 		.icache_inval_pou = bridge_icache_inval_pou,
 		.tlbi_va = stage2 ? s2_tlbi_va : hyp_tlbi_va,
+		.tlbi_range = stage2 ? s2_tlbi_range : NULL,
 		.tlbi_all = stage2 ? s2_tlbi_all : hyp_tlbi_all,
 	};
 }
