@@ -121,6 +121,25 @@ static void s2_unmap_leaf(const struct pgt_visit_ctx *ctx, struct s2_unmap_data 
 			      pgt_ctx_entry_size(ctx), ctx->level);
 }
 
+/*
+ * The page of [start, start + span) nearest the range noted so far.  One
+ * address a table translated is enough to reach its walk-cache entries
+ * (an invalidation by address that is not last-level-only reaches every
+ * level's entries for it), so an unlinked table widens the batched range by
+ * at most a page -- not by its span, which would turn a one-page unmap into
+ * a range as wide as the table, and a home without ranged TLBI into a
+ * flush of everything.
+ */
+static u64 s2_unmap_nearest_page(const struct pgt *pgt, const struct s2_unmap_data *d,
+				 u64 start, u64 span)
+{
+	u64 last = start + span - pgt_page_size(&pgt->geom);
+
+	if (d->tlbi_end == d->tlbi_start || d->tlbi_start <= start)
+		return start;
+	return d->tlbi_start < last ? d->tlbi_start : last;
+}
+
 /* Unlink an empty table; with batching it waits for the flush to be freed. */
 static void s2_unmap_unlink(const struct pgt_visit_ctx *ctx, struct s2_unmap_data *d,
 			    void *child)
@@ -134,7 +153,8 @@ static void s2_unmap_unlink(const struct pgt_visit_ctx *ctx, struct s2_unmap_dat
 		mm->put_page(mm, child);
 		return;
 	}
-	s2_unmap_note_tlbi(d, start, pgt_ctx_entry_size(ctx), PGT_NO_LEVEL);
+	s2_unmap_note_tlbi(d, s2_unmap_nearest_page(ctx->pgt, d, start, pgt_ctx_entry_size(ctx)),
+			   pgt_page_size(&ctx->pgt->geom), PGT_NO_LEVEL);
 	*(void **)child = d->freed;
 	d->freed = child;
 }

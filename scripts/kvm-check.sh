@@ -13,9 +13,15 @@
 #                                    boot FLAVOUR's kernel once per MODE (vhe,
 #                                    nvhe, protected) and run the tests of SET
 #                                    (kernel/kvm-check/tests) and the VMM in it
-#   kvm-check.sh report SET          the mode x test table of what ran
+#   kvm-check.sh compare SET MODE... the mode x test table of both kernels'
+#                                    runs; fails where the verdicts differ
 #   kvm-check.sh plant WHAT MODE     a run whose VMM plants a defect (WHAT:
 #                                    pattern, dirty, mmio, move) must fail
+#   kvm-check.sh quick | full        make kvm-check-quick's and make
+#                                    kvm-check's runs (report-*.txt)
+#   kvm-check.sh judge-selftest      the judge on made-up console logs
+#
+# KVM_TESTS names another tests file (default kernel/kvm-check/tests).
 #
 # The series must have been written (make patches: build/patches/.series).
 # Source trees, build directories and the selftests live under
@@ -534,5 +540,5 @@ plant) plant "${2:?defect}" "${3:?mode}" ;;
 quick) mkdir -p "$top/$OUT"; quick 2>&1 | tee "$top/$OUT/report-quick.txt"; exit "${PIPESTATUS[0]}" ;;
 full) full ;;
 judge-selftest) judge_selftest ;;
-*) die "usage: kvm-check.sh kernel|selftests|run|report|plant ..." ;;
+*) die "usage: kvm-check.sh kernel|selftests|run|compare|plant|quick|full|judge-selftest ..." ;;
 esac
