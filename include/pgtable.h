@@ -1127,6 +1127,23 @@ int pgt_stage2_unmap(struct pgt *pgt, u64 addr, u64 size);
 int pgt_stage2_wrprotect(struct pgt *pgt, u64 addr, u64 size);
 
 /**
+ * pgt_stage2_wrprotect_unflushed() - remove write permission as
+ * pgt_stage2_wrprotect() does, leaving the TLB invalidation to the caller.
+ * @pgt: a stage-2 tree.
+ * @addr: page-aligned IPA.
+ * @size: page-aligned size.
+ *
+ * For a home that write-protects many ranges under one invalidation of
+ * its own, as KVM does when it clears a dirty log (kvm_pgtable's
+ * wrprotect leaves the TLB to its caller): a vCPU may keep writing through
+ * a stale TLB entry until the caller invalidates [@addr, @addr + @size) or
+ * the whole VMID, and the caller must do so before relying on the pages
+ * being read-only.
+ * Return: 0, -EINVAL, -ERANGE, -EAGAIN.
+ */
+int pgt_stage2_wrprotect_unflushed(struct pgt *pgt, u64 addr, u64 size);
+
+/**
  * pgt_stage2_mkyoung() - set the access flag of the leaf mapping @addr.
  * @pgt: a stage-2 tree.
  * @addr: an IPA.

@@ -66,6 +66,7 @@ EXPORT_SYMBOL_GPL(pgt_stage2_map);
 EXPORT_SYMBOL_GPL(pgt_stage2_set_owner);
 EXPORT_SYMBOL_GPL(pgt_stage2_unmap);
 EXPORT_SYMBOL_GPL(pgt_stage2_wrprotect);
+EXPORT_SYMBOL_GPL(pgt_stage2_wrprotect_unflushed);
 EXPORT_SYMBOL_GPL(pgt_stage2_mkyoung);
 EXPORT_SYMBOL_GPL(pgt_stage2_test_clear_young);
 EXPORT_SYMBOL_GPL(pgt_stage2_relax_perms);

@@ -226,6 +226,13 @@ int pgt_stage2_wrprotect(struct pgt *pgt, u64 addr, u64 size)
 	return ret;
 }
 
+int pgt_stage2_wrprotect_unflushed(struct pgt *pgt, u64 addr, u64 size)
+{
+	struct s2_attr_data d = { .clr = PGT_S2AP_W };
+
+	return s2_attr_range(pgt, addr, size, &d, 0);
+}
+
 int pgt_stage2_mkyoung(struct pgt *pgt, u64 addr, u32 flags)
 {
 	struct s2_attr_data d = { .set = PGT_PTE_AF, .need_leaf = true };

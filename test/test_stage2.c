@@ -1906,6 +1906,34 @@ static void map_collapse_frees_after_tlbi(void **state)
 
 /* ================================================================ attributes */
 
+/*
+ * The unflushed wrprotect changes the same leaves and invalidates nothing:
+ * the caller's one flush is the only invalidation.  Bad input changes
+ * nothing either.
+ */
+static void wrprotect_unflushed_leaves_the_tlb_to_its_caller(void **state)
+{
+	struct tenv t;
+	struct extent e[3];
+	u64 b, p;
+
+	setup(&t, state, 0);
+	b = blk(&t);
+	p = pg(&t);
+	map_ok(&t, 2 * b, b, PA_A, PGT_PROT_RWX);
+	map_ok(&t, 3 * b, 4 * p, PA_B, PGT_PROT_RW);
+	host_mm_tlbi_log_clear(t.hm);
+	assert_int_equal(pgt_stage2_wrprotect_unflushed(&t.pgt, 3 * b - p, 1), -EINVAL);
+	assert_int_equal(pgt_stage2_wrprotect_unflushed(&t.pgt, IA_END, p), -ERANGE);
+	assert_int_equal(pgt_stage2_wrprotect_unflushed(&t.pgt, 3 * b - p, 2 * p), 0);
+	e[0] = (struct extent){ 2 * b, b, PA_A, PGT_PROT_RX };
+	e[1] = (struct extent){ 3 * b, p, PA_B, PGT_PROT_R };
+	e[2] = (struct extent){ 3 * b + p, 3 * p, PA_B + p, PGT_PROT_RW };
+	expect_exactly(&t, e, 3);
+	assert_int_equal(tlbi_total(&t), 0);
+	tenv_fini(&t);
+}
+
 static void wrprotect_whole_leaves_one_range_tlbi(void **state)
 {
 	struct tenv t;
@@ -3386,6 +3414,7 @@ int main(void)
 		FOR_GRANULES(map_collapse_frees_after_tlbi),
 
 		FOR_GRANULES(wrprotect_whole_leaves_one_range_tlbi),
+		FOR_GRANULES(wrprotect_unflushed_leaves_the_tlb_to_its_caller),
 		FOR_GRANULES(young_test_clear_and_mkyoung),
 		FOR_GRANULES(mkyoung_unmapped_is_enoent),
 		FOR_GRANULES(relax_perms_adds_only),

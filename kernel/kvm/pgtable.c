@@ -459,10 +459,14 @@ int kvm_pgtable_stage2_unmap(struct kvm_pgtable *pgt, u64 addr, u64 size)
 	return pgt_stage2_unmap(&pgt->lib, addr, size);
 }
 
+/*
+ * As in KVM, the caller invalidates: dirty logging write-protects a slot,
+ * or a cleared log's 64-page masks, and then flushes the VMID once.
+ */
 int kvm_pgtable_stage2_wrprotect(struct kvm_pgtable *pgt, u64 addr, u64 size)
 {
 	size = kvm_page_range(&addr, size);
-	return pgt_stage2_wrprotect(&pgt->lib, addr, size);
+	return pgt_stage2_wrprotect_unflushed(&pgt->lib, addr, size);
 }
 
 /* The leaf translating @addr, or 0: what mkyoung and mkold return from before the change. */
