@@ -342,13 +342,18 @@ cell() {
 }
 
 # The timings a test reports itself (TCG is not hardware: informative).
-timing_lines() {
-	grep -hE '^(Total guest execution time|Overall demand paging rate|Populate memory time|Enabling dirty logging time|Iteration [0-9]+ (dirty memory|get dirty log|clear dirty log) time|Disabling dirty logging time|Get dirty log over|Clear dirty log over)' \
-		"$1" 2> /dev/null | sed 's/ *(Avg.*//; s/\.$//' || true
+# timing_sums LOG: each timing a test reports, summed over its guest modes
+# and iterations (rates averaged), one "name|value unit" per line.
+timing_sums() {
+	grep -hE '^(Total guest execution time|Overall demand paging rate|Populate memory time|Enabling dirty logging time|Iteration [0-9]+ (dirty memory|get dirty log|clear dirty log) time|Disabling dirty logging time):' \
+		"$1" 2> /dev/null | sed -E 's/^Iteration [0-9]+ //' |
+		awk -F': ' '!($1 in n) { order[k++] = $1 }
+			{ n[$1]++; v[$1] += $2 + 0; rate[$1] = $2 ~ /pgs/ }
+			END { for (i = 0; i < k; i++) { m = order[i]
+				if (rate[m]) printf "%s|%.0f pgs/s\n", m, v[m] / n[m]
+				else printf "%s|%.3f s\n", m, v[m] } }' || true
 }
 
-# compare SET MODE...: patched against unpatched, mode x test; prints the
-# table and the reported timings, exits 1 on any difference not known.
 # unpatched_boot DIR: the stock kernel's boot ran to its end in the mode
 # asked for.  What its own dmesg holds is reported (stock_findings), not
 # judged: the series is judged by the patched kernel's dmesg, and under TCG
@@ -369,6 +374,32 @@ stock_findings() {
 	done
 }
 
+# timing_table PDIR UDIR MODE...: test and timing x mode, patched / unpatched.
+timing_table() {
+	local p=$1 u=$2 label mode name
+	shift 2
+	printf '  %-50s' ""
+	for mode in "$@"; do printf ' %-24s' "$mode"; done
+	echo
+	for label in demand_paging demand_paging_uffd dirty_log_perf; do
+		[ -e "$p/$1/$label.log" ] || continue
+		while IFS='|' read -r name _; do
+			printf '  %-50s' "$label: $name"
+			for mode in "$@"; do
+				printf ' %-24s' "$(timing_of "$p/$mode/$label.log" "$name") / $(timing_of "$u/$mode/$label.log" "$name")"
+			done
+			echo
+		done < <(timing_sums "$p/$1/$label.log")
+	done
+}
+
+# timing_of LOG NAME: one of timing_sums' values.
+timing_of() {
+	timing_sums "$1" | awk -F'|' -v name="$2" '$1 == name { print $2 }'
+}
+
+# compare SET MODE...: patched against unpatched, mode x test; prints the
+# table and the reported timings, exits 1 on any difference not known.
 compare() {
 	local set=$1 p u mode label timeout cmd pc uc kind bad=0 line=
 	shift
@@ -409,15 +440,9 @@ compare() {
 		[ -z "$kind" ] || printf '  %-20s %s\n' "$label" "$kind"
 	done < <(tests_of "$set")
 	echo
-	echo "Timings the tests report, patched / unpatched:"
-	for label in demand_paging demand_paging_uffd dirty_log_perf; do
-		for mode in "$@"; do
-			[ -e "$p/$mode/$label.log" ] || continue
-			echo "  $label, $mode:"
-			paste -d'|' <(timing_lines "$p/$mode/$label.log") <(timing_lines "$u/$mode/$label.log") |
-				awk -F'|' '{ split($2, b, ": | took "); printf "    %-60s / %s\n", $1, b[2] }'
-		done
-	done
+	echo "Timings the tests report, patched / unpatched (summed over each test's"
+	echo "guest modes and iterations, rates averaged; TCG is not hardware):"
+	timing_table "$p" "$u" "$@"
 	if [ $bad -ne 0 ]; then
 		echo "kvm-check: FAIL: $line"
 		return 1
