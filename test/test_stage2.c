@@ -1345,10 +1345,12 @@ static void unmap_range_tlbi_block_level(void **state)
 }
 
 /*
- * A table freed: any one address of its span reaches its walk-cache
- * entries, so the range stays the pages unmapped, with no level hint.
+ * Unmap [2 blocks + 4 pages, + 4 pages), which @annotate_only filled with
+ * one owner annotation instead of four mapped pages: the tables holding it
+ * go, and the one range invalidation, unhinted, starts @pages_in pages into
+ * block 2 and spans @pages pages.
  */
-static void unmap_range_tlbi_table_freed(void **state)
+static void unmap_a_table_away(void **state, bool annotate_only, u64 pages_in, u64 pages)
 {
 	struct tenv t;
 	u64 b, p;
@@ -1356,35 +1358,36 @@ static void unmap_range_tlbi_table_freed(void **state)
 	setup(&t, state, 0);
 	b = blk(&t);
 	p = pg(&t);
-	map_ok(&t, 2 * b + 4 * p, 4 * p, PA_A, PGT_PROT_RW);
+	if (annotate_only)
+		assert_int_equal(pgt_stage2_set_owner(&t.pgt, 2 * b + 5 * p, p, 3, NULL), 0);
+	else
+		map_ok(&t, 2 * b + 4 * p, 4 * p, PA_A, PGT_PROT_RW);
 	host_mm_tlbi_log_clear(t.hm);
 	assert_int_equal(pgt_stage2_unmap(&t.pgt, 2 * b + 4 * p, 4 * p), 0);
 	assert_int_equal(tenv_pages_in_use(&t), root_pages(&t));
-	/* Not the L3 table's span (the block), nor for 4K the L2 table's (1G). */
-	expect_one_range_tlbi(&t, 2 * b + 4 * p, 4 * p, PGT_NO_LEVEL);
+	assert_int_equal(count_annotations(&t), 0);
+	expect_one_range_tlbi(&t, 2 * b + pages_in * p, pages * p, PGT_NO_LEVEL);
 	tenv_fini(&t);
+}
+
+/*
+ * A table freed: any one address of its span reaches its walk-cache
+ * entries, so the range stays the pages unmapped -- not the L3 table's span
+ * (the block), nor for 4K the L2 table's (1G).
+ */
+static void unmap_range_tlbi_table_freed(void **state)
+{
+	unmap_a_table_away(state, false, 4, 4);
 }
 
 /*
  * A table that held only an owner annotation: nothing was live, and the one
  * invalidation its freeing needs is a page of its span (its first: nothing
- * was noted before it), with no level hint.
+ * was noted before it).
  */
 static void unmap_range_tlbi_table_of_annotations(void **state)
 {
-	struct tenv t;
-	u64 b, p;
-
-	setup(&t, state, 0);
-	b = blk(&t);
-	p = pg(&t);
-	assert_int_equal(pgt_stage2_set_owner(&t.pgt, 2 * b + 5 * p, p, 3, NULL), 0);
-	host_mm_tlbi_log_clear(t.hm);
-	assert_int_equal(pgt_stage2_unmap(&t.pgt, 2 * b + 4 * p, 4 * p), 0);
-	assert_int_equal(tenv_pages_in_use(&t), root_pages(&t));
-	assert_int_equal(count_annotations(&t), 0);
-	expect_one_range_tlbi(&t, 2 * b, p, PGT_NO_LEVEL);
-	tenv_fini(&t);
+	unmap_a_table_away(state, true, 0, 1);
 }
 
 static void unmap_without_range_hook_invalidates_each_entry(void **state)
