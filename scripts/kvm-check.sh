@@ -269,10 +269,11 @@ verdict_of() {
 	esac
 }
 
-# What the kernel must never print, and KVM's own error lines.
+# What the kernel must never print, and KVM's own error lines.  An RCU
+# stall comes with a call trace; its own line says what the trace is of.
 dmesg_complaints() {
 	sed -n '/^kvm-check: dmesg begin$/,/^kvm-check: dmesg end$/p' "$1" |
-		grep -E 'WARNING:|BUG:|Oops|Kernel panic|Unable to handle|Internal error|Call trace:|kvm \[[0-9]+\]: .*([Ee]rror|[Ff]ail)' || true
+		grep -E 'WARNING:|BUG:|Oops|Kernel panic|Unable to handle|Internal error|rcu: INFO:|Call trace:|kvm \[[0-9]+\]: .*([Ee]rror|[Ff]ail)' || true
 }
 
 # judge DIR SET MODE: DIR/results ("LABEL VERDICT SECS" per test, in the
@@ -364,13 +365,11 @@ unpatched_boot() {
 
 # stock_findings DIR MODE...: what the stock kernel's dmesg held, per mode.
 stock_findings() {
-	local u=$1 mode first
+	local u=$1 mode
 	shift
 	for mode in "$@"; do
 		grep -q '^boot fail dmesg:' "$u/$mode/boot" 2> /dev/null || continue
-		first=$(grep -m1 -a 'rcu: INFO\|WARNING:\|BUG:\|Oops\|Call trace:\|kvm \[[0-9]*\]: .*error' \
-			"$u/$mode/console.log" 2> /dev/null || true)
-		echo "The unpatched kernel's own dmesg, $mode (reported, not judged): ${first:-$(cat "$u/$mode/boot")}"
+		echo "The unpatched kernel's own dmesg, $mode (reported, not judged): $(sed 's/^boot fail //' "$u/$mode/boot")"
 	done
 }
 
@@ -507,7 +506,6 @@ full() {
 	local modes=(${KVM_MODES:-vhe nvhe protected})
 	run_set patched full "${modes[@]}"
 	run_set unpatched full "${modes[@]}"
-	mkdir -p "$top/$OUT"
 	compare full "${modes[@]}" | tee "$top/$OUT/report-full.txt"
 	return "${PIPESTATUS[0]}"
 }
@@ -589,13 +587,16 @@ judge_selftest() {
 	echo "kvm-check: ok: the judge sees a failed, skipped, timed-out and crashed test, a WARNING, a KVM error, the wrong mode, a verdict that differs and the patched kernel's dmesg (the stock one's only reported)"
 }
 
+# The reports are written into it while the runs' own directories come later.
+mkdir -p "$top/$OUT"
+
 case ${1:-} in
 kernel) build_kernel "${2:?flavour}" ;;
 selftests) build_selftests ;;
 run) shift; run_set "$@" ;;
 compare) shift; compare "$@" ;;
 plant) plant "${2:?defect}" "${3:?mode}" ;;
-quick) mkdir -p "$top/$OUT"; quick 2>&1 | tee "$top/$OUT/report-quick.txt"; exit "${PIPESTATUS[0]}" ;;
+quick) quick 2>&1 | tee "$top/$OUT/report-quick.txt"; exit "${PIPESTATUS[0]}" ;;
 full) full ;;
 judge-selftest) judge_selftest ;;
 *) die "usage: kvm-check.sh kernel|selftests|run|compare|plant|quick|full|judge-selftest ..." ;;
