@@ -1928,6 +1928,9 @@ static void wrprotect_unflushed_leaves_the_tlb_to_its_caller(void **state)
 	host_mm_tlbi_log_clear(t.hm);
 	assert_int_equal(pgt_stage2_wrprotect_unflushed(&t.pgt, 3 * b - p, 1), -EINVAL);
 	assert_int_equal(pgt_stage2_wrprotect_unflushed(&t.pgt, IA_END, p), -ERANGE);
+	e[0] = (struct extent){ 2 * b, b, PA_A, PGT_PROT_RWX };
+	e[1] = (struct extent){ 3 * b, 4 * p, PA_B, PGT_PROT_RW };
+	expect_exactly(&t, e, 2);
 	assert_int_equal(pgt_stage2_wrprotect_unflushed(&t.pgt, 3 * b - p, 2 * p), 0);
 	e[0] = (struct extent){ 2 * b, b, PA_A, PGT_PROT_RX };
 	e[1] = (struct extent){ 3 * b, p, PA_B, PGT_PROT_R };
