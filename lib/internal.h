@@ -131,7 +131,7 @@ static inline void *pte_table_page(const struct pgt *pgt, pgt_pte_t *ptep)
  * without its reference counting: alone, for an entry that is and stays
  * non-zero.
  */
-static inline bool pgt_pte_store(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+static __always_inline bool pgt_pte_store(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
 {
 	if (ctx->flags & PGT_WALK_SHARED)
 		return pgt_cmpxchg(ctx->ptep, ctx->old, new);
@@ -139,11 +139,25 @@ static inline bool pgt_pte_store(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
 	return true;
 }
 
-/* An entry that became, or stopped being, non-zero: its table's reference. */
-void pgt_pte_count(const struct pgt_visit_ctx *ctx, pgt_pte_t new);
+/*
+ * An entry that became, or stopped being, non-zero: its table's reference.
+ * Inline: a fault's leaf takes one, and its context then stays in registers.
+ */
+static __always_inline void pgt_pte_count(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+{
+	struct pgt_mm_ops *mm = ctx->mm_ops;
+	void *page = pte_table_page(ctx->pgt, ctx->ptep);
 
-/* pgt_pte_update(), inline for the library's own visitors. */
-static inline bool pgt_pte_replace(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+	if (!pte_counted(ctx->pgt, ctx->level))
+		return;
+	if (new)
+		mm->get_page(mm, page);
+	else
+		mm->put_page(mm, page);
+}
+
+/* pgt_pte_update(), inline for the library's own visitors: a fault ends in one. */
+static __always_inline bool pgt_pte_replace(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
 {
 	if (!pgt_pte_store(ctx, new))
 		return false;

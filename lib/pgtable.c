@@ -218,18 +218,6 @@ void pgt_free_empty_table(const struct pgt_visit_ctx *ctx)
 	mm->put_page(mm, child);
 }
 
-void pgt_pte_count(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
-{
-	struct pgt *pgt = ctx->pgt;
-
-	if (!pte_counted(pgt, ctx->level))
-		return;
-	if (new)
-		ctx->mm_ops->get_page(ctx->mm_ops, pte_table_page(pgt, ctx->ptep));
-	else
-		ctx->mm_ops->put_page(ctx->mm_ops, pte_table_page(pgt, ctx->ptep));
-}
-
 bool pgt_pte_update(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
 {
 	return pgt_pte_replace(ctx, new);

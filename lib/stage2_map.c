@@ -24,7 +24,7 @@ u64 pgt_stage2_tables_needed(const struct pgt *pgt, u64 addr, u64 size, u64 phys
 	return s2_worst_tables(pgt, &sh, addr, size);
 }
 
-static u64 s2_map_pa(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
+static __always_inline u64 s2_map_pa(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
 {
 	return d->pa + (ctx->addr - d->ipa);
 }
@@ -51,13 +51,14 @@ static void s2_leaf_attrs(const struct pgt *pgt, struct s2_map_data *d)
 	d->leaf_attrs = pgt_s2_leaf_attrs(&pgt->geom, d->prot, s2_fwb(pgt));
 }
 
-static pgt_pte_t s2_leaf_at(const struct pgt *pgt, const struct s2_map_data *d, u64 pa,
-			    pgt_s8 level)
+static __always_inline
+pgt_pte_t s2_leaf_at(const struct pgt *pgt, const struct s2_map_data *d, u64 pa, pgt_s8 level)
 {
 	return d->leaf_attrs | pgt_oa_pack(&pgt->geom, pa) | pte_leaf_type(level);
 }
 
-static pgt_pte_t s2_new_entry(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
+static __always_inline
+pgt_pte_t s2_new_entry(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
 {
 	if (d->annotate)
 		return d->owner_pte;
@@ -117,28 +118,43 @@ void s2_map_cmo(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d, u6
 		mm->icache_inval_pou(mm, pa, size);
 }
 
-/* Replace ctx->old by @new, with break-before-make when the old one was live. */
-static __always_inline
-struct pgt_action s2_replace(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+/* Break-before-make, out of line: a fault seldom replaces a live entry. */
+static noinline struct pgt_action s2_break_make(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
 {
-	if (!pgt_pte_valid(ctx->old))
-		return pgt_pte_replace(ctx, new) ? pgt_continue() : pgt_retry();
 	if (!pgt_break(ctx))
 		return pgt_retry();
 	pgt_pte_make(ctx, new);
 	return pgt_continue();
 }
 
+/*
+ * Replace ctx->old by @new, with break-before-make when the old one was live.
+ * The cold call takes a copy of the context: the one-entry walk's own is
+ * then never address-taken, and stays in registers.
+ */
+static __always_inline
+struct pgt_action s2_replace(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+{
+	struct pgt_visit_ctx live;
+
+	if (!pgt_pte_valid(ctx->old))
+		return pgt_pte_replace(ctx, new) ? pgt_continue() : pgt_retry();
+	live = *ctx;
+	return s2_break_make(&live, new);
+}
+
 /* A fault handler that finds its work done, or only permissions to add, backs off. */
-static bool s2_fault_backs_off(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+static __always_inline bool s2_fault_backs_off(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
 {
 	pgt_pte_t perms = PGT_GENMASK(7, 6) | PGT_GENMASK(54, 53);
 
 	return ctx_shared(ctx) && pgt_pte_valid(ctx->old) && !((ctx->old ^ new) & ~perms);
 }
 
-static struct pgt_action s2_map_install(const struct pgt_visit_ctx *ctx,
-					const struct s2_map_data *d)
+/* The leaf (or annotation) of the @size bytes at ctx->addr, an entry's whole. */
+static __always_inline
+struct pgt_action s2_map_install(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d,
+				 u64 size)
 {
 	pgt_pte_t new = s2_new_entry(ctx, d);
 
@@ -146,7 +162,7 @@ static struct pgt_action s2_map_install(const struct pgt_visit_ctx *ctx,
 		return pgt_exit(-EAGAIN);
 	if (ctx->old == new)
 		return pgt_continue();
-	s2_map_cmo(ctx, d, s2_map_pa(ctx, d), pgt_ctx_entry_size(ctx));
+	s2_map_cmo(ctx, d, s2_map_pa(ctx, d), size);
 	return s2_replace(ctx, new);
 }
 
@@ -173,7 +189,9 @@ static pgt_pte_t *s2_new_table(const struct pgt_visit_ctx *ctx, struct pgt_memca
 	return table;
 }
 
-static struct pgt_action s2_map_descend(const struct pgt_visit_ctx *ctx, struct s2_map_data *d)
+/* Out of line: most faults find their tables, and the fast path stays short. */
+static noinline
+struct pgt_action s2_map_descend(const struct pgt_visit_ctx *ctx, struct s2_map_data *d)
 {
 	pgt_pte_t *table;
 	pgt_pte_t new;
@@ -202,6 +220,18 @@ static struct pgt_action s2_map_descend(const struct pgt_visit_ctx *ctx, struct 
 	/* A racing walker won; only shared walks race, and they only add empty tables. */
 	pgt_memcache_recycle(d->mc, table);
 	return pgt_retry();
+}
+
+/* s2_map_descend() on copies, as s2_replace() breaks: the walk's own stay in registers. */
+static __always_inline
+struct pgt_action s2_map_descend_copy(const struct pgt_visit_ctx *ctx, struct s2_map_data *d)
+{
+	struct pgt_visit_ctx c = *ctx;
+	struct s2_map_data dd = *d;
+	struct pgt_action act = s2_map_descend(&c, &dd);
+
+	d->reach_unchecked = dd.reach_unchecked;
+	return act;
 }
 
 /* Does every child of this empty entry take one leaf of the next level? */
@@ -247,18 +277,34 @@ static struct pgt_action s2_map_fill(const struct pgt_visit_ctx *ctx, struct s2_
 	return pgt_retry();
 }
 
-static struct pgt_action s2_map_leaf(const struct pgt_visit_ctx *ctx, struct s2_map_data *d)
+/*
+ * A map's leaf visit.  @page: the walk maps one page, and writes a leaf
+ * (no annotation): only a last-level entry takes it, and no table below
+ * fills whole, so neither the shape nor the walk's range is asked.
+ */
+static __always_inline
+struct pgt_action s2_map_leaf_of(const struct pgt_visit_ctx *ctx, struct s2_map_data *d,
+				 bool page)
 {
+	bool annotate = !page && d->annotate;
+
 	/* Only a non-zero invalid entry can carry an owner: the empty one is quick. */
-	if (ctx->old && !d->annotate && pgt_s2_pte_owner(ctx->old))
+	if (ctx->old && !annotate && pgt_s2_pte_owner(ctx->old))
 		return pgt_exit(-EPERM);
-	if (s2_leaf_fits(ctx, d))
-		return s2_map_install(ctx, d);
+	if (page && ctx->level == PGT_MAX_LEVEL)
+		return s2_map_install(ctx, d, pgt_page_size(&ctx->pgt->geom));
+	if (!page && s2_leaf_fits(ctx, d))
+		return s2_map_install(ctx, d, pgt_ctx_entry_size(ctx));
 	if (s2_leaf_covers(ctx, d))
 		return ctx_shared(ctx) ? pgt_exit(-EAGAIN) : pgt_continue();
-	if (s2_children_fit(ctx, d))
+	if (!page && s2_children_fit(ctx, d))
 		return s2_map_fill(ctx, d);
-	return s2_map_descend(ctx, d);
+	return s2_map_descend_copy(ctx, d);
+}
+
+static struct pgt_action s2_map_leaf(const struct pgt_visit_ctx *ctx, struct s2_map_data *d)
+{
+	return s2_map_leaf_of(ctx, d, false);
 }
 
 /*
@@ -300,6 +346,14 @@ static struct pgt_action s2_map_visitor(const struct pgt_visit_ctx *ctx,
 	default:
 		return s2_map_leaf(ctx, d);
 	}
+}
+
+/* One page's walk: its entries are never tables to visit, only leaves (above). */
+static __always_inline
+struct pgt_action s2_map_page_visitor(const struct pgt_visit_ctx *ctx, enum pgt_walk_flags visit)
+{
+	(void)visit;
+	return s2_map_leaf_of(ctx, ctx->arg, true);
 }
 
 /* A cache of another granule's pages would become tables of the wrong size. */
@@ -423,7 +477,8 @@ int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
 	return s2_map_reserved(pgt, d, size, flags, walk, worst);
 }
 
-static int s2_map_check(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot, u32 flags)
+static __always_inline
+int s2_map_check(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot, u32 flags)
 {
 	int ret = pgt_s2_prot_check_tree(pgt, prot);
 
@@ -432,8 +487,10 @@ static int s2_map_check(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot,
 	return ret ? ret : pgt_check_map(pgt, addr, size, phys);
 }
 
-int pgt_stage2_map(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot,
-		   struct pgt_memcache *mc, u32 flags)
+/* Every map but a fault's fast one below: counts, reserves, sweeps as it must. */
+static noinline
+int s2_map_any(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot,
+	       struct pgt_memcache *mc, u32 flags)
 {
 	struct s2_map_data d = {
 		.ipa = addr,
@@ -442,11 +499,45 @@ int pgt_stage2_map(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot,
 		.shape = pgt_s2_map_shape(pgt, addr, phys, false),
 		.mc = mc,
 	};
+
+	return s2_map_prepared(pgt, &d, size, flags);
+}
+
+/*
+ * A fault: one page, its cache holding the worst case of a table per level
+ * below the root, and no owner ever written (exclusive) or nothing to count
+ * (shared) -- s2_map_prepared()'s commonest cases, decided once.  One page
+ * lies inside one entry at every level, and only a last-level entry takes
+ * its leaf: the walk descends without range tests, the visitor asks no shape.
+ */
+static __always_inline
+int s2_map_page(struct pgt *pgt, u64 addr, u64 phys, u32 prot, struct pgt_memcache *mc,
+		u32 flags, u64 page)
+{
+	struct s2_map_data d = { .ipa = addr, .pa = phys, .prot = prot, .mc = mc };
+	struct pgt_walker walker = {
+		.cb = s2_map_page_visitor, .arg = &d,
+		.flags = PGT_WALK_LEAF | (flags & (PGT_WALK_SHARED | PGT_WALK_SKIP_CMO)),
+	};
+
+	/* Exclusive: the pages of the tables it adds are checked at the first. */
+	d.reach_unchecked = !(flags & PGT_WALK_SHARED);
+	s2_leaf_attrs(pgt, &d);
+	return pgt_walk_in_page(pgt, addr, page, &walker);
+}
+
+int pgt_stage2_map(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot,
+		   struct pgt_memcache *mc, u32 flags)
+{
+	u64 page = pgt_page_size(&pgt->geom);
 	int ret = s2_map_check(pgt, addr, size, phys, prot, flags);
 
 	if (ret || !size)
 		return ret;
-	return s2_map_prepared(pgt, &d, size, flags);
+	if (size == page && mc && mc->nr >= (u64)(PGT_MAX_LEVEL - pgt->geom.start_level) &&
+	    mc->page_size == page && ((flags & PGT_WALK_SHARED) || !pgt->owners))
+		return s2_map_page(pgt, addr, phys, prot, mc, flags, page);
+	return s2_map_any(pgt, addr, size, phys, prot, mc, flags);
 }
 
 int pgt_stage2_set_owner(struct pgt *pgt, u64 addr, u64 size, u32 owner,
