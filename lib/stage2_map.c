@@ -70,7 +70,8 @@ pgt_pte_t s2_new_entry(const struct pgt_visit_ctx *ctx, const struct s2_map_data
  * what the operation would write: the same translation, or the same owner
  * (no owner included)?
  */
-static bool s2_leaf_covers(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
+static __always_inline
+bool s2_leaf_covers(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
 {
 	u64 pa = s2_map_pa(ctx, d) - (ctx->addr - pgt_ctx_entry_start(ctx));
 
@@ -118,6 +119,20 @@ void s2_map_cmo(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d, u6
 		mm->icache_inval_pou(mm, pa, size);
 }
 
+/*
+ * A copy of @ctx for a cold call, field by field and without the walk's
+ * data, which no cold path reads: what the compiler sees taken apart it
+ * can keep in registers, the visit's own context and the map's data.
+ */
+static __always_inline struct pgt_visit_ctx s2_cold_ctx(const struct pgt_visit_ctx *ctx)
+{
+	return (struct pgt_visit_ctx){
+		.pgt = ctx->pgt, .ptep = ctx->ptep, .old = ctx->old, .addr = ctx->addr,
+		.end = ctx->end, .level = ctx->level, .flags = ctx->flags,
+		.mm_ops = ctx->mm_ops,
+	};
+}
+
 /* Break-before-make, out of line: a fault seldom replaces a live entry. */
 static noinline struct pgt_action s2_break_make(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
 {
@@ -139,7 +154,7 @@ struct pgt_action s2_replace(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
 
 	if (!pgt_pte_valid(ctx->old))
 		return pgt_pte_replace(ctx, new) ? pgt_continue() : pgt_retry();
-	live = *ctx;
+	live = s2_cold_ctx(ctx);
 	return s2_break_make(&live, new);
 }
 
@@ -191,7 +206,8 @@ static pgt_pte_t *s2_new_table(const struct pgt_visit_ctx *ctx, struct pgt_memca
 
 /* Out of line: most faults find their tables, and the fast path stays short. */
 static noinline
-struct pgt_action s2_map_descend(const struct pgt_visit_ctx *ctx, struct s2_map_data *d)
+struct pgt_action s2_map_descend(const struct pgt_visit_ctx *ctx, struct pgt_memcache *mc,
+				 bool reach_unchecked)
 {
 	pgt_pte_t *table;
 	pgt_pte_t new;
@@ -203,13 +219,10 @@ struct pgt_action s2_map_descend(const struct pgt_visit_ctx *ctx, struct s2_map_
 	 * A one-page walk adds its tables here and below, one per level, and
 	 * has changed nothing yet: the pages it will pop are checked now.
 	 */
-	if (d->reach_unchecked) {
-		d->reach_unchecked = false;
-		if (pgt_cache_reachable(ctx->pgt, d->mc, PGT_MAX_LEVEL - ctx->level))
-			return pgt_exit(-ENOMEM);
-	}
+	if (reach_unchecked && pgt_cache_reachable(ctx->pgt, mc, PGT_MAX_LEVEL - ctx->level))
+		return pgt_exit(-ENOMEM);
 	/* Exclusive walks checked their cache first; a shared one finds out here. */
-	table = s2_new_table(ctx, d->mc, &new);
+	table = s2_new_table(ctx, mc, &new);
 	if (!table)
 		return pgt_exit(-ENOMEM);
 	pgt_dsb_ishst();
@@ -218,20 +231,23 @@ struct pgt_action s2_map_descend(const struct pgt_visit_ctx *ctx, struct s2_map_
 	if (pgt_pte_replace(ctx, new))
 		return pgt_continue();
 	/* A racing walker won; only shared walks race, and they only add empty tables. */
-	pgt_memcache_recycle(d->mc, table);
+	pgt_memcache_recycle(mc, table);
 	return pgt_retry();
 }
 
-/* s2_map_descend() on copies, as s2_replace() breaks: the walk's own stay in registers. */
+/*
+ * s2_map_descend() on a copy, as s2_replace() breaks, and given only what
+ * it needs of the map's data.  Its check of the cache's pages is made once
+ * a walk, at its first new table, whatever it finds.
+ */
 static __always_inline
 struct pgt_action s2_map_descend_copy(const struct pgt_visit_ctx *ctx, struct s2_map_data *d)
 {
-	struct pgt_visit_ctx c = *ctx;
-	struct s2_map_data dd = *d;
-	struct pgt_action act = s2_map_descend(&c, &dd);
+	struct pgt_visit_ctx c = s2_cold_ctx(ctx);
+	bool unchecked = d->reach_unchecked;
 
-	d->reach_unchecked = dd.reach_unchecked;
-	return act;
+	d->reach_unchecked = false;
+	return s2_map_descend(&c, d->mc, unchecked);
 }
 
 /* Does every child of this empty entry take one leaf of the next level? */
