@@ -493,14 +493,52 @@ int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
 	return s2_map_reserved(pgt, d, size, flags, walk, worst);
 }
 
-static __always_inline
-int s2_map_check(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot, u32 flags)
-{
-	int ret = pgt_s2_prot_check_tree(pgt, prot);
+/*
+ * pgt->s2_leaf_memo: a prot (bits 23:12, where leaf attributes hold address
+ * bits, always clear) and its leaf attributes, AF always among them, so a
+ * memo is never zero.  One word, read and written whole: faults racing to
+ * replace it each see one pair or the other, never a mix.
+ */
+#define S2_MEMO_PROT_SHIFT	12
+#define S2_MEMO_PROT_MASK	PGT_GENMASK(23, 12)
 
-	if (!ret && flags & ~(PGT_WALK_SHARED | PGT_WALK_SKIP_CMO))
-		ret = -EINVAL;
-	return ret ? ret : pgt_check_map(pgt, addr, size, phys);
+_Static_assert(!((PGT_PROT_RWX | PGT_PROT_DEVICE | PGT_PROT_NORMAL_NC | PGT_PROT_SW_MASK) >>
+		 (24 - S2_MEMO_PROT_SHIFT)), "every valid prot fits in the memo");
+
+/* Check @prot against the tree and remember its attributes: 0 if it fails. */
+static noinline u64 s2_memo_fill(struct pgt *pgt, u32 prot)
+{
+	u64 memo;
+
+	if (pgt_s2_prot_check_tree(pgt, prot))
+		return 0;
+	memo = pgt_s2_leaf_attrs(&pgt->geom, prot, s2_fwb(pgt)) |
+	       (u64)prot << S2_MEMO_PROT_SHIFT;
+	__atomic_store_n(&pgt->s2_leaf_memo, memo, __ATOMIC_RELAXED);
+	return memo;
+}
+
+/*
+ * The leaf attributes of @prot, checked: a hypervisor maps with one or two
+ * prots, and the one this tree checked last needs neither its check (the
+ * tree's rules never change) nor its attributes computed again.
+ */
+static __always_inline int s2_prot_attrs(struct pgt *pgt, u32 prot, pgt_pte_t *attrs)
+{
+	u64 memo = __atomic_load_n(&pgt->s2_leaf_memo, __ATOMIC_RELAXED);
+
+	if (!memo || (memo & S2_MEMO_PROT_MASK) != (u64)prot << S2_MEMO_PROT_SHIFT)
+		memo = s2_memo_fill(pgt, prot);
+	*attrs = memo & ~S2_MEMO_PROT_MASK;
+	return memo ? 0 : -EINVAL;
+}
+
+static __always_inline
+int s2_map_check(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 flags)
+{
+	if (flags & ~(PGT_WALK_SHARED | PGT_WALK_SKIP_CMO))
+		return -EINVAL;
+	return pgt_check_map(pgt, addr, size, phys);
 }
 
 /* Every map but a fault's fast one below: counts, reserves, sweeps as it must. */
@@ -528,9 +566,11 @@ int s2_map_any(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot,
  */
 static __always_inline
 int s2_map_page(struct pgt *pgt, u64 addr, u64 phys, u32 prot, struct pgt_memcache *mc,
-		u32 flags, u64 page)
+		u32 flags, u64 page, pgt_pte_t attrs)
 {
-	struct s2_map_data d = { .ipa = addr, .pa = phys, .prot = prot, .mc = mc };
+	struct s2_map_data d = {
+		.ipa = addr, .pa = phys, .prot = prot, .mc = mc, .leaf_attrs = attrs,
+	};
 	struct pgt_walker walker = {
 		.cb = s2_map_page_visitor, .arg = &d,
 		.flags = PGT_WALK_LEAF | (flags & (PGT_WALK_SHARED | PGT_WALK_SKIP_CMO)),
@@ -538,7 +578,6 @@ int s2_map_page(struct pgt *pgt, u64 addr, u64 phys, u32 prot, struct pgt_memcac
 
 	/* Exclusive: the pages of the tables it adds are checked at the first. */
 	d.reach_unchecked = !(flags & PGT_WALK_SHARED);
-	s2_leaf_attrs(pgt, &d);
 	return pgt_walk_in_page(pgt, addr, page, &walker);
 }
 
@@ -546,13 +585,16 @@ int pgt_stage2_map(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot,
 		   struct pgt_memcache *mc, u32 flags)
 {
 	u64 page = pgt_page_size(&pgt->geom);
-	int ret = s2_map_check(pgt, addr, size, phys, prot, flags);
+	pgt_pte_t attrs;
+	int ret = s2_prot_attrs(pgt, prot, &attrs);
 
+	if (!ret)
+		ret = s2_map_check(pgt, addr, size, phys, flags);
 	if (ret || !size)
 		return ret;
 	if (size == page && mc && mc->nr >= (u64)(PGT_MAX_LEVEL - pgt->geom.start_level) &&
 	    mc->page_size == page && ((flags & PGT_WALK_SHARED) || !pgt->owners))
-		return s2_map_page(pgt, addr, phys, prot, mc, flags, page);
+		return s2_map_page(pgt, addr, phys, prot, mc, flags, page, attrs);
 	return s2_map_any(pgt, addr, size, phys, prot, mc, flags);
 }
 
