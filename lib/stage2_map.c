@@ -44,11 +44,13 @@ bool s2_leaf_fits(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
 
 /*
  * A leaf differs from another of the same walk only by its output address
- * and its type bits: the rest is computed once per walk.
+ * and its type bits: the rest is computed once per walk, unless the walk
+ * came with it (a map's, from its prot's check: never zero, AF is in it).
  */
 static void s2_leaf_attrs(const struct pgt *pgt, struct s2_map_data *d)
 {
-	d->leaf_attrs = pgt_s2_leaf_attrs(&pgt->geom, d->prot, s2_fwb(pgt));
+	if (!d->leaf_attrs)
+		d->leaf_attrs = pgt_s2_leaf_attrs(&pgt->geom, d->prot, s2_fwb(pgt));
 }
 
 static __always_inline
@@ -217,9 +219,12 @@ struct pgt_action s2_map_descend(const struct pgt_visit_ctx *ctx, struct pgt_mem
 		return pgt_exit(-EAGAIN);
 	/*
 	 * A one-page walk adds its tables here and below, one per level, and
-	 * has changed nothing yet: the pages it will pop are checked now.
+	 * has changed nothing yet: the pages it will pop are checked now.  Its
+	 * last table alone needs no look ahead: pgt_table_pop() refuses a page
+	 * beyond the output size before anything changes.
 	 */
-	if (reach_unchecked && pgt_cache_reachable(ctx->pgt, mc, PGT_MAX_LEVEL - ctx->level))
+	if (reach_unchecked && PGT_MAX_LEVEL - ctx->level > 1 &&
+	    pgt_cache_reachable(ctx->pgt, mc, PGT_MAX_LEVEL - ctx->level))
 		return pgt_exit(-ENOMEM);
 	/* Exclusive walks checked their cache first; a shared one finds out here. */
 	table = s2_new_table(ctx, mc, &new);
@@ -505,8 +510,7 @@ int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
 _Static_assert(!((PGT_PROT_RWX | PGT_PROT_DEVICE | PGT_PROT_NORMAL_NC | PGT_PROT_SW_MASK) >>
 		 (24 - S2_MEMO_PROT_SHIFT)), "every valid prot fits in the memo");
 
-/* Check @prot against the tree and remember its attributes: 0 if it fails. */
-static noinline u64 s2_memo_fill(struct pgt *pgt, u32 prot)
+noinline u64 pgt_s2_memo_fill(struct pgt *pgt, u32 prot)
 {
 	u64 memo;
 
@@ -514,7 +518,7 @@ static noinline u64 s2_memo_fill(struct pgt *pgt, u32 prot)
 		return 0;
 	memo = pgt_s2_leaf_attrs(&pgt->geom, prot, s2_fwb(pgt)) |
 	       (u64)prot << S2_MEMO_PROT_SHIFT;
-	__atomic_store_n(&pgt->s2_leaf_memo, memo, __ATOMIC_RELAXED);
+	pgt_write_once(&pgt->s2_leaf_memo, memo);
 	return memo;
 }
 
@@ -525,10 +529,10 @@ static noinline u64 s2_memo_fill(struct pgt *pgt, u32 prot)
  */
 static __always_inline int s2_prot_attrs(struct pgt *pgt, u32 prot, pgt_pte_t *attrs)
 {
-	u64 memo = __atomic_load_n(&pgt->s2_leaf_memo, __ATOMIC_RELAXED);
+	u64 memo = pgt_read_once(&pgt->s2_leaf_memo);
 
 	if (!memo || (memo & S2_MEMO_PROT_MASK) != (u64)prot << S2_MEMO_PROT_SHIFT)
-		memo = s2_memo_fill(pgt, prot);
+		memo = pgt_s2_memo_fill(pgt, prot);
 	*attrs = memo & ~S2_MEMO_PROT_MASK;
 	return memo ? 0 : -EINVAL;
 }
@@ -544,12 +548,13 @@ int s2_map_check(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 flags)
 /* Every map but a fault's fast one below: counts, reserves, sweeps as it must. */
 static noinline
 int s2_map_any(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot,
-	       struct pgt_memcache *mc, u32 flags)
+	       struct pgt_memcache *mc, u32 flags, pgt_pte_t attrs)
 {
 	struct s2_map_data d = {
 		.ipa = addr,
 		.pa = phys,
 		.prot = prot,
+		.leaf_attrs = attrs,
 		.shape = pgt_s2_map_shape(pgt, addr, phys, false),
 		.mc = mc,
 	};
@@ -595,7 +600,7 @@ int pgt_stage2_map(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot,
 	if (size == page && mc && mc->nr >= (u64)(PGT_MAX_LEVEL - pgt->geom.start_level) &&
 	    mc->page_size == page && ((flags & PGT_WALK_SHARED) || !pgt->owners))
 		return s2_map_page(pgt, addr, phys, prot, mc, flags, page, attrs);
-	return s2_map_any(pgt, addr, size, phys, prot, mc, flags);
+	return s2_map_any(pgt, addr, size, phys, prot, mc, flags, attrs);
 }
 
 int pgt_stage2_set_owner(struct pgt *pgt, u64 addr, u64 size, u32 owner,
