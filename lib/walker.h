@@ -53,8 +53,13 @@ struct pgt_action pgt_visit_once(const struct pgt_walker *walker,
 	if (post && !pgt_pte_is_table(ctx->old, ctx->level))
 		return pgt_continue();
 	if (pgt_pte_is_locked(ctx->old)) {
-		/* Built here, the exclusive walk's EXIT ends it: nothing lives across the call. */
-		if (!(walker->flags & PGT_WALK_SHARED))
+		/*
+		 * Built here, the exclusive walk's EXIT ends it: nothing lives
+		 * across the call.  Only where the walk's flags are known: the
+		 * ordinary walk's visit would carry the test for nothing.
+		 */
+		if (__builtin_constant_p(walker->flags & PGT_WALK_SHARED) &&
+		    !(walker->flags & PGT_WALK_SHARED))
 			return pgt_exit(pgt_locked_exclusive());
 		return pgt_visit_locked(walker->flags);
 	}
