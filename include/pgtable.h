@@ -306,6 +306,8 @@ struct pgt_config {
  * @hyp_attr_normal: EL2 stage 1: the AttrIndx of Normal write-back leaves,
  *	from &struct pgt_config's @mair.
  * @hyp_attr_device: EL2 stage 1: the AttrIndx of Device-nGnRE leaves.
+ * @s2_leaf_memo: stage 2: the last prot a map checked and the leaf
+ *	attributes it gives, in one word (zero: none yet); the library's own.
  */
 struct pgt {
 	struct pgt_geometry geom;
@@ -321,6 +323,7 @@ struct pgt {
 	bool owners;
 	u8 hyp_attr_normal;
 	u8 hyp_attr_device;
+	u64 s2_leaf_memo;
 };
 
 /* ---- Geometry (lib/pgtable.c) ---- */

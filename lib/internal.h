@@ -131,7 +131,7 @@ static inline void *pte_table_page(const struct pgt *pgt, pgt_pte_t *ptep)
  * without its reference counting: alone, for an entry that is and stays
  * non-zero.
  */
-static inline bool pgt_pte_store(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+static __always_inline bool pgt_pte_store(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
 {
 	if (ctx->flags & PGT_WALK_SHARED)
 		return pgt_cmpxchg(ctx->ptep, ctx->old, new);
@@ -139,11 +139,25 @@ static inline bool pgt_pte_store(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
 	return true;
 }
 
-/* An entry that became, or stopped being, non-zero: its table's reference. */
-void pgt_pte_count(const struct pgt_visit_ctx *ctx, pgt_pte_t new);
+/*
+ * An entry that became, or stopped being, non-zero: its table's reference.
+ * Inline: a fault's leaf takes one, and its context then stays in registers.
+ */
+static __always_inline void pgt_pte_count(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+{
+	struct pgt_mm_ops *mm = ctx->mm_ops;
+	void *page = pte_table_page(ctx->pgt, ctx->ptep);
 
-/* pgt_pte_update(), inline for the library's own visitors. */
-static inline bool pgt_pte_replace(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+	if (!pte_counted(ctx->pgt, ctx->level))
+		return;
+	if (new)
+		mm->get_page(mm, page);
+	else
+		mm->put_page(mm, page);
+}
+
+/* pgt_pte_update(), inline for the library's own visitors: a fault ends in one. */
+static __always_inline bool pgt_pte_replace(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
 {
 	if (!pgt_pte_store(ctx, new))
 		return false;
@@ -195,12 +209,49 @@ static inline int pgt_check_map(const struct pgt *pgt, u64 addr, u64 size, u64 p
 int pgt_geometry_cfg(struct pgt_geometry *geom, enum pgt_stage stage,
 		     const struct pgt_config *cfg);
 /*
- * A new table page from the home, or the next one of @mc; NULL (the page
- * given back) if it lies beyond the output address size.  @desc, if not
- * NULL, receives the table descriptor that links it.
+ * A new table page from the home; NULL (the page given back) if it lies
+ * beyond the output address size.  @desc, if not NULL, receives the table
+ * descriptor that links it.
  */
 void *pgt_alloc_table(const struct pgt *pgt, pgt_pte_t *desc);
-void *pgt_table_pop(const struct pgt *pgt, struct pgt_memcache *mc, pgt_pte_t *desc);
+
+/*
+ * A table the MMU reaches must lie below the output address size: a table
+ * address above it is an Address size fault, however right its entries are.
+ */
+static inline bool pgt_table_reachable(const struct pgt *pgt, u64 pa, u64 size)
+{
+	return pa < 1ULL << pgt->pa_bits && size <= (1ULL << pgt->pa_bits) - pa;
+}
+
+/*
+ * A page of the home becomes a table only if the walk can reach it; @desc
+ * (if not NULL) receives the table descriptor that links it.  Inline: a
+ * fault that adds a table makes no call for it but the cache's pop.
+ */
+static inline void *pgt_table_accept(const struct pgt *pgt, void *page, pgt_pte_t *desc)
+{
+	struct pgt_mm_ops *mm = pgt->mm_ops;
+	u64 pa;
+
+	if (!page)
+		return NULL;
+	pa = pgt_table_phys(mm, page);
+	if (!pgt_table_reachable(pgt, pa, pgt_page_size(&pgt->geom))) {
+		mm->put_page(mm, page);
+		return NULL;
+	}
+	if (desc)
+		*desc = pgt_table_pte(&pgt->geom, pa);
+	return page;
+}
+
+/* pgt_alloc_table() from the next page of @mc. */
+static inline void *pgt_table_pop(const struct pgt *pgt, struct pgt_memcache *mc,
+				  pgt_pte_t *desc)
+{
+	return pgt_table_accept(pgt, mc ? pgt_memcache_pop(mc) : NULL, desc);
+}
 /*
  * 0 if the next @n pages of @mc (the only ones an operation needing @n can
  * pop: the cache is a stack) can be tables of @pgt, else -ENOMEM.

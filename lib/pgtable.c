@@ -109,46 +109,11 @@ int pgt_geometry_cfg(struct pgt_geometry *geom, enum pgt_stage stage,
 	return 0;
 }
 
-/*
- * A table the MMU reaches must lie below the output address size: a table
- * address above it is an Address size fault, however right its entries are.
- */
-static bool table_reachable(const struct pgt *pgt, u64 pa, u64 size)
-{
-	return pa < 1ULL << pgt->pa_bits && size <= (1ULL << pgt->pa_bits) - pa;
-}
-
-/*
- * A page of the home becomes a table only if the walk can reach it; @desc
- * (if not NULL) receives the table descriptor that links it.
- */
-static void *table_accept(const struct pgt *pgt, void *page, pgt_pte_t *desc)
-{
-	struct pgt_mm_ops *mm = pgt->mm_ops;
-	u64 pa;
-
-	if (!page)
-		return NULL;
-	pa = pgt_table_phys(mm, page);
-	if (!table_reachable(pgt, pa, pgt_page_size(&pgt->geom))) {
-		mm->put_page(mm, page);
-		return NULL;
-	}
-	if (desc)
-		*desc = pgt_table_pte(&pgt->geom, pa);
-	return page;
-}
-
 void *pgt_alloc_table(const struct pgt *pgt, pgt_pte_t *desc)
 {
 	struct pgt_mm_ops *mm = pgt->mm_ops;
 
-	return table_accept(pgt, mm->zalloc_page(mm, pgt_page_size(&pgt->geom)), desc);
-}
-
-void *pgt_table_pop(const struct pgt *pgt, struct pgt_memcache *mc, pgt_pte_t *desc)
-{
-	return table_accept(pgt, mc ? pgt_memcache_pop(mc) : NULL, desc);
+	return pgt_table_accept(pgt, mm->zalloc_page(mm, pgt_page_size(&pgt->geom)), desc);
 }
 
 int pgt_cache_reachable(const struct pgt *pgt, const struct pgt_memcache *mc, u64 n)
@@ -157,7 +122,7 @@ int pgt_cache_reachable(const struct pgt *pgt, const struct pgt_memcache *mc, u6
 	void *page;
 
 	for (page = mc ? mc->head : NULL; page && n; page = *(void **)page, n--)
-		if (!table_reachable(pgt, pgt_table_phys(mm, page), pgt_page_size(&pgt->geom)))
+		if (!pgt_table_reachable(pgt, pgt_table_phys(mm, page), pgt_page_size(&pgt->geom)))
 			return -ENOMEM;
 	return 0;
 }
@@ -216,18 +181,6 @@ void pgt_free_empty_table(const struct pgt_visit_ctx *ctx)
 	pgt_pte_update(ctx, 0);
 	pgt_tlbi_va(ctx->pgt, pgt_ctx_entry_start(ctx), PGT_NO_LEVEL, false);
 	mm->put_page(mm, child);
-}
-
-void pgt_pte_count(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
-{
-	struct pgt *pgt = ctx->pgt;
-
-	if (!pte_counted(pgt, ctx->level))
-		return;
-	if (new)
-		ctx->mm_ops->get_page(ctx->mm_ops, pte_table_page(pgt, ctx->ptep));
-	else
-		ctx->mm_ops->put_page(ctx->mm_ops, pte_table_page(pgt, ctx->ptep));
 }
 
 bool pgt_pte_update(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
@@ -396,7 +349,7 @@ int pgt_root_alloc(struct pgt *pgt)
 	if (!pgt->root)
 		return -ENOMEM;
 	pgt->root_phys = pgt_table_phys(mm, pgt->root);
-	if (table_reachable(pgt, pgt->root_phys, size))
+	if (pgt_table_reachable(pgt, pgt->root_phys, size))
 		return 0;
 	mm->free_pages_exact(mm, pgt->root, size);
 	pgt->root = NULL;

@@ -42,6 +42,8 @@ int pgt_stage2_init(struct pgt *pgt, const struct pgt_config *cfg, struct pgt_mm
 	if (ret)
 		return ret;
 	pgt->ctrl = pgt_vtcr(&pgt->geom, cfg->pa_bits, cfg->flags & PGT_S2_VMID16);
+	/* Most maps of a guest's memory ask for read-write: its first map need not check it. */
+	pgt_s2_memo_fill(pgt, PGT_PROT_RW);
 	return pgt_root_alloc(pgt);
 }
 

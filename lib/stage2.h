@@ -100,5 +100,10 @@ u64 pgt_s2_span_tables(const struct s2_shape *sh, pgt_s8 level, u64 start, u64 e
 int pgt_s2_reserve_exclusive(struct pgt *pgt, struct pgt_memcache **mc,
 			     struct pgt_memcache *local, u64 tables);
 int pgt_s2_map_walk(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags);
+/*
+ * Check @prot against @pgt and make it the tree's memo (pgt->s2_leaf_memo:
+ * the prot and its leaf attributes); the memo, or 0 if @prot fails.
+ */
+u64 pgt_s2_memo_fill(struct pgt *pgt, u32 prot);
 
 #endif /* PGT_LIB_STAGE2_H */

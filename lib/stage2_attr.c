@@ -16,6 +16,7 @@ struct s2_attr_data {
 	u32 exec;		/* relax_perms: PGT_PROT_PX and/or UX to add */
 	bool young;
 	bool track;		/* the caller invalidates what changed: note where */
+	bool tlbi_leaf;		/* a single-address change invalidates its leaf at once */
 	u64 first, end;		/* the span of changed leaves */
 	pgt_s8 level;
 };
@@ -72,7 +73,10 @@ struct pgt_action s2_attr_leaf(const struct pgt_visit_ctx *ctx, struct s2_attr_d
 		/* A valid leaf stays valid: no reference changes. */
 		if (!pgt_pte_store(ctx, new))
 			return pgt_retry();
-		if (d->track)
+		/* The one leaf of relax_perms: nothing to note, its TLBI follows its store. */
+		if (d->tlbi_leaf)
+			pgt_tlbi_va(ctx->pgt, pgt_ctx_entry_start(ctx), ctx->level, true);
+		else if (d->track)
 			s2_attr_note(d, pgt_ctx_entry_start(ctx), pgt_ctx_entry_size(ctx),
 				     ctx->level);
 	}
@@ -188,23 +192,31 @@ static noinline int s2_attr_range(struct pgt *pgt, u64 addr, u64 size, struct s2
  * test_clear_young of one page -- a hypervisor ageing its guest's pages one
  * by one -- has one entry to visit: inline, with its own walk data.
  */
-static __always_inline int s2_young_page(struct pgt *pgt, u64 addr, bool mkold, u32 flags)
+static __always_inline int s2_young_walk(struct pgt *pgt, u64 addr, u64 size, bool mkold,
+					 u32 flags)
 {
 	struct s2_attr_data d = { .clr = mkold ? PGT_PTE_AF : 0 };
 	const struct pgt_walker page = {
-		.cb = s2_attr_leaf_visitor, .arg = &d,
-		.flags = PGT_WALK_LEAF | (flags & PGT_WALK_SHARED),
+		.cb = s2_attr_leaf_visitor, .arg = &d, .flags = PGT_WALK_LEAF | flags,
 	};
+	int ret = pgt_walk_in_page(pgt, addr, size, &page);
+
+	return ret ? ret : d.young;
+}
+
+static __always_inline int s2_young_page(struct pgt *pgt, u64 addr, bool mkold, u32 flags)
+{
 	u64 size = pgt_page_size(&pgt->geom);
-	int ret;
 
 	/* s2_attr_range_check() of one page: the range ends in range if it starts there. */
 	if (flags & ~PGT_WALK_SHARED || addr & (size - 1))
 		return -EINVAL;
 	if (addr >> pgt->geom.ia_bits)
 		return addr + size < addr ? -EINVAL : -ERANGE;
-	ret = pgt_walk_in_page(pgt, addr, size, &page);
-	return ret ? ret : d.young;
+	/* Each walk with its own data, which then stays in registers. */
+	if (flags & PGT_WALK_SHARED)
+		return s2_young_walk(pgt, addr, size, mkold, PGT_WALK_SHARED);
+	return s2_young_walk(pgt, addr, size, mkold, 0);
 }
 
 static noinline int s2_young_range(struct pgt *pgt, u64 addr, u64 size, bool mkold, u32 flags)
@@ -247,21 +259,30 @@ int pgt_stage2_test_clear_young(struct pgt *pgt, u64 addr, u64 size, bool mkold,
 	return s2_young_range(pgt, addr, size, mkold, flags);
 }
 
+/*
+ * relax_perms with its exec part known: the commonest, adding R or W,
+ * then checks and changes nothing of XN.
+ */
+static __always_inline int s2_relax(struct pgt *pgt, u64 addr, pgt_pte_t set, u32 exec,
+				    u32 flags)
+{
+	struct s2_attr_data d = { .set = set, .need_leaf = true, .check_exec = exec,
+				  .exec = exec, .tlbi_leaf = true };
+
+	return s2_attr_one(pgt, addr, &d, flags);
+}
+
 int pgt_stage2_relax_perms(struct pgt *pgt, u64 addr, u32 prot, u32 flags)
 {
-	struct s2_attr_data d = { .need_leaf = true, .check_exec = prot & PGT_PROT_X,
-				  .exec = prot & PGT_PROT_X, .track = true };
-	int ret;
+	pgt_pte_t set;
 
 	if (prot & ~PGT_PROT_RWX || pgt_s2_prot_check_tree(pgt, prot))
 		return -EINVAL;
-	d.set = (prot & PGT_PROT_R ? PGT_S2AP_R : 0) | (prot & PGT_PROT_W ? PGT_S2AP_W : 0);
-	ret = s2_attr_one(pgt, addr, &d, flags);
-	if (!ret && d.end != d.first)
-		pgt_tlbi_va(pgt, d.first, d.level, true);
-	return ret;
+	set = (prot & PGT_PROT_R ? PGT_S2AP_R : 0) | (prot & PGT_PROT_W ? PGT_S2AP_W : 0);
+	if (prot & PGT_PROT_X)
+		return s2_relax(pgt, addr, set, prot & PGT_PROT_X, flags);
+	return s2_relax(pgt, addr, set, 0, flags);
 }
-
 
 static struct pgt_action s2_flush_visitor(const struct pgt_visit_ctx *ctx,
 					  enum pgt_walk_flags visit)

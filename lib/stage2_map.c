@@ -24,7 +24,7 @@ u64 pgt_stage2_tables_needed(const struct pgt *pgt, u64 addr, u64 size, u64 phys
 	return s2_worst_tables(pgt, &sh, addr, size);
 }
 
-static u64 s2_map_pa(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
+static __always_inline u64 s2_map_pa(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
 {
 	return d->pa + (ctx->addr - d->ipa);
 }
@@ -44,20 +44,23 @@ bool s2_leaf_fits(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
 
 /*
  * A leaf differs from another of the same walk only by its output address
- * and its type bits: the rest is computed once per walk.
+ * and its type bits: the rest is computed once per walk, unless the walk
+ * came with it (a map's, from its prot's check: never zero, AF is in it).
  */
 static void s2_leaf_attrs(const struct pgt *pgt, struct s2_map_data *d)
 {
-	d->leaf_attrs = pgt_s2_leaf_attrs(&pgt->geom, d->prot, s2_fwb(pgt));
+	if (!d->leaf_attrs)
+		d->leaf_attrs = pgt_s2_leaf_attrs(&pgt->geom, d->prot, s2_fwb(pgt));
 }
 
-static pgt_pte_t s2_leaf_at(const struct pgt *pgt, const struct s2_map_data *d, u64 pa,
-			    pgt_s8 level)
+static __always_inline
+pgt_pte_t s2_leaf_at(const struct pgt *pgt, const struct s2_map_data *d, u64 pa, pgt_s8 level)
 {
 	return d->leaf_attrs | pgt_oa_pack(&pgt->geom, pa) | pte_leaf_type(level);
 }
 
-static pgt_pte_t s2_new_entry(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
+static __always_inline
+pgt_pte_t s2_new_entry(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
 {
 	if (d->annotate)
 		return d->owner_pte;
@@ -69,7 +72,8 @@ static pgt_pte_t s2_new_entry(const struct pgt_visit_ctx *ctx, const struct s2_m
  * what the operation would write: the same translation, or the same owner
  * (no owner included)?
  */
-static bool s2_leaf_covers(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
+static __always_inline
+bool s2_leaf_covers(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
 {
 	u64 pa = s2_map_pa(ctx, d) - (ctx->addr - pgt_ctx_entry_start(ctx));
 
@@ -117,28 +121,57 @@ void s2_map_cmo(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d, u6
 		mm->icache_inval_pou(mm, pa, size);
 }
 
-/* Replace ctx->old by @new, with break-before-make when the old one was live. */
-static __always_inline
-struct pgt_action s2_replace(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+/*
+ * A copy of @ctx for a cold call, field by field and without the walk's
+ * data, which no cold path reads: what the compiler sees taken apart it
+ * can keep in registers, the visit's own context and the map's data.
+ */
+static __always_inline struct pgt_visit_ctx s2_cold_ctx(const struct pgt_visit_ctx *ctx)
 {
-	if (!pgt_pte_valid(ctx->old))
-		return pgt_pte_replace(ctx, new) ? pgt_continue() : pgt_retry();
+	return (struct pgt_visit_ctx){
+		.pgt = ctx->pgt, .ptep = ctx->ptep, .old = ctx->old, .addr = ctx->addr,
+		.end = ctx->end, .level = ctx->level, .flags = ctx->flags,
+		.mm_ops = ctx->mm_ops,
+	};
+}
+
+/* Break-before-make, out of line: a fault seldom replaces a live entry. */
+static noinline struct pgt_action s2_break_make(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+{
 	if (!pgt_break(ctx))
 		return pgt_retry();
 	pgt_pte_make(ctx, new);
 	return pgt_continue();
 }
 
+/*
+ * Replace ctx->old by @new, with break-before-make when the old one was live.
+ * The cold call takes a copy of the context: the one-entry walk's own is
+ * then never address-taken, and stays in registers.
+ */
+static __always_inline
+struct pgt_action s2_replace(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+{
+	struct pgt_visit_ctx live;
+
+	if (!pgt_pte_valid(ctx->old))
+		return pgt_pte_replace(ctx, new) ? pgt_continue() : pgt_retry();
+	live = s2_cold_ctx(ctx);
+	return s2_break_make(&live, new);
+}
+
 /* A fault handler that finds its work done, or only permissions to add, backs off. */
-static bool s2_fault_backs_off(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
+static __always_inline bool s2_fault_backs_off(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
 {
 	pgt_pte_t perms = PGT_GENMASK(7, 6) | PGT_GENMASK(54, 53);
 
 	return ctx_shared(ctx) && pgt_pte_valid(ctx->old) && !((ctx->old ^ new) & ~perms);
 }
 
-static struct pgt_action s2_map_install(const struct pgt_visit_ctx *ctx,
-					const struct s2_map_data *d)
+/* The leaf (or annotation) of the @size bytes at ctx->addr, an entry's whole. */
+static __always_inline
+struct pgt_action s2_map_install(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d,
+				 u64 size)
 {
 	pgt_pte_t new = s2_new_entry(ctx, d);
 
@@ -146,7 +179,7 @@ static struct pgt_action s2_map_install(const struct pgt_visit_ctx *ctx,
 		return pgt_exit(-EAGAIN);
 	if (ctx->old == new)
 		return pgt_continue();
-	s2_map_cmo(ctx, d, s2_map_pa(ctx, d), pgt_ctx_entry_size(ctx));
+	s2_map_cmo(ctx, d, s2_map_pa(ctx, d), size);
 	return s2_replace(ctx, new);
 }
 
@@ -173,7 +206,10 @@ static pgt_pte_t *s2_new_table(const struct pgt_visit_ctx *ctx, struct pgt_memca
 	return table;
 }
 
-static struct pgt_action s2_map_descend(const struct pgt_visit_ctx *ctx, struct s2_map_data *d)
+/* Out of line: most faults find their tables, and the fast path stays short. */
+static noinline
+struct pgt_action s2_map_descend(const struct pgt_visit_ctx *ctx, struct pgt_memcache *mc,
+				 bool reach_unchecked)
 {
 	pgt_pte_t *table;
 	pgt_pte_t new;
@@ -183,15 +219,15 @@ static struct pgt_action s2_map_descend(const struct pgt_visit_ctx *ctx, struct 
 		return pgt_exit(-EAGAIN);
 	/*
 	 * A one-page walk adds its tables here and below, one per level, and
-	 * has changed nothing yet: the pages it will pop are checked now.
+	 * has changed nothing yet: the pages it will pop are checked now.  Its
+	 * last table alone needs no look ahead: pgt_table_pop() refuses a page
+	 * beyond the output size before anything changes.
 	 */
-	if (d->reach_unchecked) {
-		d->reach_unchecked = false;
-		if (pgt_cache_reachable(ctx->pgt, d->mc, PGT_MAX_LEVEL - ctx->level))
-			return pgt_exit(-ENOMEM);
-	}
+	if (reach_unchecked && PGT_MAX_LEVEL - ctx->level > 1 &&
+	    pgt_cache_reachable(ctx->pgt, mc, PGT_MAX_LEVEL - ctx->level))
+		return pgt_exit(-ENOMEM);
 	/* Exclusive walks checked their cache first; a shared one finds out here. */
-	table = s2_new_table(ctx, d->mc, &new);
+	table = s2_new_table(ctx, mc, &new);
 	if (!table)
 		return pgt_exit(-ENOMEM);
 	pgt_dsb_ishst();
@@ -200,8 +236,23 @@ static struct pgt_action s2_map_descend(const struct pgt_visit_ctx *ctx, struct 
 	if (pgt_pte_replace(ctx, new))
 		return pgt_continue();
 	/* A racing walker won; only shared walks race, and they only add empty tables. */
-	pgt_memcache_recycle(d->mc, table);
+	pgt_memcache_recycle(mc, table);
 	return pgt_retry();
+}
+
+/*
+ * s2_map_descend() on a copy, as s2_replace() breaks, and given only what
+ * it needs of the map's data.  Its check of the cache's pages is made once
+ * a walk, at its first new table, whatever it finds.
+ */
+static __always_inline
+struct pgt_action s2_map_descend_copy(const struct pgt_visit_ctx *ctx, struct s2_map_data *d)
+{
+	struct pgt_visit_ctx c = s2_cold_ctx(ctx);
+	bool unchecked = d->reach_unchecked;
+
+	d->reach_unchecked = false;
+	return s2_map_descend(&c, d->mc, unchecked);
 }
 
 /* Does every child of this empty entry take one leaf of the next level? */
@@ -247,18 +298,34 @@ static struct pgt_action s2_map_fill(const struct pgt_visit_ctx *ctx, struct s2_
 	return pgt_retry();
 }
 
-static struct pgt_action s2_map_leaf(const struct pgt_visit_ctx *ctx, struct s2_map_data *d)
+/*
+ * A map's leaf visit.  @page: the walk maps one page, and writes a leaf
+ * (no annotation): only a last-level entry takes it, and no table below
+ * fills whole, so neither the shape nor the walk's range is asked.
+ */
+static __always_inline
+struct pgt_action s2_map_leaf_of(const struct pgt_visit_ctx *ctx, struct s2_map_data *d,
+				 bool page)
 {
+	bool annotate = !page && d->annotate;
+
 	/* Only a non-zero invalid entry can carry an owner: the empty one is quick. */
-	if (ctx->old && !d->annotate && pgt_s2_pte_owner(ctx->old))
+	if (ctx->old && !annotate && pgt_s2_pte_owner(ctx->old))
 		return pgt_exit(-EPERM);
-	if (s2_leaf_fits(ctx, d))
-		return s2_map_install(ctx, d);
+	if (page && ctx->level == PGT_MAX_LEVEL)
+		return s2_map_install(ctx, d, pgt_page_size(&ctx->pgt->geom));
+	if (!page && s2_leaf_fits(ctx, d))
+		return s2_map_install(ctx, d, pgt_ctx_entry_size(ctx));
 	if (s2_leaf_covers(ctx, d))
 		return ctx_shared(ctx) ? pgt_exit(-EAGAIN) : pgt_continue();
-	if (s2_children_fit(ctx, d))
+	if (!page && s2_children_fit(ctx, d))
 		return s2_map_fill(ctx, d);
-	return s2_map_descend(ctx, d);
+	return s2_map_descend_copy(ctx, d);
+}
+
+static struct pgt_action s2_map_leaf(const struct pgt_visit_ctx *ctx, struct s2_map_data *d)
+{
+	return s2_map_leaf_of(ctx, d, false);
 }
 
 /*
@@ -300,6 +367,14 @@ static struct pgt_action s2_map_visitor(const struct pgt_visit_ctx *ctx,
 	default:
 		return s2_map_leaf(ctx, d);
 	}
+}
+
+/* One page's walk: its entries are never tables to visit, only leaves (above). */
+static __always_inline
+struct pgt_action s2_map_page_visitor(const struct pgt_visit_ctx *ctx, enum pgt_walk_flags visit)
+{
+	(void)visit;
+	return s2_map_leaf_of(ctx, ctx->arg, true);
 }
 
 /* A cache of another granule's pages would become tables of the wrong size. */
@@ -423,30 +498,122 @@ int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
 	return s2_map_reserved(pgt, d, size, flags, walk, worst);
 }
 
-static int s2_map_check(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot, u32 flags)
-{
-	int ret = pgt_s2_prot_check_tree(pgt, prot);
+/*
+ * pgt->s2_leaf_memo: a prot (bits 23:12, where leaf attributes hold address
+ * bits, always clear) and its leaf attributes, AF always among them, so a
+ * memo is never zero.  One word, read and written whole: faults racing to
+ * replace it each see one pair or the other, never a mix.
+ */
+#define S2_MEMO_PROT_SHIFT	12
+#define S2_MEMO_PROT_MASK	PGT_GENMASK(23, 12)
 
-	if (!ret && flags & ~(PGT_WALK_SHARED | PGT_WALK_SKIP_CMO))
-		ret = -EINVAL;
-	return ret ? ret : pgt_check_map(pgt, addr, size, phys);
+_Static_assert(!((PGT_PROT_RWX | PGT_PROT_DEVICE | PGT_PROT_NORMAL_NC | PGT_PROT_SW_MASK) >>
+		 (24 - S2_MEMO_PROT_SHIFT)), "every valid prot fits in the memo");
+
+/*
+ * @prot checked and decoded without touching the memo: a shared walk's.
+ * Faults on many CPUs read struct pgt's line on every call; one that wrote
+ * it whenever two prots alternate would take that line from all of them.
+ */
+static noinline u64 s2_memo_of(const struct pgt *pgt, u32 prot)
+{
+	if (pgt_s2_prot_check_tree(pgt, prot))
+		return 0;
+	return pgt_s2_leaf_attrs(&pgt->geom, prot, s2_fwb(pgt)) |
+	       (u64)prot << S2_MEMO_PROT_SHIFT;
 }
 
-int pgt_stage2_map(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot,
-		   struct pgt_memcache *mc, u32 flags)
+noinline u64 pgt_s2_memo_fill(struct pgt *pgt, u32 prot)
+{
+	u64 memo = s2_memo_of(pgt, prot);
+
+	if (memo)
+		pgt_write_once(&pgt->s2_leaf_memo, memo);
+	return memo;
+}
+
+/*
+ * The leaf attributes of @prot, checked: a hypervisor maps with one or two
+ * prots, and the one this tree checked last needs neither its check (the
+ * tree's rules never change) nor its attributes computed again.  Only an
+ * exclusive map replaces the memo (see s2_memo_of()).
+ */
+static __always_inline int s2_prot_attrs(struct pgt *pgt, u32 prot, u32 flags,
+					 pgt_pte_t *attrs)
+{
+	u64 memo = pgt_read_once(&pgt->s2_leaf_memo);
+
+	if (!memo || (memo & S2_MEMO_PROT_MASK) != (u64)prot << S2_MEMO_PROT_SHIFT)
+		memo = flags & PGT_WALK_SHARED ? s2_memo_of(pgt, prot) :
+						 pgt_s2_memo_fill(pgt, prot);
+	*attrs = memo & ~S2_MEMO_PROT_MASK;
+	return memo ? 0 : -EINVAL;
+}
+
+static __always_inline
+int s2_map_check(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 flags)
+{
+	if (flags & ~(PGT_WALK_SHARED | PGT_WALK_SKIP_CMO))
+		return -EINVAL;
+	return pgt_check_map(pgt, addr, size, phys);
+}
+
+/* Every map but a fault's fast one below: counts, reserves, sweeps as it must. */
+static noinline
+int s2_map_any(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot,
+	       struct pgt_memcache *mc, u32 flags, pgt_pte_t attrs)
 {
 	struct s2_map_data d = {
 		.ipa = addr,
 		.pa = phys,
 		.prot = prot,
+		.leaf_attrs = attrs,
 		.shape = pgt_s2_map_shape(pgt, addr, phys, false),
 		.mc = mc,
 	};
-	int ret = s2_map_check(pgt, addr, size, phys, prot, flags);
 
+	return s2_map_prepared(pgt, &d, size, flags);
+}
+
+/*
+ * A fault: one page, its cache holding the worst case of a table per level
+ * below the root, and no owner ever written (exclusive) or nothing to count
+ * (shared) -- s2_map_prepared()'s commonest cases, decided once.  One page
+ * lies inside one entry at every level, and only a last-level entry takes
+ * its leaf: the walk descends without range tests, the visitor asks no shape.
+ */
+static __always_inline
+int s2_map_page(struct pgt *pgt, u64 addr, u64 phys, u32 prot, struct pgt_memcache *mc,
+		u32 flags, u64 page, pgt_pte_t attrs)
+{
+	struct s2_map_data d = {
+		.ipa = addr, .pa = phys, .prot = prot, .mc = mc, .leaf_attrs = attrs,
+	};
+	struct pgt_walker walker = {
+		.cb = s2_map_page_visitor, .arg = &d,
+		.flags = PGT_WALK_LEAF | (flags & (PGT_WALK_SHARED | PGT_WALK_SKIP_CMO)),
+	};
+
+	/* Exclusive: the pages of the tables it adds are checked at the first. */
+	d.reach_unchecked = !(flags & PGT_WALK_SHARED);
+	return pgt_walk_in_page(pgt, addr, page, &walker);
+}
+
+int pgt_stage2_map(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 prot,
+		   struct pgt_memcache *mc, u32 flags)
+{
+	u64 page = pgt_page_size(&pgt->geom);
+	pgt_pte_t attrs;
+	int ret = s2_prot_attrs(pgt, prot, flags, &attrs);
+
+	if (!ret)
+		ret = s2_map_check(pgt, addr, size, phys, flags);
 	if (ret || !size)
 		return ret;
-	return s2_map_prepared(pgt, &d, size, flags);
+	if (size == page && mc && mc->nr >= (u64)(PGT_MAX_LEVEL - pgt->geom.start_level) &&
+	    mc->page_size == page && ((flags & PGT_WALK_SHARED) || !pgt->owners))
+		return s2_map_page(pgt, addr, phys, prot, mc, flags, page, attrs);
+	return s2_map_any(pgt, addr, size, phys, prot, mc, flags, attrs);
 }
 
 int pgt_stage2_set_owner(struct pgt *pgt, u64 addr, u64 size, u32 owner,

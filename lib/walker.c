@@ -49,6 +49,11 @@ noinline struct pgt_action pgt_visit_locked(u32 walk_flags)
 	return pgt_exit(-EBUSY);
 }
 
+noinline int pgt_locked_exclusive(void)
+{
+	return pgt_visit_locked(0).err;
+}
+
 /* What pgt_visit_settled()'s @act means to a walk: 0 to go on, or its result. */
 static int settled_result(struct walk_data *data, struct pgt_action act, bool *skip)
 {

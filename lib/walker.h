@@ -17,6 +17,8 @@
  * in registers, and its visitor is known where it is called.
  */
 __cold struct pgt_action pgt_visit_locked(u32 walk_flags);
+/* An exclusive walk's locked entry, a bug: warns, and the walk fails with this. */
+__cold int pgt_locked_exclusive(void);
 /* The ordinary walk of [@addr, @end), from @table at @level down. */
 int pgt_walk_from(struct pgt *pgt, u64 addr, u64 end, const struct pgt_walker *walker,
 		  pgt_pte_t *table, pgt_s8 level);
@@ -50,8 +52,17 @@ struct pgt_action pgt_visit_once(const struct pgt_walker *walker,
 
 	if (post && !pgt_pte_is_table(ctx->old, ctx->level))
 		return pgt_continue();
-	if (pgt_pte_is_locked(ctx->old))
+	if (pgt_pte_is_locked(ctx->old)) {
+		/*
+		 * Built here, the exclusive walk's EXIT ends it: nothing lives
+		 * across the call.  Only where the walk's flags are known: the
+		 * ordinary walk's visit would carry the test for nothing.
+		 */
+		if (__builtin_constant_p(walker->flags & PGT_WALK_SHARED) &&
+		    !(walker->flags & PGT_WALK_SHARED))
+			return pgt_exit(pgt_locked_exclusive());
 		return pgt_visit_locked(walker->flags);
+	}
 	visit = post ? PGT_WALK_TABLE_POST : pgt_first_visit(ctx->old, ctx->level);
 	if (!(walker->flags & visit))
 		return pgt_continue();
@@ -164,25 +175,42 @@ int pgt_walk_one(struct pgt *pgt, u64 first, u64 end, const struct pgt_walker *w
 	}
 }
 
-/* The shared walk's brackets around @walk's one-entry walk or ordinary walk. */
+/* @walker's one-entry walk, or its ordinary walk. */
+static __always_inline
+int pgt_walk_body(struct pgt *pgt, u64 addr, u64 size, const struct pgt_walker *walker,
+		  bool in_page)
+{
+	if (walker->flags & (PGT_WALK_TABLE_PRE | PGT_WALK_TABLE_POST))
+		return pgt_walk_from_copy(pgt, addr, addr + size, walker, pgt->root,
+					  pgt->geom.start_level);
+	return pgt_walk_one(pgt, addr, addr + size, walker, in_page);
+}
+
+/*
+ * The shared walk's brackets around the walk.  An exclusive walk is its own
+ * copy, its walker's flags known to say so: it calls no home hook around
+ * itself, and its visitors' tests of SHARED fold away, so the commonest
+ * walks keep nothing across a call.
+ */
 static __always_inline
 int pgt_walk_inline(struct pgt *pgt, u64 addr, u64 size, const struct pgt_walker *walker,
 		    bool in_page)
 {
 	struct pgt_mm_ops *mm = pgt->mm_ops;
 	bool shared = walker->flags & PGT_WALK_SHARED;
+	struct pgt_walker excl = *walker;
 	int ret;
+
+	excl.flags &= ~PGT_WALK_SHARED;
 
 	if (!size)
 		return 0;
-	if (shared && mm->shared_walk_begin)
+	if (!shared)
+		return pgt_walk_body(pgt, addr, size, &excl, in_page);
+	if (mm->shared_walk_begin)
 		mm->shared_walk_begin(mm);
-	if (walker->flags & (PGT_WALK_TABLE_PRE | PGT_WALK_TABLE_POST))
-		ret = pgt_walk_from_copy(pgt, addr, addr + size, walker, pgt->root,
-					 pgt->geom.start_level);
-	else
-		ret = pgt_walk_one(pgt, addr, addr + size, walker, in_page);
-	if (shared && mm->shared_walk_end)
+	ret = pgt_walk_body(pgt, addr, size, walker, in_page);
+	if (mm->shared_walk_end)
 		mm->shared_walk_end(mm);
 	return ret;
 }

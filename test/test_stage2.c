@@ -658,6 +658,56 @@ static void map_size_zero_does_nothing(void **state)
 	tenv_fini(&t);
 }
 
+/* A fault's map: one page, its cache holding the worst case (the fast path). */
+static int map_fault(struct tenv *t, u64 ia, u64 pa, u32 prot, u32 flags)
+{
+	struct pgt_memcache mc = { 0 };
+	int ret;
+
+	assert_int_equal(pgt_memcache_topup(&mc, tenv_mm(t), tenv_page(t),
+					    levels_below_root(t)), 0);
+	ret = pgt_stage2_map(&t->pgt, ia, pg(t), pa, prot, &mc, flags);
+	pgt_memcache_free(&mc, tenv_mm(t));
+	return ret;
+}
+
+/*
+ * The tree's prot memo never shows in a leaf: faults alternating prots,
+ * exclusive and shared, each get their own prot's leaf; a prot the tree
+ * refuses is refused each time and never becomes the memo; and a shared
+ * map never writes the memo (its line is every fault's).
+ */
+static void map_prot_memo_alternating(void **state)
+{
+	static const u32 prots[] = {
+		PGT_PROT_RW, PGT_PROT_RX, PGT_PROT_RW, PGT_PROT_R | PGT_PROT_DEVICE,
+		PGT_PROT_RWX | PGT_PROT_SW2, PGT_PROT_RX, PGT_PROT_W,
+	};
+	const unsigned int n = sizeof(prots) / sizeof(prots[0]);
+	struct extent e[2 * (sizeof(prots) / sizeof(prots[0]))];
+	struct tenv t;
+	unsigned int i;
+	u64 memo;
+
+	setup(&t, state, 0);
+	for (i = 0; i < 2 * n; i++) {
+		u32 flags = i < n ? 0 : PGT_WALK_SHARED;
+
+		e[i] = (struct extent){ blk(&t) + 2 * i * pg(&t), pg(&t),
+					PA_A + 3 * i * pg(&t), prots[i % n] };
+		memo = t.pgt.s2_leaf_memo;
+		assert_int_equal(map_fault(&t, e[i].ia, e[i].pa, PGT_PROT_PX, flags), -EINVAL);
+		assert_true(t.pgt.s2_leaf_memo == memo);
+		assert_int_equal(map_fault(&t, e[i].ia, e[i].pa, e[i].prot, flags), 0);
+		if (flags & PGT_WALK_SHARED)
+			assert_true(t.pgt.s2_leaf_memo == memo);
+		else
+			assert_true(t.pgt.s2_leaf_memo != 0);
+	}
+	expect_exactly(&t, e, 2 * n);
+	tenv_fini(&t);
+}
+
 /* ================================================================ map over live */
 
 static void map_identical_exclusive_is_noop(void **state)
@@ -3368,6 +3418,7 @@ int main(void)
 		FOR_GRANULES(map_force_pages),
 		FOR_GRANULES(map_memory_types),
 		FOR_GRANULES(map_prot_combinations),
+		FOR_GRANULES(map_prot_memo_alternating),
 		FOR_GRANULES(map_size_zero_does_nothing),
 
 		FOR_GRANULES(map_identical_exclusive_is_noop),
