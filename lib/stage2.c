@@ -3,9 +3,10 @@
  * stage2.c - the core of guest (and pKVM host) stage-2 tables: init,
  * destroy, and what every stage-2 operation shares -- when a whole table may
  * be swept in one pass, how unlinked subtrees are freed, which memory is
- * cleaned, how many tables a map needs, where annotations lie.  The
- * operations live in stage2_map.c, stage2_unmap.c, stage2_attr.c and
- * stage2_split.c; none of them is called from here.
+ * cleaned, how many tables a map needs, where annotations lie, the prot
+ * memo the maps share.  The operations live in stage2_map.c,
+ * stage2_unmap.c, stage2_attr.c and stage2_split.c; none of them is called
+ * from here.
  */
 #include "stage2.h"
 
@@ -23,6 +24,28 @@ int pgt_stage2_config_check(const struct pgt_config *cfg)
 	if (cfg->ia_bits > cfg->pa_bits)
 		return -EINVAL;
 	return 0;
+}
+
+/*
+ * @prot checked and decoded without touching the memo: a shared walk's.
+ * Faults on many CPUs read struct pgt's line on every call; one that wrote
+ * it whenever two prots alternate would take that line from all of them.
+ */
+noinline u64 pgt_s2_memo_of(const struct pgt *pgt, u32 prot)
+{
+	if (pgt_s2_prot_check_tree(pgt, prot))
+		return 0;
+	return pgt_s2_leaf_attrs(&pgt->geom, prot, s2_fwb(pgt)) |
+	       (u64)prot << S2_MEMO_PROT_SHIFT;
+}
+
+noinline u64 pgt_s2_memo_fill(struct pgt *pgt, u32 prot)
+{
+	u64 memo = pgt_s2_memo_of(pgt, prot);
+
+	if (memo)
+		pgt_write_once(&pgt->s2_leaf_memo, memo);
+	return memo;
 }
 
 int pgt_stage2_init(struct pgt *pgt, const struct pgt_config *cfg, struct pgt_mm_ops *mm_ops,

@@ -101,9 +101,24 @@ int pgt_s2_reserve_exclusive(struct pgt *pgt, struct pgt_memcache **mc,
 			     struct pgt_memcache *local, u64 tables);
 int pgt_s2_map_walk(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags);
 /*
- * Check @prot against @pgt and make it the tree's memo (pgt->s2_leaf_memo:
- * the prot and its leaf attributes); the memo, or 0 if @prot fails.
+ * pgt->s2_leaf_memo: a prot (bits 23:12, where leaf attributes hold address
+ * bits, always clear) and its leaf attributes, AF always among them, so a
+ * memo is never zero.  One word, read and written whole: faults racing to
+ * replace it each see one pair or the other, never a mix.
  */
+#define S2_MEMO_PROT_SHIFT	12
+#define S2_MEMO_PROT_MASK	PGT_GENMASK(23, 12)
+
+_Static_assert(!((PGT_PROT_RWX | PGT_PROT_DEVICE | PGT_PROT_NORMAL_NC | PGT_PROT_SW_MASK) >>
+		 (24 - S2_MEMO_PROT_SHIFT)), "every valid prot fits in the memo");
+
+/*
+ * @prot checked against @pgt, with its leaf attributes: the memo it would
+ * make, or 0 if it fails.  A shared walk's, which leaves pgt->s2_leaf_memo
+ * as it is (see pgt_s2_memo_of() in stage2.c).
+ */
+u64 pgt_s2_memo_of(const struct pgt *pgt, u32 prot);
+/* pgt_s2_memo_of(), made the tree's memo if @prot passes. */
 u64 pgt_s2_memo_fill(struct pgt *pgt, u32 prot);
 
 #endif /* PGT_LIB_STAGE2_H */

@@ -499,44 +499,10 @@ int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
 }
 
 /*
- * pgt->s2_leaf_memo: a prot (bits 23:12, where leaf attributes hold address
- * bits, always clear) and its leaf attributes, AF always among them, so a
- * memo is never zero.  One word, read and written whole: faults racing to
- * replace it each see one pair or the other, never a mix.
- */
-#define S2_MEMO_PROT_SHIFT	12
-#define S2_MEMO_PROT_MASK	PGT_GENMASK(23, 12)
-
-_Static_assert(!((PGT_PROT_RWX | PGT_PROT_DEVICE | PGT_PROT_NORMAL_NC | PGT_PROT_SW_MASK) >>
-		 (24 - S2_MEMO_PROT_SHIFT)), "every valid prot fits in the memo");
-
-/*
- * @prot checked and decoded without touching the memo: a shared walk's.
- * Faults on many CPUs read struct pgt's line on every call; one that wrote
- * it whenever two prots alternate would take that line from all of them.
- */
-static noinline u64 s2_memo_of(const struct pgt *pgt, u32 prot)
-{
-	if (pgt_s2_prot_check_tree(pgt, prot))
-		return 0;
-	return pgt_s2_leaf_attrs(&pgt->geom, prot, s2_fwb(pgt)) |
-	       (u64)prot << S2_MEMO_PROT_SHIFT;
-}
-
-noinline u64 pgt_s2_memo_fill(struct pgt *pgt, u32 prot)
-{
-	u64 memo = s2_memo_of(pgt, prot);
-
-	if (memo)
-		pgt_write_once(&pgt->s2_leaf_memo, memo);
-	return memo;
-}
-
-/*
  * The leaf attributes of @prot, checked: a hypervisor maps with one or two
  * prots, and the one this tree checked last needs neither its check (the
  * tree's rules never change) nor its attributes computed again.  Only an
- * exclusive map replaces the memo (see s2_memo_of()).
+ * exclusive map replaces the memo (see pgt_s2_memo_of()).
  */
 static __always_inline int s2_prot_attrs(struct pgt *pgt, u32 prot, u32 flags,
 					 pgt_pte_t *attrs)
@@ -544,7 +510,7 @@ static __always_inline int s2_prot_attrs(struct pgt *pgt, u32 prot, u32 flags,
 	u64 memo = pgt_read_once(&pgt->s2_leaf_memo);
 
 	if (!memo || (memo & S2_MEMO_PROT_MASK) != (u64)prot << S2_MEMO_PROT_SHIFT)
-		memo = flags & PGT_WALK_SHARED ? s2_memo_of(pgt, prot) :
+		memo = flags & PGT_WALK_SHARED ? pgt_s2_memo_of(pgt, prot) :
 						 pgt_s2_memo_fill(pgt, prot);
 	*attrs = memo & ~S2_MEMO_PROT_MASK;
 	return memo ? 0 : -EINVAL;
