@@ -126,7 +126,8 @@ uninstall:
 # ---------------------------------------------------------------- the home's tests
 # hosted/tests/*.c: cmocka, with the reference translator, linked like a
 # user's program (the home, not the test layer).  run-tests runs them in
-# the gcc, clang and asan builds.
+# the gcc, clang, asan and tsan builds (the home's counters and RCU frees
+# are concurrent).
 HOSTED_TESTS := $(patsubst hosted/tests/%.c,%,$(wildcard hosted/tests/*.c))
 HOSTED_TEST_BINS := $(HOSTED_TESTS:%=$(B)/hosted/tests/%)
 HOSTED_TEST_LOGS := $(HOSTED_TESTS:%=$(B)/results/hosted/%.log)
@@ -147,7 +148,7 @@ $(HOSTED_TEST_BINS): %: %.o $(B)/test/ref_xlat.o $(HOSTED_OBJS) $(LIBPGTABLE)
 $(HOSTED_TEST_LOGS): $(B)/results/hosted/%.log: $(B)/hosted/tests/% FORCE
 	$(run_prog)
 
-ifneq ($(filter gcc clang asan,$(VARIANT)),)
+ifneq ($(filter gcc clang asan tsan,$(VARIANT)),)
 run-tests: $(HOSTED_TEST_LOGS)
 endif
 
@@ -186,4 +187,4 @@ deb-check: install-check
 
 check-all: install-check deb-check
 CHECK_ITEMS += gcc/install/install gcc/install/deb \
-	$(foreach v,gcc clang asan,$(HOSTED_TESTS:%=$(v)/hosted/%))
+	$(foreach v,gcc clang asan tsan,$(HOSTED_TESTS:%=$(v)/hosted/%))

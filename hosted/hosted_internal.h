@@ -68,9 +68,31 @@ struct pgth_frame {
 	struct pgt_hosted *home;	/* for the callback, which gets only @rcu */
 };
 
+/*
+ * The counters of the calls that faults and attribute changes make on every
+ * CPU (TLB invalidation, cache maintenance), a set per thread: a thread adds
+ * to its own slot with a plain load and store, as no other thread writes
+ * there, so concurrent faults neither take a locked add each nor pull one
+ * line between them.  pgt_hosted_stats() sums the slots.  Threads beyond
+ * the first PGTH_SLOTS - 1 share the last slot, and add to it atomically.
+ */
+#define PGTH_SLOTS	32
+
+struct pgth_events {
+	u64 tlbi_va_leaf;
+	u64 tlbi_va_table;
+	u64 tlbi_range;
+	u64 tlbi_all;
+	u64 dcache_ops;
+	u64 dcache_bytes;
+	u64 icache_ops;
+	u64 icache_bytes;
+} __attribute__((aligned(64)));
+
 struct pgt_hosted {
 	struct pgt_mm_ops ops;		/* first: the ops pointer finds the home */
-	struct pgt_hosted_stats stats;	/* atomic counters */
+	struct pgt_hosted_stats stats;	/* atomic counters, but the events' */
+	struct pgth_events *events;	/* PGTH_SLOTS of them */
 	u8 *base;
 	u64 size;
 	u64 phys_base;
@@ -109,6 +131,25 @@ static inline u64 pgth_counter(const u64 *ctr)
 {
 	return __atomic_load_n(ctr, __ATOMIC_RELAXED);
 }
+
+/* This thread's slot + 1 in every home's events; 0 until its first event. */
+extern __thread u32 pgth_thread_slot __attribute__((tls_model("initial-exec")));
+u32 pgth_slot_assign(void);
+
+static inline void pgth_event_add(struct pgt_hosted *h, size_t offset, u64 n)
+{
+	u32 slot = pgth_thread_slot ? pgth_thread_slot - 1 : pgth_slot_assign();
+	u64 *ctr = (u64 *)((char *)&h->events[slot] + offset);
+
+	if (slot == PGTH_SLOTS - 1)
+		pgth_count(ctr, n);
+	else
+		__atomic_store_n(ctr, pgth_counter(ctr) + n, __ATOMIC_RELAXED);
+}
+
+/* Count @n_ for the event counter @field_ of struct pgth_events. */
+#define pgth_event(h, field_, n_)	\
+	pgth_event_add((h), offsetof(struct pgth_events, field_), (n_))
 
 static inline void *pgth_frame_ptr(const struct pgt_hosted *h, u32 idx)
 {

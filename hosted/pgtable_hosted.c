@@ -67,8 +67,8 @@ static void hosted_dcache(struct pgt_mm_ops *mm, u64 phys, u64 size)
 	struct pgt_hosted *h = pgth_home(mm);
 
 	pgth_hook(h, PGT_HOSTED_DCACHE, .phys = phys, .size = size);
-	pgth_count(&h->stats.dcache_ops, 1);
-	pgth_count(&h->stats.dcache_bytes, size);
+	pgth_event(h, dcache_ops, 1);
+	pgth_event(h, dcache_bytes, size);
 }
 
 static void hosted_icache(struct pgt_mm_ops *mm, u64 phys, u64 size)
@@ -76,8 +76,8 @@ static void hosted_icache(struct pgt_mm_ops *mm, u64 phys, u64 size)
 	struct pgt_hosted *h = pgth_home(mm);
 
 	pgth_hook(h, PGT_HOSTED_ICACHE, .phys = phys, .size = size);
-	pgth_count(&h->stats.icache_ops, 1);
-	pgth_count(&h->stats.icache_bytes, size);
+	pgth_event(h, icache_ops, 1);
+	pgth_event(h, icache_bytes, size);
 }
 
 static void hosted_tlbi_va(struct pgt_mm_ops *mm, void *cookie, u64 addr, pgt_s8 level,
@@ -87,7 +87,10 @@ static void hosted_tlbi_va(struct pgt_mm_ops *mm, void *cookie, u64 addr, pgt_s8
 
 	pgth_hook(h, PGT_HOSTED_TLBI_VA, .va = addr, .level = level, .leaf = leaf,
 		  .cookie = cookie);
-	pgth_count(leaf ? &h->stats.tlbi_va_leaf : &h->stats.tlbi_va_table, 1);
+	if (leaf)
+		pgth_event(h, tlbi_va_leaf, 1);
+	else
+		pgth_event(h, tlbi_va_table, 1);
 }
 
 static void hosted_tlbi_range(struct pgt_mm_ops *mm, void *cookie, u64 addr, u64 size,
@@ -97,7 +100,7 @@ static void hosted_tlbi_range(struct pgt_mm_ops *mm, void *cookie, u64 addr, u64
 
 	pgth_hook(h, PGT_HOSTED_TLBI_RANGE, .va = addr, .size = size, .level = level,
 		  .cookie = cookie);
-	pgth_count(&h->stats.tlbi_range, 1);
+	pgth_event(h, tlbi_range, 1);
 }
 
 static void hosted_tlbi_all(struct pgt_mm_ops *mm, void *cookie)
@@ -105,7 +108,7 @@ static void hosted_tlbi_all(struct pgt_mm_ops *mm, void *cookie)
 	struct pgt_hosted *h = pgth_home(mm);
 
 	pgth_hook(h, PGT_HOSTED_TLBI_ALL, .cookie = cookie);
-	pgth_count(&h->stats.tlbi_all, 1);
+	pgth_event(h, tlbi_all, 1);
 }
 
 /* ---- Creation ---- */
@@ -145,10 +148,13 @@ struct pgt_hosted *pgt_hosted_create(u64 size, u64 phys_base, u32 flags)
 	h->frames = calloc(h->nframes, sizeof(*h->frames));
 	h->used = calloc(h->nwords, sizeof(*h->used));
 	h->base = aligned_alloc(PGT_HOSTED_ALIGN, size);
+	h->events = aligned_alloc(sizeof(*h->events), PGTH_SLOTS * sizeof(*h->events));
+	if (h->events)
+		memset(h->events, 0, PGTH_SLOTS * sizeof(*h->events));
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_mutex_init(&h->rcu_lock, NULL);
 	pthread_cond_init(&h->rcu_idle, NULL);
-	if (!h->frames || !h->used || !h->base) {
+	if (!h->frames || !h->used || !h->base || !h->events) {
 		pgt_hosted_destroy(h);
 		return NULL;
 	}
@@ -173,6 +179,7 @@ void pgt_hosted_destroy(struct pgt_hosted *h)
 	if (h->base)
 		pgth_unpoison(h->base, h->size);
 	free(h->base);
+	free(h->events);
 	free(h->used);
 	free(h->frames);
 	pthread_mutex_destroy(&h->lock);
@@ -209,26 +216,61 @@ u64 pgt_hosted_in_use(struct pgt_hosted *h)
 #define NR_COUNTERS	(sizeof(struct pgt_hosted_stats) / sizeof(u64))
 _Static_assert(sizeof(struct pgt_hosted_stats) % sizeof(u64) == 0, "stats are all u64");
 
+/* The event counters lie in struct pgt_hosted_stats in struct pgth_events' order. */
+#define NR_EVENTS	(sizeof(struct pgth_events) / sizeof(u64))
+#define FIRST_EVENT	(offsetof(struct pgt_hosted_stats, tlbi_va_leaf) / sizeof(u64))
+_Static_assert(offsetof(struct pgt_hosted_stats, icache_bytes) -
+	       offsetof(struct pgt_hosted_stats, tlbi_va_leaf) ==
+	       offsetof(struct pgth_events, icache_bytes), "events in the stats' order");
+_Static_assert(sizeof(struct pgth_events) == 64, "one line of events a slot");
+
+__thread u32 pgth_thread_slot __attribute__((tls_model("initial-exec")));
+
+/* A thread's first event: the next slot, or the last (shared) one. */
+u32 pgth_slot_assign(void)
+{
+	static u32 next_slot;
+	u32 slot = __atomic_fetch_add(&next_slot, 1, __ATOMIC_RELAXED);
+
+	if (slot >= PGTH_SLOTS - 1) {
+		slot = PGTH_SLOTS - 1;
+		/* Keep the counter from wrapping back into owned slots. */
+		__atomic_store_n(&next_slot, PGTH_SLOTS, __ATOMIC_RELAXED);
+	}
+	pgth_thread_slot = slot + 1;
+	return slot;
+}
+
 void pgt_hosted_stats(struct pgt_hosted *h, struct pgt_hosted_stats *out)
 {
 	const u64 *src = (const u64 *)&h->stats;
 	u64 *dst = (u64 *)out;
-	size_t i;
+	size_t i, slot;
 
 	for (i = 0; i < NR_COUNTERS; i++)
 		dst[i] = pgth_counter(&src[i]);
+	for (slot = 0; slot < PGTH_SLOTS; slot++)
+		for (i = 0; i < NR_EVENTS; i++)
+			dst[FIRST_EVENT + i] += pgth_counter((u64 *)&h->events[slot] + i);
 }
 
+/*
+ * For a home at rest: an event counted while the counters are reset may
+ * survive it, as its thread's add read the counter before the reset.
+ */
 void pgt_hosted_stats_reset(struct pgt_hosted *h)
 {
 	u64 *ctr = (u64 *)&h->stats;
 	u64 in_use = pgth_counter(&h->stats.frames_in_use);
-	size_t i;
+	size_t i, slot;
 
 	for (i = 0; i < NR_COUNTERS; i++)
 		if (&ctr[i] != &h->stats.frames_in_use)
 			__atomic_store_n(&ctr[i], 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&h->stats.peak_frames, in_use, __ATOMIC_RELAXED);
+	for (slot = 0; slot < PGTH_SLOTS; slot++)
+		for (i = 0; i < NR_EVENTS; i++)
+			__atomic_store_n((u64 *)&h->events[slot] + i, 0, __ATOMIC_RELAXED);
 }
 
 /* ---- The library's PGT_WARN_ON() (lib/ is built -DPGT_PORT_WARN=pgt_host_warn) ---- */

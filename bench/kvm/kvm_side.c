@@ -123,15 +123,28 @@ static struct kvm_pgtable_mm_ops kvm_mm_ops = {
 
 /* ---------------------------------------------------------------- TLB */
 
-/* Level 0 is what KVM passes for a table entry (no leaf at level 0 here). */
+/*
+ * The kernel's TLBI functions order the invalidation themselves: the
+ * stores before it (dsb ishst), its completion before what follows (dsb
+ * ish, isb), as the library's pgt_tlbi_va() does around the home's hook.
+ * The kernel's by-IPA one also invalidates the whole stage 1 after a
+ * second dsb; that, which the library never needs, is left out.
+ * Level 0 is what KVM passes for a table entry (no leaf at level 0 here).
+ */
 void __kvm_tlb_flush_vmid_ipa(struct kvm_s2_mmu *mmu, phys_addr_t ipa, int level)
 {
+	dsb(ishst);
 	mm->tlbi_va(mm, mmu, ipa, level, level != 0);
+	dsb(ish);
+	isb();
 }
 
 void __kvm_tlb_flush_vmid(struct kvm_s2_mmu *mmu)
 {
+	dsb(ishst);
 	mm->tlbi_all(mm, mmu);
+	dsb(ish);
+	isb();
 }
 
 void kvm_shim_tlbi_hyp(u64 va, int level)

@@ -2,10 +2,10 @@
 /*
  * test_hosted.c - the installed hosted home (hosted/pgtable_hosted.h) on its
  * own and under the library: allocation order and alignment, exhaustion,
- * reference counts, the counters, misuse, RCU-deferred frees held back by a
- * reader, and trees the reference translator (test/ref_xlat.c) walks
- * through the home's memory.  make check runs it in the gcc, clang and asan
- * builds (hosted/hosted.mk).
+ * reference counts, the counters (threads counting at once), misuse,
+ * RCU-deferred frees held back by a reader, and trees the reference
+ * translator (test/ref_xlat.c) walks through the home's memory.  make check
+ * runs it in the gcc, clang, asan and tsan builds (hosted/hosted.mk).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -294,6 +294,48 @@ static void test_stats_reset(void **state)
 	pgt_hosted_destroy(h);
 }
 
+/*
+ * Threads counting at once, more of them than the home keeps slots for
+ * (the last ones share one): every event is counted, none twice.
+ */
+#define COUNTING_THREADS	40
+#define EVENTS_EACH		5000
+
+static void *counting_thread(void *arg)
+{
+	struct pgt_mm_ops *mm = arg;
+	int i;
+
+	for (i = 0; i < EVENTS_EACH; i++) {
+		mm->dcache_clean_inval_poc(mm, 0x80000000, 0x1000);
+		mm->tlbi_va(mm, NULL, 0x1000, 3, i & 1);
+	}
+	return NULL;
+}
+
+static void test_stats_count_every_thread(void **state)
+{
+	struct pgt_hosted *h = home(MiB, 0);
+	pthread_t t[COUNTING_THREADS];
+	struct pgt_hosted_stats s;
+	int i;
+
+	(void)state;
+	for (i = 0; i < COUNTING_THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, counting_thread, pgt_hosted_ops(h)), 0);
+	for (i = 0; i < COUNTING_THREADS; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	s = stats(h);
+	assert_int_equal(s.dcache_ops, COUNTING_THREADS * EVENTS_EACH);
+	assert_int_equal(s.dcache_bytes, 0x1000ULL * COUNTING_THREADS * EVENTS_EACH);
+	assert_int_equal(s.tlbi_va_leaf, COUNTING_THREADS * EVENTS_EACH / 2);
+	assert_int_equal(s.tlbi_va_table, COUNTING_THREADS * EVENTS_EACH / 2);
+	pgt_hosted_stats_reset(h);
+	s = stats(h);
+	assert_int_equal(s.dcache_ops + s.dcache_bytes + s.tlbi_va_leaf + s.tlbi_va_table, 0);
+	pgt_hosted_destroy(h);
+}
+
 /* ---- RCU: a subtree unlinked under a reader waits for it ---- */
 
 struct reader {
@@ -552,6 +594,7 @@ int main(void)
 		cmocka_unit_test(test_stage2_trees_in_the_home),
 		cmocka_unit_test(test_full_home_is_enomem),
 		cmocka_unit_test(test_stats_reset),
+		cmocka_unit_test(test_stats_count_every_thread),
 		cmocka_unit_test(test_rcu_defers_unlinked_tables),
 		cmocka_unit_test(test_no_rcu_frees_at_once),
 		cmocka_unit_test(test_range_callback_stops_the_walk),
