@@ -298,7 +298,7 @@ static int t_destroy(struct run *r)
 	return 0;
 }
 
-/* ---------------------------------------------------------------- the floor */
+/* ---------------------------------------------------------------- the floors */
 
 /*
  * The least a per-call operation can do: descend from the root to the
@@ -311,38 +311,106 @@ struct floor_walk {
 	u64 virt_off;		/* table VA - table PA */
 	u32 shift, start_level;
 	u64 root_mask;		/* index bits of the (concatenated) root */
+	struct pgt_mm_ops *mm;
 };
 
-static __attribute__((__noinline__)) void floor_store(const struct floor_walk *w, u64 addr)
+static u64 floor_oa_mask(const struct floor_walk *w)
+{
+	return ((1ULL << 48) - 1) & ~((1ULL << w->shift) - 1);
+}
+
+static inline __attribute__((__always_inline__))
+pgt_pte_t *floor_entry(const struct floor_walk *w, u64 addr)
 {
 	u32 bits = w->shift - 3, level = w->start_level;
-	u64 oa_mask = ((1ULL << 48) - 1) & ~((1ULL << w->shift) - 1);
 	pgt_pte_t *table = w->root;
 	u64 idx = (addr >> (w->shift + bits * (3 - level))) & w->root_mask;
 
 	for (; level < 3; level++) {
 		pgt_pte_t pte = pgt_read_once(&table[idx]);
 
-		table = (pgt_pte_t *)(uintptr_t)((pte & oa_mask) + w->virt_off);
+		table = (pgt_pte_t *)(uintptr_t)((pte & floor_oa_mask(w)) + w->virt_off);
 		idx = (addr >> (w->shift + bits * (2 - level))) & ((1ULL << bits) - 1);
 	}
-	pgt_write_once(&table[idx], (addr & oa_mask) | 0x7c3);
+	return &table[idx];
 }
 
-static int t_floor(struct run *r)
+static __attribute__((__noinline__)) void floor_store(const struct floor_walk *w, u64 addr)
+{
+	pgt_write_once(floor_entry(w, addr), (addr & floor_oa_mask(w)) | 0x7c3);
+}
+
+/*
+ * The floor with what a fault must ask of its home after the store: the
+ * reference its table takes for the new entry and the clean of the page
+ * (no FWB here), through the hooks both sides call.
+ */
+static __attribute__((__noinline__)) void floor_fault(const struct floor_walk *w, u64 addr)
+{
+	pgt_pte_t *ptep = floor_entry(w, addr);
+
+	pgt_write_once(ptep, (addr & floor_oa_mask(w)) | 0x7c3);
+	w->mm->get_page(w->mm, ptep);
+	w->mm->dcache_clean_inval_poc(w->mm, addr & floor_oa_mask(w), 1ULL << w->shift);
+}
+
+/*
+ * The floor with what relax_perms must do after its store: invalidate the
+ * page's TLB entry, ordered as the architecture asks (dsb ishst before the
+ * TLBI, dsb ish and isb after).
+ */
+static __attribute__((__noinline__)) void floor_tlbi(const struct floor_walk *w, u64 addr)
+{
+	pgt_write_once(floor_entry(w, addr), (addr & floor_oa_mask(w)) | 0x7c3);
+	pgt_dsb_ishst();
+	w->mm->tlbi_va(w->mm, NULL, addr, 3, true);
+	pgt_dsb_ish();
+	pgt_isb();
+}
+
+static struct floor_walk floor_of_run(const struct run *r)
 {
 	struct pgt *pgt = r->t.impl;
-	struct floor_walk w = {
+
+	return (struct floor_walk){
 		.root = pgt->root,
 		.virt_off = (uintptr_t)pgt->root - pgt->root_phys,
 		.shift = r->shift,
 		.start_level = pgt->geom.start_level,
 		.root_mask = (u64)pgt->geom.root_entries - 1,
+		.mm = r->mm,
 	};
+}
+
+static int t_floor(struct run *r)
+{
+	struct floor_walk w = floor_of_run(r);
 	u64 i;
 
 	for (i = 0; i < npages(r); i++)
 		floor_store(&w, BENCH_IPA + (i << r->shift));
+	return 0;
+}
+
+/* The pages fault_existing maps: all of each table's but its first. */
+static int t_floor_fault(struct run *r)
+{
+	struct floor_walk w = floor_of_run(r);
+	u64 per = pages_per_table(r) - 1, i, j;
+
+	for (i = 0; i < ntables(r); i++)
+		for (j = 1; j <= per; j++)
+			floor_fault(&w, BENCH_IPA + i * table_span(r) + (j << r->shift));
+	return 0;
+}
+
+static int t_floor_tlbi(struct run *r)
+{
+	struct floor_walk w = floor_of_run(r);
+	u64 i;
+
+	for (i = 0; i < npages(r); i++)
+		floor_tlbi(&w, BENCH_IPA + (i << r->shift));
 	return 0;
 }
 
@@ -357,24 +425,32 @@ struct scenario {
 	bool shared;			/* ours walks shared; KVM 6.1 has no such walk */
 	int (*setup)(struct run *r);
 	int (*timed)(struct run *r);
+	/* per-call: the floor with the home calls it must make, if any */
+	const char *home_floor;
 };
 
 static const struct scenario scenarios[] = {
-	{ "fault_existing",	   "page",  PER_CALL, false, setup_tables,	t_fault },
-	{ "fault_existing_shared", "page",  PER_CALL, true,  setup_tables,	t_fault_shared },
-	{ "fault_new_table",	   "fault", PER_CALL, false, setup_new_tables,	t_fault_new },
-	{ "fault_new_table_shared", "fault", PER_CALL, true, setup_new_tables,	t_fault_new_shared },
-	{ "mkyoung",		   "page",  PER_CALL, false, setup_mapped_old,	t_mkyoung },
-	{ "relax_perms",	   "page",  PER_CALL, false, setup_mapped_ro,	t_relax_perms },
-	{ "test_clear_young",	   "page",  PER_CALL, false, setup_mapped,	t_mkold },
-	{ "get_leaf",		   "page",  PER_CALL, false, setup_mapped,	t_get_leaf },
-	{ "floor_per_call",	   "page",  FLOOR,    false, setup_mapped,	t_floor },
-	{ "map_pages",		   "page",  BULK,     false, setup_empty_pages, t_map_pages },
-	{ "map_blocks",		   "block", BULK,     false, setup_blocks,	t_map_blocks },
-	{ "wrprotect",		   "page",  BULK,     false, setup_mapped,	t_wrprotect },
-	{ "unmap",		   "page",  BULK,     false, setup_mapped,	t_unmap },
-	{ "split",		   "page",  BULK,     false, setup_split,	t_split },
-	{ "destroy",		   "page",  BULK,     false, setup_mapped,	t_destroy },
+	{ "fault_existing",	   "page",  PER_CALL, false, setup_tables,	t_fault, "floor_fault" },
+	{ "fault_existing_shared", "page",  PER_CALL, true,  setup_tables,	t_fault_shared,
+	  "floor_fault" },
+	{ "fault_new_table",	   "fault", PER_CALL, false, setup_new_tables,	t_fault_new,
+	  "floor_fault" },
+	{ "fault_new_table_shared", "fault", PER_CALL, true, setup_new_tables,	t_fault_new_shared,
+	  "floor_fault" },
+	{ "mkyoung",		   "page",  PER_CALL, false, setup_mapped_old,	t_mkyoung, NULL },
+	{ "relax_perms",	   "page",  PER_CALL, false, setup_mapped_ro,	t_relax_perms,
+	  "floor_tlbi" },
+	{ "test_clear_young",	   "page",  PER_CALL, false, setup_mapped,	t_mkold, NULL },
+	{ "get_leaf",		   "page",  PER_CALL, false, setup_mapped,	t_get_leaf, NULL },
+	{ "floor_per_call",	   "page",  FLOOR,    false, setup_mapped,	t_floor, NULL },
+	{ "floor_fault",	   "page",  FLOOR,    false, setup_tables,	t_floor_fault, NULL },
+	{ "floor_tlbi",		   "page",  FLOOR,    false, setup_mapped_ro,	t_floor_tlbi, NULL },
+	{ "map_pages",		   "page",  BULK,     false, setup_empty_pages, t_map_pages, NULL },
+	{ "map_blocks",		   "block", BULK,     false, setup_blocks,	t_map_blocks, NULL },
+	{ "wrprotect",		   "page",  BULK,     false, setup_mapped,	t_wrprotect, NULL },
+	{ "unmap",		   "page",  BULK,     false, setup_mapped,	t_unmap, NULL },
+	{ "split",		   "page",  BULK,     false, setup_split,	t_split, NULL },
+	{ "destroy",		   "page",  BULK,     false, setup_mapped,	t_destroy, NULL },
 };
 
 /* ================================================================ measuring */
@@ -658,17 +734,27 @@ static double vs_floor(const struct result *r, const struct result *all, u32 n)
 	       r->side[OURS].median / f->side[OURS].median : 0;
 }
 
+/* Ours / the floor with the home calls the operation must make, or 0. */
+static double vs_home_floor(const struct result *r, const struct result *all, u32 n)
+{
+	const struct result *f = r->sc->home_floor ? find(all, n, r->shift, r->sc->home_floor) :
+				 NULL;
+
+	return f && f->side[OURS].median > 0 ? r->side[OURS].median / f->side[OURS].median : 0;
+}
+
 static void print_table(const struct result *res, u32 n)
 {
 	u32 i;
 
-	printf("\n%4s %-24s %-5s %9s %9s %6s %6s %8s %8s %9s %9s  %s\n", "gran", "scenario", "unit",
-	       "kvm ns", "ours ns", "ratio", "floor", "kvm ins", "ours ins", "kvm tlbi", "ours tlbi",
-	       "notes");
+	printf("\n%4s %-24s %-5s %9s %9s %6s %6s %7s %8s %8s %9s %9s  %s\n", "gran", "scenario",
+	       "unit", "kvm ns", "ours ns", "ratio", "floor", "+home", "kvm ins", "ours ins",
+	       "kvm tlbi", "ours tlbi", "notes");
 	for (i = 0; i < n; i++) {
 		const struct result *r = &res[i];
 		const struct side_result *o = &r->side[OURS], *k = &r->side[KVM];
-		char kns[16] = "-", rt[16] = "-", fl[16] = "-", kin[16] = "-", oin[16] = "-";
+		char kns[16] = "-", rt[16] = "-", fl[16] = "-", hf[16] = "-", kin[16] = "-";
+		char oin[16] = "-";
 		char ktl[16] = "-", otl[16] = "-";
 		const char *note = "";
 
@@ -685,6 +771,8 @@ static void print_table(const struct result *res, u32 n)
 		}
 		if (vs_floor(r, res, n))
 			snprintf(fl, sizeof(fl), "%.1fx", vs_floor(r, res, n));
+		if (vs_home_floor(r, res, n))
+			snprintf(hf, sizeof(hf), "%.1fx", vs_home_floor(r, res, n));
 		if (o->instr >= 0)
 			snprintf(oin, sizeof(oin), "%.0f", o->instr);
 		snprintf(otl, sizeof(otl), "%llu",
@@ -694,9 +782,9 @@ static void print_table(const struct result *res, u32 n)
 			note = "TREES DIFFER";
 		else if (r->sc->shared)
 			note = "kvm 6.1: no shared walk, its exclusive map";
-		printf("%3uK %-24s %-5s %9s %9.2f %6s %6s %8s %8s %9s %9s  %s\n",
-		       (1u << r->shift) >> 10, r->sc->name, r->sc->unit, kns, o->median, rt, fl, kin,
-		       oin, ktl, otl, note);
+		printf("%3uK %-24s %-5s %9s %9.2f %6s %6s %7s %8s %8s %9s %9s  %s\n",
+		       (1u << r->shift) >> 10, r->sc->name, r->sc->unit, kns, o->median, rt, fl, hf,
+		       kin, oin, ktl, otl, note);
 	}
 }
 
@@ -758,6 +846,9 @@ static int write_json(const char *path, const struct result *res, u32 n)
 		}
 		if (vs_floor(r, res, n))
 			fprintf(f, ", \"vs_floor\": %.3f", vs_floor(r, res, n));
+		if (vs_home_floor(r, res, n))
+			fprintf(f, ", \"home_floor\": \"%s\", \"vs_home_floor\": %.3f",
+				r->sc->home_floor, vs_home_floor(r, res, n));
 		fprintf(f, "}%s\n", i + 1 < n ? "," : "");
 	}
 	fprintf(f, "  ]\n}\n");
@@ -866,7 +957,9 @@ int main(int argc, char **argv)
 	}
 	print_table(res, n);
 	printf("\nratio: KVM ns / ours ns (above 1: ours is faster); floor: ours / the per-call "
-	       "floor; ins: instructions per unit (perf, where the PMU answers)\n");
+	       "floor; +home: ours / the floor with the home calls the operation must make "
+	       "(floor_fault, floor_tlbi); ins: instructions per unit (perf, where the PMU "
+	       "answers)\n");
 	ret = opts.json ? write_json(opts.json, res, n) : 0;
 	if (ret)
 		fprintf(stderr, "bench-kvm: %s: %s\n", opts.json, strerror(-ret));
