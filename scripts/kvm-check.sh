@@ -34,6 +34,8 @@ cd "$(dirname "$0")/.."
 top=$PWD
 
 OUT=${KVM_OUT:-build/kvm-check}
+# The results' paths are $top/$OUT: an absolute KVM_OUT is made relative.
+[[ $OUT != /* ]] || OUT=$(realpath -m --relative-to="$top" "$OUT")
 SERIES=${PATCHES_OUT:-build/patches}/.series
 cache=${KCACHE:-/var/cache/libpgtable}/kvm
 jobs=${KCHECK_JOBS:-2}
