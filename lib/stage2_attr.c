@@ -204,6 +204,19 @@ static __always_inline int s2_young_walk(struct pgt *pgt, u64 addr, u64 size, bo
 	return ret ? ret : d.young;
 }
 
+/*
+ * The walks that call out with the walk's state live -- the shared one
+ * (the home's hooks around it), a home without a linear map or a tree of
+ * another format (phys_to_virt per table) -- apart: the exclusive walk of
+ * a linear 48-bit home then calls nothing and saves fewer registers.
+ */
+static noinline int s2_young_other(struct pgt *pgt, u64 addr, u64 size, bool mkold, u32 flags)
+{
+	if (flags & PGT_WALK_SHARED)
+		return s2_young_walk(pgt, addr, size, mkold, PGT_WALK_SHARED);
+	return s2_young_walk(pgt, addr, size, mkold, 0);
+}
+
 static __always_inline int s2_young_page(struct pgt *pgt, u64 addr, bool mkold, u32 flags)
 {
 	u64 size = pgt_page_size(&pgt->geom);
@@ -214,8 +227,8 @@ static __always_inline int s2_young_page(struct pgt *pgt, u64 addr, bool mkold, 
 	if (addr >> pgt->geom.ia_bits)
 		return addr + size < addr ? -EINVAL : -ERANGE;
 	/* Each walk with its own data, which then stays in registers. */
-	if (flags & PGT_WALK_SHARED)
-		return s2_young_walk(pgt, addr, size, mkold, PGT_WALK_SHARED);
+	if ((flags & PGT_WALK_SHARED) || !pgt->mm_ops->linear || pgt->geom.oa_format != PGT_OA_48)
+		return s2_young_other(pgt, addr, size, mkold, flags);
 	return s2_young_walk(pgt, addr, size, mkold, 0);
 }
 
