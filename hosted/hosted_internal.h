@@ -55,7 +55,10 @@ enum pgth_rcu_state {
 /*
  * The head frame's own rcu_head: free_unlinked_table never allocates.  The
  * table stays allocated until the callback frees it, so one slot a frame is
- * all that can be in use.
+ * all that can be in use.  Every frame of an allocation knows its distance
+ * to the head (head_off, 0 in a free frame): a reference through a pointer
+ * anywhere in a 64 KiB table finds its head by arithmetic, as a kernel finds
+ * a struct page.
  */
 struct pgth_frame {
 	int refs;
@@ -64,6 +67,7 @@ struct pgth_frame {
 	u8 rcu_state;
 	pgt_s8 level;
 	u8 granule_shift;
+	u8 head_off;			/* frames back to the head, < 1 << PGTH_MAX_ORDER */
 	struct rcu_head rcu;
 	struct pgt_hosted *home;	/* for the callback, which gets only @rcu */
 };

@@ -120,6 +120,15 @@ static void account(struct pgt_hosted *h, s64 frames)
 		;
 }
 
+/* Tell the frames after @idx's head how far back it is (0: free again). */
+static void set_head_offs(struct pgt_hosted *h, u32 idx, u8 order, bool set)
+{
+	u32 i;
+
+	for (i = 1; i < 1u << order; i++)
+		__atomic_store_n(&h->frames[idx + i].head_off, set ? i : 0, __ATOMIC_RELAXED);
+}
+
 static void *alloc(struct pgt_hosted *h, u8 order, u8 kind)
 {
 	u64 bytes = (u64)PGT_HOSTED_FRAME_SIZE << order;
@@ -134,6 +143,7 @@ static void *alloc(struct pgt_hosted *h, u8 order, u8 kind)
 		return NULL;
 	}
 	f = &h->frames[idx];
+	set_head_offs(h, idx, order, true);
 	__atomic_store_n(&f->order, order, __ATOMIC_RELAXED);
 	__atomic_store_n(&f->refs, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&f->kind, kind, __ATOMIC_RELEASE);
@@ -152,6 +162,7 @@ static void release(struct pgt_hosted *h, u32 idx)
 
 	__atomic_store_n(&f->kind, FRAME_NONE, __ATOMIC_RELEASE);
 	pgth_poison(pgth_frame_ptr(h, idx), (u64)PGT_HOSTED_FRAME_SIZE << order);
+	set_head_offs(h, idx, order, false);
 	give(h, idx, order);
 	pgth_count(&h->stats.frees, 1);
 	account(h, -((s64)1 << order));
@@ -191,41 +202,67 @@ static void *hosted_zalloc_pages_exact(struct pgt_mm_ops *mm, u64 size)
 
 /* ---- References ---- */
 
-/* The head frame of the allocation holding frame @idx, or PGTH_NONE. */
-static u32 find_head(const struct pgt_hosted *h, u32 idx)
+/*
+ * The head frame of the allocation holding frame @idx, or PGTH_NONE.  A
+ * frame's head_off is trusted only as far as the head confirms it: in use,
+ * and of an order that reaches back to @idx (a stale offset of a freed frame
+ * finds a free head, or one whose allocation is too small).
+ */
+static inline u32 find_head(const struct pgt_hosted *h, u32 idx)
 {
-	u32 o;
+	u32 head = idx - __atomic_load_n(&h->frames[idx].head_off, __ATOMIC_RELAXED);
+	const struct pgth_frame *f = &h->frames[head];
 
-	for (o = 0; o <= PGTH_MAX_ORDER; o++) {
-		u32 head = idx & ~((1u << o) - 1);
-		const struct pgth_frame *f = &h->frames[head];
+	if (__atomic_load_n(&f->kind, __ATOMIC_ACQUIRE) != FRAME_NONE &&
+	    (idx - head) >> __atomic_load_n(&f->order, __ATOMIC_RELAXED) == 0)
+		return head;
+	return PGTH_NONE;
+}
 
-		if (__atomic_load_n(&f->kind, __ATOMIC_ACQUIRE) != FRAME_NONE &&
-		    __atomic_load_n(&f->order, __ATOMIC_RELAXED) >= o)
-			return head;
-	}
+/* Misuse is rare: its report stays out of the references' way. */
+static __attribute__((__cold__, __noinline__)) u32 head_warn(struct pgt_hosted *h, const void *addr,
+						     const char *who, bool outside)
+{
+	pgth_warn(h, outside ? "%s: %p outside the home" : "%s: %p is not allocated", who, addr);
 	return PGTH_NONE;
 }
 
 /*
  * The head frame of the allocation holding @addr, or PGTH_NONE after a
  * warning.  The library counts references through entry pointers, which may
- * lie anywhere in a 16 or 64 KiB table: look back for the head.
+ * lie anywhere in a 16 or 64 KiB table: look back for the head.  Inline in
+ * the reference calls, as a kernel's page_to_head() is.
  */
-u32 pgth_head_of(struct pgt_hosted *h, const void *addr, const char *who)
+static inline __attribute__((__always_inline__)) u32 head_of(struct pgt_hosted *h, const void *addr,
+							 const char *who)
 {
 	uintptr_t off = (uintptr_t)addr - (uintptr_t)h->base;
 	u32 idx;
 
-	if (off >= h->size) {
-		pgth_warn(h, "%s: %p outside the home", who, addr);
-		return PGTH_NONE;
-	}
+	if (off >= h->size)
+		return head_warn(h, addr, who, true);
 	idx = find_head(h, off >> PGTH_FRAME_SHIFT);
-	if (idx == PGTH_NONE)
-		pgth_warn(h, "%s: %p is not allocated", who, addr);
-	return idx;
+	return idx == PGTH_NONE ? head_warn(h, addr, who, false) : idx;
 }
+
+u32 pgth_head_of(struct pgt_hosted *h, const void *addr, const char *who)
+{
+	return head_of(h, addr, who);
+}
+
+/* The hook of a reference call, out of line: the unhooked call builds no arguments. */
+static __attribute__((__noinline__)) void ref_hook(struct pgt_hosted *h, enum pgt_hosted_call call,
+					       void *addr, int delta)
+{
+	pgth_run_hook(h, &(struct pgt_hosted_call_args){ .call = call, .addr = addr,
+							 .delta = delta });
+}
+
+#define ref_hooked(h, call, addr, delta)					\
+	do {									\
+		if (pgth_hooked((h), (call)))					\
+			ref_hook((h), (call), (addr), (delta));			\
+	} while (0)
 
 static void hosted_free_pages_exact(struct pgt_mm_ops *mm, void *addr, u64 size)
 {
@@ -235,7 +272,7 @@ static void hosted_free_pages_exact(struct pgt_mm_ops *mm, void *addr, u64 size)
 	int refs;
 
 	pgth_hook(h, PGT_HOSTED_FREE_PAGES_EXACT, .addr = addr, .size = size);
-	idx = pgth_head_of(h, addr, "free_pages_exact");
+	idx = head_of(h, addr, "free_pages_exact");
 	if (idx == PGTH_NONE)
 		return;
 	f = &h->frames[idx];
@@ -253,14 +290,11 @@ static void hosted_free_pages_exact(struct pgt_mm_ops *mm, void *addr, u64 size)
 	release(h, idx);
 }
 
-static void hosted_get_page(struct pgt_mm_ops *mm, void *addr)
+static inline void get_ref(struct pgt_hosted *h, void *addr)
 {
-	struct pgt_hosted *h = pgth_home(mm);
-	u32 idx;
+	u32 idx = head_of(h, addr, "get_page");
 	int *refs, old;
 
-	pgth_hook(h, PGT_HOSTED_GET_PAGE, .addr = addr);
-	idx = pgth_head_of(h, addr, "get_page");
 	if (idx == PGTH_NONE)
 		return;
 	refs = &h->frames[idx].refs;
@@ -272,6 +306,23 @@ static void hosted_get_page(struct pgt_mm_ops *mm, void *addr)
 		}
 	} while (!__atomic_compare_exchange_n(refs, &old, old + 1, true, __ATOMIC_RELAXED,
 					      __ATOMIC_RELAXED));
+}
+
+/* A hooked call apart: the common one keeps nothing across a call. */
+static __attribute__((__noinline__)) void get_page_hooked(struct pgt_hosted *h, void *addr)
+{
+	ref_hook(h, PGT_HOSTED_GET_PAGE, addr, 0);
+	get_ref(h, addr);
+}
+
+static void hosted_get_page(struct pgt_mm_ops *mm, void *addr)
+{
+	struct pgt_hosted *h = pgth_home(mm);
+
+	if (pgth_hooked(h, PGT_HOSTED_GET_PAGE))
+		get_page_hooked(h, addr);
+	else
+		get_ref(h, addr);
 }
 
 /* Drop one reference if there is one; return what remains, or -1. */
@@ -287,14 +338,11 @@ static int ref_drop(int *refs)
 	return old - 1;
 }
 
-static void hosted_put_page(struct pgt_mm_ops *mm, void *addr)
+static inline void put_ref(struct pgt_hosted *h, void *addr)
 {
-	struct pgt_hosted *h = pgth_home(mm);
-	u32 idx;
+	u32 idx = head_of(h, addr, "put_page");
 	int left;
 
-	pgth_hook(h, PGT_HOSTED_PUT_PAGE, .addr = addr);
-	idx = pgth_head_of(h, addr, "put_page");
 	if (idx == PGTH_NONE)
 		return;
 	left = ref_drop(&h->frames[idx].refs);
@@ -307,13 +355,29 @@ static void hosted_put_page(struct pgt_mm_ops *mm, void *addr)
 		release(h, idx);
 }
 
+static __attribute__((__noinline__)) void put_page_hooked(struct pgt_hosted *h, void *addr)
+{
+	ref_hook(h, PGT_HOSTED_PUT_PAGE, addr, 0);
+	put_ref(h, addr);
+}
+
+static void hosted_put_page(struct pgt_mm_ops *mm, void *addr)
+{
+	struct pgt_hosted *h = pgth_home(mm);
+
+	if (pgth_hooked(h, PGT_HOSTED_PUT_PAGE))
+		put_page_hooked(h, addr);
+	else
+		put_ref(h, addr);
+}
+
 static int hosted_page_count(struct pgt_mm_ops *mm, void *addr)
 {
 	struct pgt_hosted *h = pgth_home(mm);
 	u32 idx;
 
-	pgth_hook(h, PGT_HOSTED_PAGE_COUNT, .addr = addr);
-	idx = pgth_head_of(h, addr, "page_count");
+	ref_hooked(h, PGT_HOSTED_PAGE_COUNT, addr, 0);
+	idx = head_of(h, addr, "page_count");
 	return idx == PGTH_NONE ? 0 : __atomic_load_n(&h->frames[idx].refs, __ATOMIC_RELAXED);
 }
 
@@ -325,7 +389,7 @@ static void hosted_page_ref_add(struct pgt_mm_ops *mm, void *addr, int delta)
 	int old;
 
 	pgth_hook(h, PGT_HOSTED_PAGE_REF_ADD, .addr = addr, .delta = delta);
-	idx = pgth_head_of(h, addr, "page_ref_add");
+	idx = head_of(h, addr, "page_ref_add");
 	if (idx == PGTH_NONE)
 		return;
 	old = __atomic_fetch_add(&h->frames[idx].refs, delta, __ATOMIC_ACQ_REL);

@@ -60,15 +60,41 @@ void pgt_hosted_set_hook(struct pgt_hosted *h, u32 calls, pgt_hosted_hook_fn fn,
 	pgth_update_walk_ops(h);
 }
 
-/* ---- Cache and TLB maintenance: counted, nothing to do ---- */
+/*
+ * ---- Cache and TLB maintenance: counted, nothing to do ----
+ *
+ * The two a fault or a permission change makes are hooked on a path of
+ * their own: the unhooked call builds no arguments and calls nothing.
+ */
+
+static inline void dcache_count(struct pgt_hosted *h, u64 size)
+{
+	pgth_event(h, dcache_ops, 1);
+	pgth_event(h, dcache_bytes, size);
+}
+
+static inline void tlbi_va_count(struct pgt_hosted *h, bool leaf)
+{
+	if (leaf)
+		pgth_event(h, tlbi_va_leaf, 1);
+	else
+		pgth_event(h, tlbi_va_table, 1);
+}
+
+static __attribute__((__noinline__)) void dcache_hooked(struct pgt_hosted *h, u64 phys, u64 size)
+{
+	pgth_hook(h, PGT_HOSTED_DCACHE, .phys = phys, .size = size);
+	dcache_count(h, size);
+}
 
 static void hosted_dcache(struct pgt_mm_ops *mm, u64 phys, u64 size)
 {
 	struct pgt_hosted *h = pgth_home(mm);
 
-	pgth_hook(h, PGT_HOSTED_DCACHE, .phys = phys, .size = size);
-	pgth_event(h, dcache_ops, 1);
-	pgth_event(h, dcache_bytes, size);
+	if (pgth_hooked(h, PGT_HOSTED_DCACHE))
+		dcache_hooked(h, phys, size);
+	else
+		dcache_count(h, size);
 }
 
 static void hosted_icache(struct pgt_mm_ops *mm, u64 phys, u64 size)
@@ -80,17 +106,23 @@ static void hosted_icache(struct pgt_mm_ops *mm, u64 phys, u64 size)
 	pgth_event(h, icache_bytes, size);
 }
 
+static __attribute__((__noinline__)) void tlbi_va_hooked(struct pgt_hosted *h, void *cookie,
+							  u64 addr, pgt_s8 level, bool leaf)
+{
+	pgth_hook(h, PGT_HOSTED_TLBI_VA, .va = addr, .level = level, .leaf = leaf,
+		  .cookie = cookie);
+	tlbi_va_count(h, leaf);
+}
+
 static void hosted_tlbi_va(struct pgt_mm_ops *mm, void *cookie, u64 addr, pgt_s8 level,
 			   bool leaf)
 {
 	struct pgt_hosted *h = pgth_home(mm);
 
-	pgth_hook(h, PGT_HOSTED_TLBI_VA, .va = addr, .level = level, .leaf = leaf,
-		  .cookie = cookie);
-	if (leaf)
-		pgth_event(h, tlbi_va_leaf, 1);
+	if (pgth_hooked(h, PGT_HOSTED_TLBI_VA))
+		tlbi_va_hooked(h, cookie, addr, level, leaf);
 	else
-		pgth_event(h, tlbi_va_table, 1);
+		tlbi_va_count(h, leaf);
 }
 
 static void hosted_tlbi_range(struct pgt_mm_ops *mm, void *cookie, u64 addr, u64 size,

@@ -204,6 +204,19 @@ static __always_inline int s2_young_walk(struct pgt *pgt, u64 addr, u64 size, bo
 	return ret ? ret : d.young;
 }
 
+/*
+ * The walks that call out with the walk's state live -- the shared one
+ * (the home's hooks around it), a home without a linear map or a tree of
+ * another format (phys_to_virt per table) -- apart: the exclusive walk of
+ * a linear 48-bit home then calls nothing and saves fewer registers.
+ */
+static noinline int s2_young_other(struct pgt *pgt, u64 addr, u64 size, bool mkold, u32 flags)
+{
+	if (flags & PGT_WALK_SHARED)
+		return s2_young_walk(pgt, addr, size, mkold, PGT_WALK_SHARED);
+	return s2_young_walk(pgt, addr, size, mkold, 0);
+}
+
 static __always_inline int s2_young_page(struct pgt *pgt, u64 addr, bool mkold, u32 flags)
 {
 	u64 size = pgt_page_size(&pgt->geom);
@@ -214,8 +227,8 @@ static __always_inline int s2_young_page(struct pgt *pgt, u64 addr, bool mkold, 
 	if (addr >> pgt->geom.ia_bits)
 		return addr + size < addr ? -EINVAL : -ERANGE;
 	/* Each walk with its own data, which then stays in registers. */
-	if (flags & PGT_WALK_SHARED)
-		return s2_young_walk(pgt, addr, size, mkold, PGT_WALK_SHARED);
+	if ((flags & PGT_WALK_SHARED) || !pgt->mm_ops->linear || pgt->geom.oa_format != PGT_OA_48)
+		return s2_young_other(pgt, addr, size, mkold, flags);
 	return s2_young_walk(pgt, addr, size, mkold, 0);
 }
 
@@ -272,6 +285,14 @@ static __always_inline int s2_relax(struct pgt *pgt, u64 addr, pgt_pte_t set, u3
 	return s2_attr_one(pgt, addr, &d, flags);
 }
 
+static noinline int s2_relax_other(struct pgt *pgt, u64 addr, pgt_pte_t set, u32 exec,
+				   u32 flags)
+{
+	if (exec)
+		return s2_relax(pgt, addr, set, exec, flags);
+	return s2_relax(pgt, addr, set, 0, flags);
+}
+
 int pgt_stage2_relax_perms(struct pgt *pgt, u64 addr, u32 prot, u32 flags)
 {
 	pgt_pte_t set;
@@ -279,9 +300,10 @@ int pgt_stage2_relax_perms(struct pgt *pgt, u64 addr, u32 prot, u32 flags)
 	if (prot & ~PGT_PROT_RWX || pgt_s2_prot_check_tree(pgt, prot))
 		return -EINVAL;
 	set = (prot & PGT_PROT_R ? PGT_S2AP_R : 0) | (prot & PGT_PROT_W ? PGT_S2AP_W : 0);
-	if (prot & PGT_PROT_X)
-		return s2_relax(pgt, addr, set, prot & PGT_PROT_X, flags);
-	return s2_relax(pgt, addr, set, 0, flags);
+	if ((prot & PGT_PROT_X) || flags || !pgt->mm_ops->linear ||
+	    pgt->geom.oa_format != PGT_OA_48)
+		return s2_relax_other(pgt, addr, set, prot & PGT_PROT_X, flags);
+	return s2_relax(pgt, addr, set, 0, 0);
 }
 
 static struct pgt_action s2_flush_visitor(const struct pgt_visit_ctx *ctx,

@@ -2927,6 +2927,65 @@ static void map_bad_input(void **state)
 	}
 }
 
+/*
+ * A fault's bad input, exclusive and shared, its cache holding the worst
+ * case: the fast path's cheaper checks give the codes of the full ones and
+ * change nothing, the cache included.
+ */
+static void fault_bad_input(void **state)
+{
+	static const u32 flags[] = { 0, PGT_WALK_SHARED };
+	struct pgt_memcache mc = { 0 };
+	struct tenv t;
+	struct extent e;
+	struct leafset s;
+	u64 p;
+	size_t i, j;
+
+	setup(&t, state, 0);
+	p = pg(&t);
+	e = (struct extent){ 16 * p, 2 * p, PA_A, PGT_PROT_RW };
+	map_ok(&t, e.ia, e.size, e.pa, e.prot);
+	assert_int_equal(pgt_memcache_topup(&mc, tenv_mm(&t), p, 4), 0);
+	for (i = 0; i < 2; i++) {
+		const struct { u64 ia, pa; u32 prot, flags; int err; } bad[] = {
+			{ 32 * p + SZ_4K / 2, PA_B, PGT_PROT_RW, 0, -EINVAL },
+			{ 32 * p + (p > SZ_4K ? SZ_4K : 8), PA_B, PGT_PROT_RW, 0, -EINVAL },
+			{ 32 * p, PA_B + 8, PGT_PROT_RW, 0, -EINVAL },
+			{ 32 * p + SZ_4K / 2, PA_B + SZ_4K / 2, PGT_PROT_RW, 0, -EINVAL },
+			{ -p, PA_B, PGT_PROT_RW, 0, -EINVAL },		/* wraps */
+			{ IA_END, PA_B, PGT_PROT_RW, 0, -ERANGE },
+			{ IA_END + p, PA_B, PGT_PROT_RW, 0, -ERANGE },
+			{ 32 * p, 1ULL << PA_BITS, PGT_PROT_RW, 0, -ERANGE },
+			{ 32 * p, -p, PGT_PROT_RW, 0, -EINVAL },		/* wraps */
+			{ -p, -p, PGT_PROT_RW, 0, -EINVAL },
+			{ 32 * p, PA_B, PGT_PROT_RW, PGT_WALK_LEAF, -EINVAL },
+			{ 32 * p, PA_B, PGT_PROT_RW, 1u << 20, -EINVAL },
+			{ 32 * p, PA_B, PGT_PROT_RX | PGT_PROT_DEVICE, 0, -EINVAL },
+			{ 32 * p, PA_B, PGT_PROT_R | (1u << 31), 0, -EINVAL },
+			/* Two faults at once: the first check's code. */
+			{ IA_END + SZ_4K / 2, PA_B, PGT_PROT_RW, 0, -EINVAL },
+			{ IA_END, PA_B, PGT_PROT_RW, 1u << 20, -EINVAL },
+			{ IA_END, PA_B, PGT_PROT_R | (1u << 31), 0, -EINVAL },
+		};
+
+		for (j = 0; j < sizeof(bad) / sizeof(bad[0]); j++) {
+			u32 nr = mc.nr;
+
+			snap_take(&t, &s);
+			assert_int_equal(pgt_stage2_map(&t.pgt, bad[j].ia, p, bad[j].pa, bad[j].prot,
+							&mc, flags[i] | bad[j].flags),
+					 bad[j].err);
+			snap_expect_same(&t, &s);
+			leafset_free(&s);
+			assert_int_equal(mc.nr, nr);
+		}
+	}
+	expect_exactly(&t, &e, 1);
+	pgt_memcache_free(&mc, tenv_mm(&t));
+	tenv_fini(&t);
+}
+
 static void other_ops_bad_input(void **state)
 {
 	struct tenv t;
@@ -3498,6 +3557,7 @@ int main(void)
 		FOR_GRANULES(map_shared_short_cache_is_enomem),
 
 		FOR_GRANULES(map_bad_input),
+		FOR_GRANULES(fault_bad_input),
 		FOR_GRANULES(other_ops_bad_input),
 		FOR_GRANULES(destroy_range_in_chunks),
 

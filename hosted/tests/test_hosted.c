@@ -175,6 +175,33 @@ static void test_misuse_warns(void **state)
 	pgt_hosted_destroy(h);					/* warns: the root leaked */
 }
 
+/*
+ * Any frame of an allocation finds its head; a frame of a freed one does
+ * not, also once its old head frame is allocated again, alone.
+ */
+static void test_frames_find_their_head(void **state)
+{
+	struct pgt_hosted *h = home(MiB, 0);
+	struct pgt_mm_ops *mm = pgt_hosted_ops(h);
+	u8 *big = mm->zalloc_page(mm, 65536), *small;
+
+	(void)state;
+	mm->get_page(mm, big + 65536 - 8);			/* the last frame */
+	assert_int_equal(mm->page_count(mm, big + 0x3000), 2);
+	mm->put_page(mm, big + 0x8000);
+	mm->put_page(mm, big);					/* freed */
+	assert_int_equal(stats(h).warnings, 0);
+	small = mm->zalloc_page(mm, 4096);
+	assert_ptr_equal(small, big);				/* the lowest free frame */
+	mm->get_page(mm, big + 0x3000);				/* not allocated */
+	assert_int_equal(mm->page_count(mm, big + 65536 - 8), 0);
+	assert_int_equal(stats(h).warnings, 2);
+	assert_int_equal(mm->page_count(mm, small + 8), 1);
+	mm->put_page(mm, small);
+	assert_int_equal(stats(h).frames_in_use, 0);
+	pgt_hosted_destroy(h);
+}
+
 static bool read64(void *ctx, uint64_t pa, uint64_t *val)
 {
 	struct pgt_hosted *h = ctx;
@@ -591,6 +618,7 @@ int main(void)
 		cmocka_unit_test(test_exhaustion_and_reuse),
 		cmocka_unit_test(test_reference_counts),
 		cmocka_unit_test(test_misuse_warns),
+		cmocka_unit_test(test_frames_find_their_head),
 		cmocka_unit_test(test_stage2_trees_in_the_home),
 		cmocka_unit_test(test_full_home_is_enomem),
 		cmocka_unit_test(test_stats_reset),
