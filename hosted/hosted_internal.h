@@ -140,9 +140,13 @@ static inline u64 pgth_counter(const u64 *ctr)
 extern __thread u32 pgth_thread_slot __attribute__((tls_model("initial-exec")));
 u32 pgth_slot_assign(void);
 
-static inline void pgth_event_add(struct pgt_hosted *h, size_t offset, u64 n)
+static inline u32 pgth_slot(void)
 {
-	u32 slot = pgth_thread_slot ? pgth_thread_slot - 1 : pgth_slot_assign();
+	return pgth_thread_slot ? pgth_thread_slot - 1 : pgth_slot_assign();
+}
+
+static inline void pgth_slot_add(struct pgt_hosted *h, u32 slot, size_t offset, u64 n)
+{
 	u64 *ctr = (u64 *)((char *)&h->events[slot] + offset);
 
 	if (slot == PGTH_SLOTS - 1)
@@ -151,9 +155,11 @@ static inline void pgth_event_add(struct pgt_hosted *h, size_t offset, u64 n)
 		__atomic_store_n(ctr, pgth_counter(ctr) + n, __ATOMIC_RELAXED);
 }
 
-/* Count @n_ for the event counter @field_ of struct pgth_events. */
-#define pgth_event(h, field_, n_)	\
-	pgth_event_add((h), offsetof(struct pgth_events, field_), (n_))
+/* Count @n_ for the event counter @field_ of struct pgth_events in @slot_. */
+#define pgth_slot_event(h, slot_, field_, n_)	\
+	pgth_slot_add((h), (slot_), offsetof(struct pgth_events, field_), (n_))
+/* The same in this thread's slot. */
+#define pgth_event(h, field_, n_)	pgth_slot_event((h), pgth_slot(), field_, (n_))
 
 static inline void *pgth_frame_ptr(const struct pgt_hosted *h, u32 idx)
 {

@@ -69,8 +69,10 @@ void pgt_hosted_set_hook(struct pgt_hosted *h, u32 calls, pgt_hosted_hook_fn fn,
 
 static inline void dcache_count(struct pgt_hosted *h, u64 size)
 {
-	pgth_event(h, dcache_ops, 1);
-	pgth_event(h, dcache_bytes, size);
+	u32 slot = pgth_slot();
+
+	pgth_slot_event(h, slot, dcache_ops, 1);
+	pgth_slot_event(h, slot, dcache_bytes, size);
 }
 
 static inline void tlbi_va_count(struct pgt_hosted *h, bool leaf)
@@ -100,10 +102,12 @@ static void hosted_dcache(struct pgt_mm_ops *mm, u64 phys, u64 size)
 static void hosted_icache(struct pgt_mm_ops *mm, u64 phys, u64 size)
 {
 	struct pgt_hosted *h = pgth_home(mm);
+	u32 slot;
 
 	pgth_hook(h, PGT_HOSTED_ICACHE, .phys = phys, .size = size);
-	pgth_event(h, icache_ops, 1);
-	pgth_event(h, icache_bytes, size);
+	slot = pgth_slot();
+	pgth_slot_event(h, slot, icache_ops, 1);
+	pgth_slot_event(h, slot, icache_bytes, size);
 }
 
 static __attribute__((__noinline__)) void tlbi_va_hooked(struct pgt_hosted *h, void *cookie,
