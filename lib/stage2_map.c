@@ -516,10 +516,13 @@ static __always_inline int s2_prot_attrs(struct pgt *pgt, u32 prot, u32 flags,
 	return memo ? 0 : -EINVAL;
 }
 
+/* The walk flags a map's caller may pass. */
+#define S2_MAP_FLAGS	(PGT_WALK_SHARED | PGT_WALK_SKIP_CMO)
+
 static __always_inline
 int s2_map_check(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 flags)
 {
-	if (flags & ~(PGT_WALK_SHARED | PGT_WALK_SKIP_CMO))
+	if (flags & ~S2_MAP_FLAGS)
 		return -EINVAL;
 	return pgt_check_map(pgt, addr, size, phys);
 }
@@ -532,7 +535,7 @@ int s2_map_check(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 flags)
 static __always_inline
 bool s2_page_args_ok(const struct pgt *pgt, u64 addr, u64 phys, u32 flags, u64 page)
 {
-	return !(flags & ~(PGT_WALK_SHARED | PGT_WALK_SKIP_CMO)) && !((addr | phys) & (page - 1)) &&
+	return !(flags & ~S2_MAP_FLAGS) && !((addr | phys) & (page - 1)) &&
 	       !(addr >> pgt->geom.ia_bits) && !(phys >> pgt->pa_bits);
 }
 
@@ -569,7 +572,7 @@ int s2_map_page(struct pgt *pgt, u64 addr, u64 phys, u32 prot, struct pgt_memcac
 	};
 	struct pgt_walker walker = {
 		.cb = s2_map_page_visitor, .arg = &d,
-		.flags = PGT_WALK_LEAF | (flags & (PGT_WALK_SHARED | PGT_WALK_SKIP_CMO)),
+		.flags = PGT_WALK_LEAF | (flags & S2_MAP_FLAGS),
 	};
 
 	/* Exclusive: the pages of the tables it adds are checked at the first. */
