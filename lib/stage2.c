@@ -27,9 +27,9 @@ int pgt_stage2_config_check(const struct pgt_config *cfg)
 }
 
 /*
- * @prot checked and decoded without touching the memo: a shared walk's.
- * Faults on many CPUs read struct pgt's line on every call; one that wrote
- * it whenever two prots alternate would take that line from all of them.
+ * No shared map writes the memo: faults on many CPUs read struct pgt's line
+ * on every call, and one that wrote it whenever two prots alternate would
+ * take that line from all of them.
  */
 noinline u64 pgt_s2_memo_of(const struct pgt *pgt, u32 prot)
 {

@@ -114,8 +114,8 @@ _Static_assert(!((PGT_PROT_RWX | PGT_PROT_DEVICE | PGT_PROT_NORMAL_NC | PGT_PROT
 
 /*
  * @prot checked against @pgt, with its leaf attributes: the memo it would
- * make, or 0 if it fails.  A shared walk's, which leaves pgt->s2_leaf_memo
- * as it is (see pgt_s2_memo_of() in stage2.c).
+ * make, or 0 if it fails.  A shared map's: it leaves pgt->s2_leaf_memo as
+ * it is, as every CPU's fault reads that line.
  */
 u64 pgt_s2_memo_of(const struct pgt *pgt, u32 prot);
 /* pgt_s2_memo_of(), made the tree's memo if @prot passes. */
