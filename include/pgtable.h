@@ -707,6 +707,7 @@ enum pgt_walk_flags {
  * @PGT_ACT_CONTINUE: the entry is done; go on with the walk.
  * @PGT_ACT_SKIP: the entry and everything below it are done (a visitor that
  *	handled a whole table in one pass): do not descend, no TABLE_POST.
+ *	With pgt_skip_entries(), so are the entries after it in its table.
  * @PGT_ACT_RETRY: the entry changed under the visitor; read it again and
  *	visit it again (bounded by PGT_WALK_RETRIES).
  * @PGT_ACT_EXIT: stop the walk now and return the action's error.
@@ -724,10 +725,17 @@ enum pgt_action_kind {
  * struct pgt_action - a visitor's answer.
  * @kind: what to do next.
  * @err: with PGT_ACT_EXIT, what the walk returns (0 stops successfully).
+ * @entries: with PGT_ACT_SKIP, how many entries are done, this one and those
+ *	that follow it in its table (0 and 1 both mean this one alone).
+ *
+ * Eight bytes, so that an answer travels in one register.
  */
 struct pgt_action {
 	enum pgt_action_kind kind;
-	int err;
+	union {
+		int err;
+		u32 entries;
+	};
 };
 
 /** PGT_WALK_RETRIES - how many times one entry is re-visited before -EAGAIN. */
@@ -749,6 +757,23 @@ static inline struct pgt_action pgt_continue(void)
 static inline struct pgt_action pgt_skip(void)
 {
 	return (struct pgt_action){ .kind = PGT_ACT_SKIP, .err = 0 };
+}
+
+/**
+ * pgt_skip_entries() - the visitor's answer "done with this entry and the
+ * @n - 1 after it in its table, subtrees included".
+ * @n: entries done, at least 1, inside the walk's range and the entry's table.
+ *
+ * For a visitor that wrote a run of entries in one pass (one reference
+ * change, one cache maintenance call); the walker moves past them without
+ * visiting them.  Only the ordinary walk has entries after this one: a walk
+ * of one entry treats it as pgt_skip().
+ *
+ * Return: a PGT_ACT_SKIP action.
+ */
+static inline struct pgt_action pgt_skip_entries(u32 n)
+{
+	return (struct pgt_action){ .kind = PGT_ACT_SKIP, .entries = n };
 }
 
 /**

@@ -299,6 +299,56 @@ static struct pgt_action s2_map_fill(const struct pgt_visit_ctx *ctx, struct s2_
 }
 
 /*
+ * How many entries from ctx->ptep on, in its table, take one whole leaf
+ * each and are empty: the range's whole entries left there, up to the
+ * first that holds anything.  The first is empty and takes one.
+ */
+static u32 s2_run_length(const struct pgt_visit_ctx *ctx)
+{
+	const struct pgt_geometry *geom = &ctx->pgt->geom;
+	u32 shift = pgt_level_shift(geom, ctx->level);
+	u32 entries = ctx->level == geom->start_level ? geom->root_entries :
+							pgt_table_entries(geom);
+	u64 left = entries - ((ctx->addr >> shift) & (entries - 1));
+	u64 whole = (ctx->end - ctx->addr) >> shift;
+	u32 n = 1, max = left < whole ? left : whole;
+
+	while (n < max && !pgt_read_once(&ctx->ptep[n]))
+		n++;
+	return n;
+}
+
+/*
+ * An exclusive map's empty entries that each take a whole leaf, from this
+ * one on: one clean of the run's output and one reference change for all
+ * of them, then their stores, and the walker moves past them.  The clean
+ * comes first, as for every leaf: a vCPU may use an entry once it is stored.
+ * A shared walk visits each entry, since another walker may fill any of them.
+ */
+static noinline struct pgt_action s2_map_run(const struct pgt_visit_ctx *ctx,
+					     const struct s2_map_data *d)
+{
+	const struct pgt *pgt = ctx->pgt;
+	u64 size = pgt_ctx_entry_size(ctx), pa = s2_map_pa(ctx, d);
+	u32 i, n = s2_run_length(ctx);
+
+	s2_map_cmo(ctx, d, pa, n * size);
+	if (pte_counted(pgt, ctx->level))
+		pgt_table_add_refs(pgt, pte_table_page(pgt, ctx->ptep), n);
+	for (i = 0; i < n; i++, pa += size)
+		pgt_write_once(&ctx->ptep[i],
+			       d->annotate ? d->owner_pte : s2_leaf_at(pgt, d, pa, ctx->level));
+	return pgt_skip_entries(n);
+}
+
+/* Does an empty entry start a run of new entries (above)? */
+static __always_inline
+bool s2_starts_run(const struct pgt_visit_ctx *ctx, const struct s2_map_data *d)
+{
+	return !ctx_shared(ctx) && !ctx->old && (!d->annotate || d->owner_pte);
+}
+
+/*
  * A map's leaf visit.  @page: the walk maps one page, and writes a leaf
  * (no annotation): only a last-level entry takes it, and no table below
  * fills whole, so neither the shape nor the walk's range is asked.
@@ -315,7 +365,8 @@ struct pgt_action s2_map_leaf_of(const struct pgt_visit_ctx *ctx, struct s2_map_
 	if (page && ctx->level == PGT_MAX_LEVEL)
 		return s2_map_install(ctx, d, pgt_page_size(&ctx->pgt->geom));
 	if (!page && s2_leaf_fits(ctx, d))
-		return s2_map_install(ctx, d, pgt_ctx_entry_size(ctx));
+		return s2_starts_run(ctx, d) ? s2_map_run(ctx, d) :
+					       s2_map_install(ctx, d, pgt_ctx_entry_size(ctx));
 	if (s2_leaf_covers(ctx, d))
 		return ctx_shared(ctx) ? pgt_exit(-EAGAIN) : pgt_continue();
 	if (!page && s2_children_fit(ctx, d))

@@ -9,7 +9,9 @@
  *
  *   CONTINUE  re-read the entry; descend if it is now a table, else move on.
  *   SKIP      the visitor dealt with the entry and all below it: move on
- *             without descending and without a TABLE_POST visit.
+ *             without descending and without a TABLE_POST visit.  With a
+ *             count (pgt_skip_entries()), past that many entries of the
+ *             table, none of the others visited.
  *   RETRY     re-read the entry and visit it again, up to PGT_WALK_RETRIES
  *             times; then the walk fails with -EAGAIN.
  *   EXIT      stop at once and return the action's error.
@@ -26,6 +28,7 @@ struct walk_data {
 	u64 addr;
 	u64 end;
 	bool stopped;
+	u32 skipped;		/* entries after the visited one its visitor did */
 };
 
 static int walk_table(struct walk_data *data, pgt_pte_t *table, pgt_s8 level);
@@ -54,34 +57,59 @@ noinline int pgt_locked_exclusive(void)
 	return pgt_visit_locked(0).err;
 }
 
-/* What pgt_visit_settled()'s @act means to a walk: 0 to go on, or its result. */
-static int settled_result(struct walk_data *data, struct pgt_action act, bool *skip)
+/*
+ * What pgt_visit_settled()'s @act means to a walk: 0 to go on, or its
+ * result; *@done counts the entries a SKIP finished (0 for CONTINUE).
+ */
+static int settled_result(struct walk_data *data, struct pgt_action act, u32 *done)
 {
 	if (act.kind == PGT_ACT_EXIT) {
 		data->stopped = true;
 		return act.err;
 	}
-	*skip = act.kind == PGT_ACT_SKIP;
+	*done = act.kind != PGT_ACT_SKIP ? 0 : act.entries ? act.entries : 1;
 	return 0;
 }
 
 /*
- * Visit the entry at ctx->ptep; on return data->addr is the end of the
- * entry (or of the walk).
+ * Move past the @done entries a visitor finished from the one at ctx->addr,
+ * @left entries of the table after it.  A count beyond the table or the
+ * range would skip entries the walk never reached: a visitor's bug.
  */
-static int visit_entry(struct walk_data *data, struct pgt_visit_ctx *ctx, u32 shift)
+static int skip_entries(struct walk_data *data, const struct pgt_visit_ctx *ctx, u32 shift,
+			u32 done, u32 left)
 {
-	bool skip = false;
+	u64 last = PGT_ALIGN_DOWN(ctx->addr, 1ULL << shift) + ((u64)(done - 1) << shift);
+
+	if (PGT_WARN_ON(done - 1 > left || (done > 1 && last >= data->end))) {
+		data->stopped = true;
+		return -EINVAL;
+	}
+	data->addr = last + (1ULL << shift);
+	data->skipped = done - 1;
+	return 0;
+}
+
+/*
+ * Visit the entry at ctx->ptep, @left entries of its table after it; on
+ * return data->addr is the end of the entry or of the run a visitor
+ * finished (or of the walk).
+ */
+static int visit_entry(struct walk_data *data, struct pgt_visit_ctx *ctx, u32 shift, u32 left)
+{
+	u32 done = 0;
 	pgt_pte_t now;
 	int ret;
 
 	ctx->old = pgt_load_acquire(ctx->ptep);
-	ret = settled_result(data, pgt_visit_settled(data->walker, ctx, false), &skip);
+	ret = settled_result(data, pgt_visit_settled(data->walker, ctx, false), &done);
 	if (data->stopped)
 		return ret;
+	if (done)
+		return skip_entries(data, ctx, shift, done, left);
 
-	/* Re-read: descend into whatever the visitor left behind, unless it said so. */
-	now = skip ? 0 : pgt_load_acquire(ctx->ptep);
+	/* Re-read: descend into whatever the visitor left behind. */
+	now = pgt_load_acquire(ctx->ptep);
 	if (!pgt_pte_is_table(now, ctx->level)) {
 		data->addr = (PGT_ALIGN_DOWN(ctx->addr, 1ULL << shift)) + (1ULL << shift);
 		return 0;
@@ -91,7 +119,7 @@ static int visit_entry(struct walk_data *data, struct pgt_visit_ctx *ctx, u32 sh
 	if (data->stopped || !(data->walker->flags & PGT_WALK_TABLE_POST))
 		return ret;
 	ctx->old = pgt_load_acquire(ctx->ptep);
-	return settled_result(data, pgt_visit_settled(data->walker, ctx, true), &skip);
+	return settled_result(data, pgt_visit_settled(data->walker, ctx, true), &done);
 }
 
 /*
@@ -120,9 +148,11 @@ static int walk_table(struct walk_data *data, pgt_pte_t *table, pgt_s8 level)
 	for (; idx < entries && data->addr < data->end; idx++) {
 		ctx.ptep = &table[idx];
 		ctx.addr = data->addr;
-		ret = visit_entry(data, &ctx, shift);
+		ret = visit_entry(data, &ctx, shift, entries - 1 - idx);
 		if (data->stopped)
 			return ret;
+		idx += data->skipped;
+		data->skipped = 0;
 	}
 	return 0;
 }

@@ -135,7 +135,7 @@ int pgt_walk_one_granule(struct pgt *pgt, u64 first, u64 end, const struct pgt_w
 			};
 			act = pgt_visit_settled(walker, &ctx, false);
 			if (act.kind != PGT_ACT_CONTINUE)
-				return act.err;
+				return act.kind == PGT_ACT_EXIT ? act.err : 0;
 			/* A last-level entry is never a table: nothing to read again. */
 			if (level == PGT_MAX_LEVEL)
 				return 0;

@@ -1109,6 +1109,55 @@ static void cmo_map_normal_cleans_each_leaf(void **state)
 	tenv_fini(&t);
 }
 
+/*
+ * The clean of a new leaf's memory comes before the leaf: a vCPU may use an
+ * entry as soon as it is stored.  The hook asks the reference translator,
+ * at each page it is asked to clean, whether that page is mapped yet.
+ */
+static struct {
+	struct tenv *t;
+	u64 delta;		/* IA - PA of the map under test */
+	u64 pages, live;
+} early;
+
+static void cmo_dcache_sees_unmapped(struct pgt_mm_ops *mm, u64 phys, u64 size)
+{
+	u64 off;
+
+	for (off = 0; off < size; off += pg(early.t), early.pages++)
+		early.live += tenv_xlat(early.t, phys + off + early.delta).fault == REF_OK;
+	cmo_dcache(mm, phys, size);
+}
+
+static void map_cleaned_before_live(struct tenv *t, u64 ia, u64 size, u64 pa)
+{
+	early = (typeof(early)){ .t = t, .delta = ia - pa };
+	map_ok(t, ia, size, pa, PGT_PROT_RW);
+	assert_int_equal(early.pages, size / pg(t));
+	assert_int_equal(early.live, 0);
+	expect_mapped(t, ia + size - pg(t), pa + size - pg(t), PGT_PROT_RW);
+}
+
+static void cmo_map_cleans_before_the_leaf(void **state)
+{
+	struct tenv t;
+	u64 b, p;
+
+	setup(&t, state, 0);
+	cmo_hook(&t);
+	tenv_mm(&t)->dcache_clean_inval_poc = cmo_dcache_sees_unmapped;
+	b = blk(&t);
+	p = pg(&t);
+	/* Blocks in a row (into the root at 16K and 64K), then pages in a live table. */
+	map_cleaned_before_live(&t, 4 * b, 3 * b, PA_A + b);
+	map_ok(&t, 8 * b, p, PA_B, PGT_PROT_RW);
+	map_cleaned_before_live(&t, 8 * b + 2 * p, 5 * p, PA_B + 2 * p);
+	/* One page: a fault's path. */
+	map_cleaned_before_live(&t, 8 * b + 9 * p, p, PA_B + 9 * p);
+	cmo_unhook(&t);
+	tenv_fini(&t);
+}
+
 static void cmo_map_fwb_skips_dcache_not_icache(void **state)
 {
 	struct tenv t;
@@ -1544,6 +1593,47 @@ static void home_without_cache_hooks(void **state)
 	mm->icache_inval_pou = icache;
 	assert_int_equal(host_mm_snapshot(t.hm).dcache_ops, 0);
 	assert_int_equal(host_mm_snapshot(t.hm).icache_ops, 0);
+	tenv_fini(&t);
+}
+
+/*
+ * A map's runs of empty entries stop at each entry that holds something:
+ * the same leaf stays, another is replaced, and the next run starts after
+ * it.  Every entry and every table's references come out as if each entry
+ * had been visited: unmapping it all frees every table.
+ */
+static void map_runs_around_live_entries(void **state)
+{
+	struct tenv t;
+	struct extent all;
+	u64 b, p;
+
+	setup(&t, state, 0);
+	b = blk(&t);
+	p = pg(&t);
+	all = (struct extent){ 8 * b, 16 * p, PA_A, PGT_PROT_RW };
+	map_ok(&t, all.ia + 5 * p, p, all.pa + 5 * p, PGT_PROT_RW);
+	map_ok(&t, all.ia + 9 * p, p, (2 * PA_B), PGT_PROT_R);
+	map_ok(&t, all.ia + 12 * p, p, all.pa + 12 * p, PGT_PROT_RW);
+	map_ok(&t, all.ia, all.size, all.pa, all.prot);
+	expect_exactly(&t, &all, 1);
+
+	/* Blocks: one already there, one another's, the rest empty. */
+	map_ok(&t, 10 * b, b, PA_B + 2 * b, PGT_PROT_RW);
+	map_ok(&t, 12 * b, b, (2 * PA_B), PGT_PROT_RW);
+	map_ok(&t, 8 * b + b, 5 * b, PA_B + b, PGT_PROT_RW);
+	assert_int_equal(tenv_xlat(&t, 12 * b + p).pa, PA_B + 4 * b + p);
+	assert_int_equal(tenv_xlat(&t, 13 * b).level, 2);
+	assert_int_equal(pgt_stage2_unmap(&t.pgt, 8 * b, 6 * b), 0);
+	expect_exactly(&t, NULL, 0);
+	assert_int_equal(tenv_pages_in_use(&t), root_pages(&t));
+
+	/* Annotations run as leaves do, and set_owner(0) frees what they took. */
+	assert_int_equal(pgt_stage2_set_owner(&t.pgt, 8 * b + 2 * p, 7 * p, 3, NULL), 0);
+	assert_int_equal(tenv_xlat(&t, 8 * b + 8 * p).desc, pgt_s2_owner_pte(3));
+	assert_int_equal(tenv_xlat(&t, 8 * b + 9 * p).desc, 0);
+	assert_int_equal(pgt_stage2_set_owner(&t.pgt, 8 * b, b, 0, NULL), 0);
+	assert_int_equal(tenv_pages_in_use(&t), root_pages(&t));
 	tenv_fini(&t);
 }
 
@@ -3495,6 +3585,7 @@ int main(void)
 		FOR_4K(map_1g_block_collapses_subtree_4k),
 
 		FOR_GRANULES(cmo_map_normal_cleans_each_leaf),
+		FOR_GRANULES(cmo_map_cleans_before_the_leaf),
 		FOR_GRANULES(cmo_map_fwb_skips_dcache_not_icache),
 		FOR_GRANULES(cmo_map_skip_cmo_flag),
 		FOR_GRANULES(cmo_map_device_no_dcache),
@@ -3512,6 +3603,7 @@ int main(void)
 		FOR_GRANULES(unmap_without_range_hook_invalidates_each_entry),
 		FOR_GRANULES(wrprotect_without_range_hook_invalidates_all),
 		FOR_GRANULES(home_without_cache_hooks),
+		FOR_GRANULES(map_runs_around_live_entries),
 		FOR_GRANULES(unmap_many_pages_one_tlbi),
 		FOR_GRANULES(unmap_empty_range_no_tlbi),
 

@@ -462,6 +462,75 @@ static void skip_at_leaf_continues(void **state)
 	tenv_fini(&t);
 }
 
+/* A run of entries skipped: the visitor at page 1 says it did pages 1-3, at 510 pages 510-511. */
+static struct pgt_action skip_runs(const struct pgt_visit_ctx *ctx, enum pgt_walk_flags visit)
+{
+	log_visit(ctx->arg, ctx, visit);
+	if (ctx->addr == SZ_4K)
+		return pgt_skip_entries(3);
+	if (ctx->addr == 510 * SZ_4K)
+		return pgt_skip_entries(2);
+	return pgt_continue();
+}
+
+static void skip_entries_moves_past_run(void **state)
+{
+	struct tenv t;
+	struct visit_log log = { 0 };
+	struct pgt_walker w = { .cb = skip_runs, .arg = &log, .flags = PGT_WALK_LEAF };
+	u64 i, want[] = { 0, SZ_4K, 4 * SZ_4K, 5 * SZ_4K, 509 * SZ_4K, 510 * SZ_4K, SZ_2M };
+
+	(void)state;
+	tree_with_page(&t, 0);
+	assert_int_equal(pgt_walk(&t.pgt, 0, 6 * SZ_4K, &w), 0);
+	assert_int_equal(log.n, 4);
+	log.n = 0;
+	assert_int_equal(pgt_walk(&t.pgt, 0, 4 * SZ_4K, &w), 0);
+	/* The run ends the range: nothing after it. */
+	assert_int_equal(log.n, 2);
+	log.n = 0;
+	assert_int_equal(pgt_walk(&t.pgt, 0, SZ_2M + SZ_4K, &w), 0);
+	/* 0, 1 (run to 3), 4 .. 510 (run to 511), then the next level-2 entry. */
+	assert_int_equal(log.n, 2 + 506 + 1 + 1);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(log.v[i].addr, want[i]);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(log.v[log.n - 3 + i].addr, want[4 + i]);
+	assert_int_equal(log.v[log.n - 1].level, 2);
+	tenv_fini(&t);
+}
+
+/* A run past its table or its range would skip entries never reached: a bug. */
+static struct pgt_action skip_too_many(const struct pgt_visit_ctx *ctx,
+				       enum pgt_walk_flags visit)
+{
+	u32 *claim = ctx->arg;
+
+	(void)visit;
+	return ctx->addr == 510 * SZ_4K ? pgt_skip_entries(*claim) : pgt_continue();
+}
+
+static void skip_entries_beyond_is_a_bug(void **state)
+{
+	struct tenv t;
+	u32 claim;
+	struct pgt_walker w = { .cb = skip_too_many, .arg = &claim, .flags = PGT_WALK_LEAF };
+
+	(void)state;
+	tree_with_page(&t, 0);
+	claim = 3;	/* beyond the table's last entry */
+	host_mm_expect_warn_on(1);
+	assert_int_equal(pgt_walk(&t.pgt, 0, 2 * SZ_2M, &w), -EINVAL);
+	claim = 2;	/* the table's end, beyond the range */
+	host_mm_expect_warn_on(1);
+	assert_int_equal(pgt_walk(&t.pgt, 0, 511 * SZ_4K, &w), -EINVAL);
+	assert_int_equal(host_mm_global_warnings(), t.warnings_at_start + 2);
+	t.warnings_at_start += 2;
+	claim = 2;	/* exactly the table's and the range's end */
+	assert_int_equal(pgt_walk(&t.pgt, 0, SZ_2M, &w), 0);
+	tenv_fini(&t);
+}
+
 /* ---- locked entries and shared updates ---- */
 
 static void locked_entry_shared_retries(void **state)
@@ -624,6 +693,8 @@ int main(void)
 		cmocka_unit_test(replaced_table_not_descended),
 		cmocka_unit_test(skip_subtree),
 		cmocka_unit_test(skip_at_leaf_continues),
+		cmocka_unit_test(skip_entries_moves_past_run),
+		cmocka_unit_test(skip_entries_beyond_is_a_bug),
 		cmocka_unit_test(locked_entry_shared_retries),
 		cmocka_unit_test(locked_entry_exclusive_is_a_bug),
 		cmocka_unit_test(shared_update_is_compare_and_swap),
