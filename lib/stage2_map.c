@@ -7,11 +7,26 @@
  */
 #include "stage2.h"
 
-/* The worst case, without recursion for the commonest case: one page. */
+/* Does every root entry the range meets take one whole leaf, so that no table is needed? */
+static bool s2_root_leaves(const struct pgt *pgt, const struct s2_shape *sh, u64 ipa, u64 size)
+{
+	pgt_s8 root = pgt->geom.start_level;
+	u64 delta = sh->any_output ? 0 : sh->delta;
+
+	return pgt_level_has_leaves(&pgt->geom, root) && !sh->pages_only &&
+	       PGT_IS_ALIGNED(ipa | size | delta, pgt_level_size(&pgt->geom, root));
+}
+
+/*
+ * The worst case, without recursion for the commonest cases: one page
+ * (a table per level below the root), and whole root blocks (none).
+ */
 static u64 s2_worst_tables(const struct pgt *pgt, const struct s2_shape *sh, u64 ipa, u64 size)
 {
 	if (size == pgt_page_size(&pgt->geom))
 		return PGT_MAX_LEVEL - pgt->geom.start_level;
+	if (s2_root_leaves(pgt, sh, ipa, size))
+		return 0;
 	return pgt_s2_span_tables(sh, pgt->geom.start_level, ipa, ipa + size);
 }
 
@@ -538,7 +553,7 @@ int s2_map_prepared(struct pgt *pgt, struct s2_map_data *d, u64 size, u32 flags)
 	    (!worst || (d->mc && d->mc->nr >= worst))) {
 		/* Most faults take no table: theirs are checked if they do. */
 		d->reach_unchecked = size == pgt_page_size(&pgt->geom);
-		ret = d->reach_unchecked ? 0 : pgt_cache_reachable(pgt, d->mc, worst);
+		ret = d->reach_unchecked || !worst ? 0 : pgt_cache_reachable(pgt, d->mc, worst);
 		return ret ? ret : s2_map_walk(pgt, d, size, walk);
 	}
 	if ((flags & PGT_WALK_SHARED) && d->mc) {
