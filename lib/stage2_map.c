@@ -68,10 +68,19 @@ static void s2_leaf_attrs(const struct pgt *pgt, struct s2_map_data *d)
 		d->leaf_attrs = pgt_s2_leaf_attrs(&pgt->geom, d->prot, s2_fwb(pgt));
 }
 
+/*
+ * A map's output addresses are aligned to the granule, so one below 2^48
+ * is its own descriptor bits in every format: only a larger one is packed.
+ */
+static __always_inline u64 s2_leaf_oa(const struct pgt *pgt, u64 pa)
+{
+	return pa >> 48 ? pgt_oa_pack(&pgt->geom, pa) : pa;
+}
+
 static __always_inline
 pgt_pte_t s2_leaf_at(const struct pgt *pgt, const struct s2_map_data *d, u64 pa, pgt_s8 level)
 {
-	return d->leaf_attrs | pgt_oa_pack(&pgt->geom, pa) | pte_leaf_type(level);
+	return d->leaf_attrs | s2_leaf_oa(pgt, pa) | pte_leaf_type(level);
 }
 
 static __always_inline
@@ -601,8 +610,9 @@ int s2_map_check(struct pgt *pgt, u64 addr, u64 size, u64 phys, u32 flags)
 static __always_inline
 bool s2_page_args_ok(const struct pgt *pgt, u64 addr, u64 phys, u32 flags, u64 page)
 {
-	return !(flags & ~S2_MAP_FLAGS) && !((addr | phys) & (page - 1)) &&
-	       !(addr >> pgt->geom.ia_bits) && !(phys >> pgt->pa_bits);
+	/* One test of all four: a fault's arguments are almost always right. */
+	return !((flags & ~S2_MAP_FLAGS) | ((addr | phys) & (page - 1)) |
+		 (addr >> pgt->geom.ia_bits) | (phys >> pgt->pa_bits));
 }
 
 /* Every map but a fault's fast one below: counts, reserves, sweeps as it must. */
