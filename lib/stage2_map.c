@@ -343,6 +343,23 @@ static u32 s2_run_length(const struct pgt_visit_ctx *ctx)
 }
 
 /*
+ * The run's @n entries from ctx->ptep, the first's output at @pa: each leaf
+ * is the one before plus its size while every output stays below 2^48 (see
+ * s2_leaf_oa()); an annotation is the same in all.
+ */
+static __always_inline void s2_run_store(const struct pgt_visit_ctx *ctx,
+					 const struct s2_map_data *d, u64 pa, u32 n)
+{
+	u64 size = pgt_ctx_entry_size(ctx);
+	pgt_pte_t pte = s2_new_entry(ctx, d), step = d->annotate ? 0 : size;
+	bool pack = !d->annotate && (pa + n * size - 1) >> 48;
+	u32 i;
+
+	for (i = 0; i < n; i++, pa += size, pte += step)
+		pgt_write_once(&ctx->ptep[i], pack ? s2_leaf_at(ctx->pgt, d, pa, ctx->level) : pte);
+}
+
+/*
  * An exclusive map's empty entries that each take a whole leaf, from this
  * one on: one clean of the run's output and one reference change for all
  * of them, then their stores, and the walker moves past them.  The clean
@@ -354,14 +371,12 @@ static noinline struct pgt_action s2_map_run(const struct pgt_visit_ctx *ctx,
 {
 	const struct pgt *pgt = ctx->pgt;
 	u64 size = pgt_ctx_entry_size(ctx), pa = s2_map_pa(ctx, d);
-	u32 i, n = s2_run_length(ctx);
+	u32 n = s2_run_length(ctx);
 
 	s2_map_cmo(ctx, d, pa, n * size);
 	if (pte_counted(pgt, ctx->level))
 		pgt_table_add_refs(pgt, pte_table_page(pgt, ctx->ptep), n);
-	for (i = 0; i < n; i++, pa += size)
-		pgt_write_once(&ctx->ptep[i],
-			       d->annotate ? d->owner_pte : s2_leaf_at(pgt, d, pa, ctx->level));
+	s2_run_store(ctx, d, pa, n);
 	return pgt_skip_entries(n);
 }
 
