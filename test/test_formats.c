@@ -266,6 +266,32 @@ static void s2_lpa_52(void **state)
 	tenv_fini(&t);
 }
 
+/*
+ * Runs of leaves into a live table whose outputs cross 2^48 and 2^50: the
+ * 52-bit formats keep an address's top bits elsewhere, so there a leaf is
+ * not its neighbour plus a page.
+ */
+static void s2_lpa_run_across_2_48(void **state)
+{
+	u32 granule = test_granule(state);
+	struct tenv t;
+	u64 p, ia = 1ULL << 40;
+	struct extent ext[3];
+	int i;
+
+	setup_s2(&t, 52, granule, 52, PGT_CFG_LPA);
+	p = pg(&t);
+	ext[0] = (struct extent){ ia, p, PA_HI, PGT_PROT_R };
+	/* LPA moves PA[51:48], LPA2 PA[51:50]: cross both. */
+	ext[1] = (struct extent){ ia + p, 6 * p, (1ULL << 48) - 3 * p, PGT_PROT_RW };
+	ext[2] = (struct extent){ ia + 8 * p, 6 * p, (1ULL << 50) - 3 * p, PGT_PROT_RW };
+	for (i = 0; i < 3; i++)
+		assert_int_equal(pgt_stage2_map(&t.pgt, ext[i].ia, ext[i].size, ext[i].pa,
+						ext[i].prot, NULL, 0), 0);
+	expect_only(&t, ext, 3);
+	tenv_fini(&t);
+}
+
 /* The LPA2 format with a 48-bit PS: DS=1, SH in VTCR_EL2, 48-bit outputs. */
 static void s2_lpa2_pa48(void **state)
 {
@@ -871,6 +897,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		FOR_GRANULES(s2_lpa_52),
+		FOR_GRANULES(s2_lpa_run_across_2_48),
 		FOR_GRANULES(s2_lpa2_pa48),
 		FOR_GRANULES(s2_lpa_high_tables),
 		FOR_GRANULES(s2_lpa_unlinked),
