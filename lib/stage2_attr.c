@@ -298,25 +298,32 @@ static __always_inline int s2_relax(struct pgt *pgt, u64 addr, pgt_pte_t set, u3
 	return ret;
 }
 
-static noinline int s2_relax_other(struct pgt *pgt, u64 addr, pgt_pte_t set, u32 exec,
-				   u32 flags)
+/* The S2AP bits that grant @prot's R and W. */
+static inline pgt_pte_t s2_relax_set(u32 prot)
 {
-	if (exec)
-		return s2_relax(pgt, addr, set, exec, flags);
-	return s2_relax(pgt, addr, set, 0, flags);
+	return (prot & PGT_PROT_R ? PGT_S2AP_R : 0) | (prot & PGT_PROT_W ? PGT_S2AP_W : 0);
 }
 
-int pgt_stage2_relax_perms(struct pgt *pgt, u64 addr, u32 prot, u32 flags)
+/* Every relax_perms but the commonest: the prot checked in full, then walked. */
+static noinline int s2_relax_other(struct pgt *pgt, u64 addr, u32 prot, u32 flags)
 {
-	pgt_pte_t set;
-
 	if (prot & ~PGT_PROT_RWX || pgt_s2_prot_check_tree(pgt, prot))
 		return -EINVAL;
-	set = (prot & PGT_PROT_R ? PGT_S2AP_R : 0) | (prot & PGT_PROT_W ? PGT_S2AP_W : 0);
-	if ((prot & PGT_PROT_X) || flags || !pgt->mm_ops->linear ||
+	if (prot & PGT_PROT_X)
+		return s2_relax(pgt, addr, s2_relax_set(prot), prot & PGT_PROT_X, flags);
+	return s2_relax(pgt, addr, s2_relax_set(prot), 0, flags);
+}
+
+/*
+ * The commonest -- R or W alone, exclusive, in a linear 48-bit home -- in
+ * one test: a prot of R and W alone passes every check of the tree's.
+ */
+int pgt_stage2_relax_perms(struct pgt *pgt, u64 addr, u32 prot, u32 flags)
+{
+	if ((prot & ~PGT_PROT_RW) | flags || !pgt->mm_ops->linear ||
 	    pgt->geom.oa_format != PGT_OA_48)
-		return s2_relax_other(pgt, addr, set, prot & PGT_PROT_X, flags);
-	return s2_relax(pgt, addr, set, 0, 0);
+		return s2_relax_other(pgt, addr, prot, flags);
+	return s2_relax(pgt, addr, s2_relax_set(prot), 0, 0);
 }
 
 static struct pgt_action s2_flush_visitor(const struct pgt_visit_ctx *ctx,
