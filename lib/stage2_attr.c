@@ -16,7 +16,8 @@ struct s2_attr_data {
 	u32 exec;		/* relax_perms: PGT_PROT_PX and/or UX to add */
 	bool young;
 	bool track;		/* the caller invalidates what changed: note where */
-	bool tlbi_leaf;		/* a single-address change invalidates its leaf at once */
+	bool tlbi_leaf;		/* relax_perms: note the one changed leaf, end the walk */
+	bool noted;		/* relax_perms: first and level say which leaf changed */
 	u64 first, end;		/* the span of changed leaves */
 	pgt_s8 level;
 };
@@ -73,10 +74,18 @@ struct pgt_action s2_attr_leaf(const struct pgt_visit_ctx *ctx, struct s2_attr_d
 		/* A valid leaf stays valid: no reference changes. */
 		if (!pgt_pte_store(ctx, new))
 			return pgt_retry();
-		/* The one leaf of relax_perms: nothing to note, its TLBI follows its store. */
-		if (d->tlbi_leaf)
-			pgt_tlbi_va(ctx->pgt, pgt_ctx_entry_start(ctx), ctx->level, true);
-		else if (d->track)
+		/*
+		 * relax_perms' one leaf, noted for its TLBI after the walk, so
+		 * that no walk state lives across the call.  The walk ends here:
+		 * its range lies inside this leaf, whose store left it a leaf.
+		 */
+		if (d->tlbi_leaf) {
+			d->first = pgt_ctx_entry_start(ctx);
+			d->level = ctx->level;
+			d->noted = true;
+			return pgt_exit(0);
+		}
+		if (d->track)
 			s2_attr_note(d, pgt_ctx_entry_start(ctx), pgt_ctx_entry_size(ctx),
 				     ctx->level);
 	}
@@ -281,29 +290,40 @@ static __always_inline int s2_relax(struct pgt *pgt, u64 addr, pgt_pte_t set, u3
 {
 	struct s2_attr_data d = { .set = set, .need_leaf = true, .check_exec = exec,
 				  .exec = exec, .tlbi_leaf = true };
+	int ret = s2_attr_one(pgt, addr, &d, flags);
 
-	return s2_attr_one(pgt, addr, &d, flags);
+	/* Only adds permissions: a TLB entry of the old one costs a spurious fault. */
+	if (d.noted)
+		pgt_tlbi_va(pgt, d.first, d.level, true);
+	return ret;
 }
 
-static noinline int s2_relax_other(struct pgt *pgt, u64 addr, pgt_pte_t set, u32 exec,
-				   u32 flags)
+/* The S2AP bits that grant @prot's R and W. */
+static inline pgt_pte_t s2_relax_set(u32 prot)
 {
-	if (exec)
-		return s2_relax(pgt, addr, set, exec, flags);
-	return s2_relax(pgt, addr, set, 0, flags);
+	return (prot & PGT_PROT_R ? PGT_S2AP_R : 0) | (prot & PGT_PROT_W ? PGT_S2AP_W : 0);
 }
 
-int pgt_stage2_relax_perms(struct pgt *pgt, u64 addr, u32 prot, u32 flags)
+/* Every relax_perms but the commonest: the prot checked in full, then walked. */
+static noinline int s2_relax_other(struct pgt *pgt, u64 addr, u32 prot, u32 flags)
 {
-	pgt_pte_t set;
-
 	if (prot & ~PGT_PROT_RWX || pgt_s2_prot_check_tree(pgt, prot))
 		return -EINVAL;
-	set = (prot & PGT_PROT_R ? PGT_S2AP_R : 0) | (prot & PGT_PROT_W ? PGT_S2AP_W : 0);
-	if ((prot & PGT_PROT_X) || flags || !pgt->mm_ops->linear ||
+	if (prot & PGT_PROT_X)
+		return s2_relax(pgt, addr, s2_relax_set(prot), prot & PGT_PROT_X, flags);
+	return s2_relax(pgt, addr, s2_relax_set(prot), 0, flags);
+}
+
+/*
+ * The commonest -- R or W alone, exclusive, in a linear 48-bit home -- in
+ * one test: a prot of R and W alone passes every check of the tree's.
+ */
+int pgt_stage2_relax_perms(struct pgt *pgt, u64 addr, u32 prot, u32 flags)
+{
+	if ((prot & ~PGT_PROT_RW) | flags || !pgt->mm_ops->linear ||
 	    pgt->geom.oa_format != PGT_OA_48)
-		return s2_relax_other(pgt, addr, set, prot & PGT_PROT_X, flags);
-	return s2_relax(pgt, addr, set, 0, 0);
+		return s2_relax_other(pgt, addr, prot, flags);
+	return s2_relax(pgt, addr, s2_relax_set(prot), 0, 0);
 }
 
 static struct pgt_action s2_flush_visitor(const struct pgt_visit_ctx *ctx,
