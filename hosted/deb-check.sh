@@ -80,7 +80,8 @@ fi | tar -xf - -C "$OUT/src"
 # ---------------------------------------------------------------- build
 t=$(now)
 (cd "$OUT/src" && nice dpkg-buildpackage -us -uc -b) > "$OUT/build.log" 2>&1
-check "dpkg-buildpackage -us -uc -b ($(took "$t"))" $? "$OUT/build.log"
+rc=$?
+check "dpkg-buildpackage -us -uc -b ($(took "$t"))" $rc "$OUT/build.log"
 for p in "${PACKAGES[@]}"; do
 	ls "$OUT/${p}"_*.deb > /dev/null 2>&1
 	check "built $p" $?
@@ -101,7 +102,8 @@ for p in "${PACKAGES[@]}"; do
 done
 t=$(now)
 dpkg_wait -i "${debs[@]}" > "$OUT/install.log"
-check "dpkg -i the three packages ($(took "$t"))" $? "$OUT/install.log"
+rc=$?
+check "dpkg -i the three packages ($(took "$t"))" $rc "$OUT/install.log"
 for p in "${PACKAGES[@]}"; do
 	[ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2> /dev/null)" = installed ]
 	check "$p is installed" $?
@@ -126,7 +128,8 @@ check "man pgtable" $?
 # ---------------------------------------------------------------- remove
 t=$(now)
 dpkg_wait --purge "${PACKAGES[@]}" > "$OUT/purge.log"
-check "the packages are purged again ($(took "$t"))" $? "$OUT/purge.log"
+rc=$?
+check "the packages are purged again ($(took "$t"))" $rc "$OUT/purge.log"
 [ ! -e /usr/include/pgtable ] && ! ls /usr/lib/*/libpgtable* > /dev/null 2>&1
 check "nothing of them is left" $?
 totals
