@@ -153,10 +153,11 @@ static __always_inline bool pgt_pte_store(const struct pgt_visit_ctx *ctx, pgt_p
 static __always_inline void pgt_pte_count(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
 {
 	struct pgt_mm_ops *mm = ctx->mm_ops;
-	void *page = pte_table_page(ctx->pgt, ctx->ptep);
+	void *page;
 
 	if (!pte_counted(ctx->pgt, ctx->level))
 		return;
+	page = pte_table_page(ctx->pgt, ctx->ptep);
 	if (new)
 		mm->get_page(mm, page);
 	else
@@ -278,6 +279,21 @@ static inline void *pgt_table_pop(const struct pgt *pgt, struct pgt_memcache *mc
 				  pgt_pte_t *desc)
 {
 	return pgt_table_accept(pgt, mc ? pgt_cache_pop(mc) : NULL, desc);
+}
+
+/*
+ * pgt_table_pop() for a home its caller knows to map linearly: the page's
+ * address is arithmetic, and a table kept makes no call at all.
+ */
+static __always_inline void *pgt_table_pop_linear(const struct pgt *pgt, struct pgt_memcache *mc,
+						  pgt_pte_t *desc)
+{
+	void *page = mc ? pgt_cache_pop(mc) : NULL;
+
+	if (!page)
+		return NULL;
+	return pgt_table_accept_at(pgt, page, (u64)(uintptr_t)page - pgt->mm_ops->linear_offset,
+				   desc);
 }
 
 /*
