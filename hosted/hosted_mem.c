@@ -250,6 +250,33 @@ u32 pgth_head_of(struct pgt_hosted *h, const void *addr, const char *who)
 	return head_of(h, addr, who);
 }
 
+/*
+ * head_of() as the reference calls need it: false after a warning, else
+ * true with *@head the head frame itself -- found from its neighbour, with
+ * no index made only to be tested and turned back into a frame.
+ */
+static inline __attribute__((__always_inline__)) bool
+head_frame(struct pgt_hosted *h, const void *addr, const char *who, struct pgth_frame **head)
+{
+	uintptr_t off = (uintptr_t)addr - (uintptr_t)h->base;
+	struct pgth_frame *f;
+	u32 back;
+
+	if (off >= h->size) {
+		head_warn(h, addr, who, true);
+		return false;
+	}
+	f = &h->frames[off >> PGTH_FRAME_SHIFT];
+	back = __atomic_load_n(&f->head_off, __ATOMIC_RELAXED);
+	*head = f - back;
+	/* As find_head(): the offset is trusted only as far as the head confirms it. */
+	if (__atomic_load_n(&(*head)->kind, __ATOMIC_ACQUIRE) != FRAME_NONE &&
+	    back >> __atomic_load_n(&(*head)->order, __ATOMIC_RELAXED) == 0)
+		return true;
+	head_warn(h, addr, who, false);
+	return false;
+}
+
 /* The hook of a reference call, out of line: the unhooked call builds no arguments. */
 static __attribute__((__noinline__)) void ref_hook(struct pgt_hosted *h, enum pgt_hosted_call call,
 					       void *addr, int delta)
@@ -292,12 +319,12 @@ static void hosted_free_pages_exact(struct pgt_mm_ops *mm, void *addr, u64 size)
 
 static inline void get_ref(struct pgt_hosted *h, void *addr)
 {
-	u32 idx = head_of(h, addr, "get_page");
+	struct pgth_frame *f;
 	int *refs, old;
 
-	if (idx == PGTH_NONE)
+	if (!head_frame(h, addr, "get_page", &f))
 		return;
-	refs = &h->frames[idx].refs;
+	refs = &f->refs;
 	old = __atomic_load_n(refs, __ATOMIC_RELAXED);
 	do {
 		if (old <= 0) {
@@ -340,19 +367,19 @@ static int ref_drop(int *refs)
 
 static inline void put_ref(struct pgt_hosted *h, void *addr)
 {
-	u32 idx = head_of(h, addr, "put_page");
+	struct pgth_frame *f;
 	int left;
 
-	if (idx == PGTH_NONE)
+	if (!head_frame(h, addr, "put_page", &f))
 		return;
-	left = ref_drop(&h->frames[idx].refs);
+	left = ref_drop(&f->refs);
 	if (left < 0)
 		pgth_warn(h, "put_page: %p reference count underflow", addr);
-	else if (!left && __atomic_load_n(&h->frames[idx].kind, __ATOMIC_ACQUIRE) == FRAME_EXACT)
+	else if (!left && __atomic_load_n(&f->kind, __ATOMIC_ACQUIRE) == FRAME_EXACT)
 		/* Only free_pages_exact() releases a root: this is unbalanced. */
 		pgth_warn(h, "put_page: last reference of exact allocation %p", addr);
 	else if (!left)
-		release(h, idx);
+		release(h, f - h->frames);
 }
 
 static __attribute__((__noinline__)) void put_page_hooked(struct pgt_hosted *h, void *addr)
@@ -385,14 +412,13 @@ static int hosted_page_count(struct pgt_mm_ops *mm, void *addr)
 static void hosted_page_ref_add(struct pgt_mm_ops *mm, void *addr, int delta)
 {
 	struct pgt_hosted *h = pgth_home(mm);
-	u32 idx;
+	struct pgth_frame *f;
 	int old;
 
 	pgth_hook(h, PGT_HOSTED_PAGE_REF_ADD, .addr = addr, .delta = delta);
-	idx = head_of(h, addr, "page_ref_add");
-	if (idx == PGTH_NONE)
+	if (!head_frame(h, addr, "page_ref_add", &f))
 		return;
-	old = __atomic_fetch_add(&h->frames[idx].refs, delta, __ATOMIC_ACQ_REL);
+	old = __atomic_fetch_add(&f->refs, delta, __ATOMIC_ACQ_REL);
 	if (old <= 0 || old + delta <= 0)
 		pgth_warn(h, "page_ref_add: %p has %d references, %+d", addr, old, delta);
 }

@@ -66,7 +66,7 @@ static pgt_pte_t leaf_sh(const struct pgt_geometry *geom)
 
 pgt_pte_t pgt_table_pte(const struct pgt_geometry *geom, u64 table_pa)
 {
-	return pgt_oa_pack(geom, table_pa) | PGT_PTE_TYPE | PGT_PTE_VALID;
+	return pgt_table_desc(geom, table_pa);
 }
 
 /*

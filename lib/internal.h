@@ -61,11 +61,18 @@ static inline pgt_pte_t pgt_oa_pack(const struct pgt_geometry *geom, u64 pa)
 {
 	pgt_pte_t pte = pa & PGT_GENMASK(47, geom->granule_shift);
 
+	/* The commonest format first: it packs nothing more. */
+	if (geom->oa_format == PGT_OA_48)
+		return pte;
 	if (geom->oa_format == PGT_OA_LPA)
-		pte |= (pa >> 36) & PGT_GENMASK(15, 12);
-	else if (geom->oa_format == PGT_OA_LPA2)
-		pte |= (pa & PGT_GENMASK(49, 48)) | ((pa >> 42) & PGT_GENMASK(9, 8));
-	return pte;
+		return pte | ((pa >> 36) & PGT_GENMASK(15, 12));
+	return pte | (pa & PGT_GENMASK(49, 48)) | ((pa >> 42) & PGT_GENMASK(9, 8));
+}
+
+/* pgt_table_pte(), inline: every new table needs one. */
+static inline pgt_pte_t pgt_table_desc(const struct pgt_geometry *geom, u64 table_pa)
+{
+	return pgt_oa_pack(geom, table_pa) | PGT_PTE_TYPE | PGT_PTE_VALID;
 }
 
 /* Memory types no cache may hold dirty lines for, and nothing may execute. */
@@ -146,10 +153,11 @@ static __always_inline bool pgt_pte_store(const struct pgt_visit_ctx *ctx, pgt_p
 static __always_inline void pgt_pte_count(const struct pgt_visit_ctx *ctx, pgt_pte_t new)
 {
 	struct pgt_mm_ops *mm = ctx->mm_ops;
-	void *page = pte_table_page(ctx->pgt, ctx->ptep);
+	void *page;
 
 	if (!pte_counted(ctx->pgt, ctx->level))
 		return;
+	page = pte_table_page(ctx->pgt, ctx->ptep);
 	if (new)
 		mm->get_page(mm, page);
 	else
@@ -221,28 +229,48 @@ void *pgt_alloc_table(const struct pgt *pgt, pgt_pte_t *desc);
  */
 static inline bool pgt_table_reachable(const struct pgt *pgt, u64 pa, u64 size)
 {
-	return pa < 1ULL << pgt->pa_bits && size <= (1ULL << pgt->pa_bits) - pa;
+	/* Both ends below 2^pa_bits (2^52 at most): from there the last cannot wrap. */
+	return !((pa | (pa + size - 1)) >> pgt->pa_bits);
 }
 
-/*
- * A page of the home becomes a table only if the walk can reach it; @desc
- * (if not NULL) receives the table descriptor that links it.  Inline: a
- * fault that adds a table makes no call for it but the cache's pop.
- */
-static inline void *pgt_table_accept(const struct pgt *pgt, void *page, pgt_pte_t *desc)
+/* pgt_table_accept() of a page whose address its caller has: a linear home's is a sum. */
+static __always_inline void *pgt_table_accept_at(const struct pgt *pgt, void *page, u64 pa,
+						 pgt_pte_t *desc)
 {
 	struct pgt_mm_ops *mm = pgt->mm_ops;
-	u64 pa;
 
-	if (!page)
-		return NULL;
-	pa = pgt_table_phys(mm, page);
 	if (!pgt_table_reachable(pgt, pa, pgt_page_size(&pgt->geom))) {
 		mm->put_page(mm, page);
 		return NULL;
 	}
 	if (desc)
-		*desc = pgt_table_pte(&pgt->geom, pa);
+		*desc = pgt_table_desc(&pgt->geom, pa);
+	return page;
+}
+
+/*
+ * A page of the home becomes a table only if the walk can reach it; @desc
+ * (if not NULL) receives the table descriptor that links it.  Inline, as
+ * the cache's pop is: a fault that adds a table calls the home for it only
+ * where the home declared no linear map.
+ */
+static inline void *pgt_table_accept(const struct pgt *pgt, void *page, pgt_pte_t *desc)
+{
+	if (!page)
+		return NULL;
+	return pgt_table_accept_at(pgt, page, pgt_table_phys(pgt->mm_ops, page), desc);
+}
+
+/* pgt_memcache_pop(), inline for the library's own pops: a new table takes one. */
+static inline void *pgt_cache_pop(struct pgt_memcache *mc)
+{
+	void *page = mc->head;
+
+	if (!page)
+		return NULL;
+	mc->head = *(void **)page;
+	*(void **)page = NULL;
+	mc->nr--;
 	return page;
 }
 
@@ -250,8 +278,24 @@ static inline void *pgt_table_accept(const struct pgt *pgt, void *page, pgt_pte_
 static inline void *pgt_table_pop(const struct pgt *pgt, struct pgt_memcache *mc,
 				  pgt_pte_t *desc)
 {
-	return pgt_table_accept(pgt, mc ? pgt_memcache_pop(mc) : NULL, desc);
+	return pgt_table_accept(pgt, mc ? pgt_cache_pop(mc) : NULL, desc);
 }
+
+/*
+ * pgt_table_pop() for a home its caller knows to map linearly: the page's
+ * address is arithmetic, and a table kept makes no call at all.
+ */
+static __always_inline void *pgt_table_pop_linear(const struct pgt *pgt, struct pgt_memcache *mc,
+						  pgt_pte_t *desc)
+{
+	void *page = mc ? pgt_cache_pop(mc) : NULL;
+
+	if (!page)
+		return NULL;
+	return pgt_table_accept_at(pgt, page, (u64)(uintptr_t)page - pgt->mm_ops->linear_offset,
+				   desc);
+}
+
 /*
  * 0 if the next @n pages of @mc (the only ones an operation needing @n can
  * pop: the cache is a stack) can be tables of @pgt, else -ENOMEM.

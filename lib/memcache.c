@@ -18,14 +18,7 @@ static void memcache_push(struct pgt_memcache *mc, void *page)
 
 void *pgt_memcache_pop(struct pgt_memcache *mc)
 {
-	void *page = mc->head;
-
-	if (!page)
-		return NULL;
-	mc->head = *(void **)page;
-	*(void **)page = NULL;
-	mc->nr--;
-	return page;
+	return pgt_cache_pop(mc);
 }
 
 int pgt_memcache_topup(struct pgt_memcache *mc, struct pgt_mm_ops *mm_ops, u32 page_size,

@@ -230,6 +230,63 @@ static pgt_pte_t *s2_new_table(const struct pgt_visit_ctx *ctx, struct pgt_memca
 	return table;
 }
 
+/*
+ * Does the walk check its cache's pages here?  A one-page walk adds its
+ * tables at @level and below, one per level, and has changed nothing yet:
+ * the pages it will pop are checked at the first.  Its last table alone
+ * needs no look ahead: pgt_table_pop() refuses a page beyond the output
+ * size before anything changes.
+ */
+static __always_inline bool s2_looks_ahead(pgt_s8 level, bool reach_unchecked)
+{
+	return reach_unchecked && PGT_MAX_LEVEL - level > 1;
+}
+
+/*
+ * An empty entry's new table, with no look ahead to make: the commonest
+ * descent, a fault's.  Given scalars, its caller builds no context for the
+ * call; the one built here for the entry's store stays in registers.
+ * @linear: the home is known to map linearly, and nothing is kept across
+ * a call but for the parent's reference.
+ */
+static __always_inline
+struct pgt_action s2_link_empty(struct pgt *pgt, pgt_pte_t *ptep, pgt_s8 level, bool shared,
+				struct pgt_memcache *mc, bool linear)
+{
+	struct pgt_visit_ctx ctx = {
+		.pgt = pgt, .ptep = ptep, .level = level, .mm_ops = pgt->mm_ops,
+		.flags = shared ? PGT_WALK_SHARED : 0,
+	};
+	pgt_pte_t *table, desc;
+
+	table = linear ? pgt_table_pop_linear(pgt, mc, &desc) : pgt_table_pop(pgt, mc, &desc);
+	if (!table)
+		return pgt_exit(-ENOMEM);
+	pgt_dsb_ishst();
+	if (pgt_pte_replace(&ctx, desc))
+		return pgt_continue();
+	/* A racing walker won; only shared walks race, and their table is still empty. */
+	pgt_memcache_recycle(mc, table);
+	return pgt_retry();
+}
+
+static noinline
+struct pgt_action s2_descend_empty_any(struct pgt *pgt, pgt_pte_t *ptep, pgt_s8 level,
+				       bool shared, struct pgt_memcache *mc)
+{
+	return s2_link_empty(pgt, ptep, level, shared, mc, false);
+}
+
+/* s2_link_empty(), out of line: a home without a linear map converts apart. */
+static noinline
+struct pgt_action s2_descend_empty(struct pgt *pgt, pgt_pte_t *ptep, pgt_s8 level, bool shared,
+				   struct pgt_memcache *mc)
+{
+	if (!pgt->mm_ops->linear)
+		return s2_descend_empty_any(pgt, ptep, level, shared, mc);
+	return s2_link_empty(pgt, ptep, level, shared, mc, true);
+}
+
 /* Out of line: most faults find their tables, and the fast path stays short. */
 static noinline
 struct pgt_action s2_map_descend(const struct pgt_visit_ctx *ctx, struct pgt_memcache *mc,
@@ -241,13 +298,7 @@ struct pgt_action s2_map_descend(const struct pgt_visit_ctx *ctx, struct pgt_mem
 	/* A fault does not split a block another vCPU just mapped: it refaults. */
 	if (ctx_shared(ctx) && pgt_pte_valid(ctx->old))
 		return pgt_exit(-EAGAIN);
-	/*
-	 * A one-page walk adds its tables here and below, one per level, and
-	 * has changed nothing yet: the pages it will pop are checked now.  Its
-	 * last table alone needs no look ahead: pgt_table_pop() refuses a page
-	 * beyond the output size before anything changes.
-	 */
-	if (reach_unchecked && PGT_MAX_LEVEL - ctx->level > 1 &&
+	if (s2_looks_ahead(ctx->level, reach_unchecked) &&
 	    pgt_cache_reachable(ctx->pgt, mc, PGT_MAX_LEVEL - ctx->level))
 		return pgt_exit(-ENOMEM);
 	/* Exclusive walks checked their cache first; a shared one finds out here. */
@@ -272,10 +323,14 @@ struct pgt_action s2_map_descend(const struct pgt_visit_ctx *ctx, struct pgt_mem
 static __always_inline
 struct pgt_action s2_map_descend_copy(const struct pgt_visit_ctx *ctx, struct s2_map_data *d)
 {
-	struct pgt_visit_ctx c = s2_cold_ctx(ctx);
+	struct pgt_visit_ctx c;
 	bool unchecked = d->reach_unchecked;
 
 	d->reach_unchecked = false;
+	/* A walk's first of several new tables, seldom met, goes the general way. */
+	if (!ctx->old && !s2_looks_ahead(ctx->level, unchecked))
+		return s2_descend_empty(ctx->pgt, ctx->ptep, ctx->level, ctx_shared(ctx), d->mc);
+	c = s2_cold_ctx(ctx);
 	return s2_map_descend(&c, d->mc, unchecked);
 }
 

@@ -331,6 +331,62 @@ static void s2_fault_cache_partly_beyond_pa_size(void **state)
 	home_fini(&h);
 }
 
+/* Is nothing mapped at @ia? */
+static bool s2_unmapped(struct pgt *pgt, u64 ia)
+{
+	pgt_pte_t pte = 1;
+
+	return !pgt_get_leaf(pgt, ia, &pte, NULL) && !pgt_pte_valid(pte);
+}
+
+/*
+ * A linear home -- the library converts its addresses itself, the fault's
+ * own path -- whose arena straddles the output address size: a cached page
+ * beyond it is refused where a fault's last table would be linked,
+ * exclusive or shared: -ENOMEM, nothing linked, the page back in the home.
+ */
+static void s2_linear_fault_table_beyond_pa_size(void **state)
+{
+	struct host_mm *hm = host_mm_create(ARENA, (1ULL << PA_BITS) - ARENA / 2);
+	struct pgt_config cfg = cfg_for(state);
+	struct pgt_memcache mc = { 0 };
+	u64 p = page_of(state), ia, in_use;
+	struct pgt_mm_ops *mm;
+	struct pgt pgt;
+	u32 nr;
+
+	assert_non_null(hm);
+	host_mm_set_linear(hm, true);
+	mm = host_mm_ops(hm);
+	assert_int_equal(pgt_stage2_init(&pgt, &cfg, mm, NULL), 0);
+	/* Every table but the last level's, from the home's low pages. */
+	assert_int_equal(pgt_stage2_map(&pgt, 0, p, PA_DATA, PGT_PROT_RW, NULL, 0), 0);
+	ia = pgt_level_size(&pgt.geom, PGT_MAX_LEVEL - 1);
+	/* The low pages left, then some beyond: the cache pops the highest first. */
+	assert_int_equal(pgt_memcache_topup(&mc, mm, p, ARENA / 2 / p + 2), 0);
+	nr = mc.nr;
+	in_use = host_mm_in_use_bytes(hm);
+
+	assert_int_equal(pgt_stage2_map(&pgt, ia, p, PA_DATA, PGT_PROT_RW, &mc, 0), -ENOMEM);
+	assert_true(s2_unmapped(&pgt, ia));
+	assert_int_equal(pgt_stage2_map(&pgt, ia, p, PA_DATA, PGT_PROT_RW, &mc,
+					PGT_WALK_SHARED), -ENOMEM);
+	assert_true(s2_unmapped(&pgt, ia));
+	assert_int_equal(mc.nr, nr - 2);
+	assert_int_equal(host_mm_in_use_bytes(hm), in_use - 2 * p);
+
+	/* Usable pages again: the fault succeeds. */
+	pgt_memcache_free(&mc, mm);
+	assert_int_equal(pgt_memcache_topup(&mc, mm, p, PGT_MAX_LEVEL), 0);
+	assert_int_equal(pgt_stage2_map(&pgt, ia, p, PA_DATA, PGT_PROT_RW, &mc,
+					PGT_WALK_SHARED), 0);
+	assert_false(s2_unmapped(&pgt, ia));
+	pgt_memcache_free(&mc, mm);
+	pgt_stage2_destroy(&pgt);
+	assert_int_equal(host_mm_in_use_bytes(hm), 0);
+	host_mm_destroy(hm);
+}
+
 static void s2_split_and_unlinked_beyond_pa_size(void **state)
 {
 	struct split_home h;
@@ -401,6 +457,7 @@ int main(void)
 		FOR_GRANULES(root_beyond_pa_size_is_erange),
 		FOR_GRANULES(s2_map_tables_beyond_pa_size),
 		FOR_GRANULES(s2_fault_cache_partly_beyond_pa_size),
+		FOR_GRANULES(s2_linear_fault_table_beyond_pa_size),
 		FOR_GRANULES(s2_split_and_unlinked_beyond_pa_size),
 		FOR_GRANULES(hyp_tables_beyond_pa_size),
 	};
