@@ -203,20 +203,23 @@ static void *hosted_zalloc_pages_exact(struct pgt_mm_ops *mm, u64 size)
 /* ---- References ---- */
 
 /*
- * The head frame of the allocation holding frame @idx, or PGTH_NONE.  A
- * frame's head_off is trusted only as far as the head confirms it: in use,
- * and of an order that reaches back to @idx (a stale offset of a freed frame
+ * Is @head, @back frames before a frame, that frame's head?  A frame's
+ * head_off is trusted only as far as the head confirms it: in use, and of
+ * an order that reaches back that far (a stale offset of a freed frame
  * finds a free head, or one whose allocation is too small).
  */
+static inline bool head_confirms(const struct pgth_frame *head, u32 back)
+{
+	return __atomic_load_n(&head->kind, __ATOMIC_ACQUIRE) != FRAME_NONE &&
+	       back >> __atomic_load_n(&head->order, __ATOMIC_RELAXED) == 0;
+}
+
+/* The head frame of the allocation holding frame @idx, or PGTH_NONE. */
 static inline u32 find_head(const struct pgt_hosted *h, u32 idx)
 {
-	u32 head = idx - __atomic_load_n(&h->frames[idx].head_off, __ATOMIC_RELAXED);
-	const struct pgth_frame *f = &h->frames[head];
+	u32 back = __atomic_load_n(&h->frames[idx].head_off, __ATOMIC_RELAXED);
 
-	if (__atomic_load_n(&f->kind, __ATOMIC_ACQUIRE) != FRAME_NONE &&
-	    (idx - head) >> __atomic_load_n(&f->order, __ATOMIC_RELAXED) == 0)
-		return head;
-	return PGTH_NONE;
+	return head_confirms(&h->frames[idx - back], back) ? idx - back : PGTH_NONE;
 }
 
 /* Misuse is rare: its report stays out of the references' way. */
@@ -270,8 +273,7 @@ head_frame(struct pgt_hosted *h, const void *addr, const char *who, struct pgth_
 	back = __atomic_load_n(&f->head_off, __ATOMIC_RELAXED);
 	*head = f - back;
 	/* As find_head(): the offset is trusted only as far as the head confirms it. */
-	if (__atomic_load_n(&(*head)->kind, __ATOMIC_ACQUIRE) != FRAME_NONE &&
-	    back >> __atomic_load_n(&(*head)->order, __ATOMIC_RELAXED) == 0)
+	if (head_confirms(*head, back))
 		return true;
 	head_warn(h, addr, who, false);
 	return false;
