@@ -28,7 +28,6 @@ struct walk_data {
 	u64 addr;
 	u64 end;
 	bool stopped;
-	u32 skipped;		/* entries after the visited one its visitor did */
 };
 
 static int walk_table(struct walk_data *data, pgt_pte_t *table, pgt_s8 level);
@@ -57,59 +56,61 @@ noinline int pgt_locked_exclusive(void)
 	return pgt_visit_locked(0).err;
 }
 
-/*
- * What pgt_visit_settled()'s @act means to a walk: 0 to go on, or its
- * result; *@done counts the entries a SKIP finished (0 for CONTINUE).
- */
-static int settled_result(struct walk_data *data, struct pgt_action act, u32 *done)
+/* What pgt_visit_settled()'s @act means to a walk: 0 to go on, or its result. */
+static int settled_result(struct walk_data *data, struct pgt_action act)
 {
 	if (act.kind == PGT_ACT_EXIT) {
 		data->stopped = true;
 		return act.err;
 	}
-	*done = act.kind != PGT_ACT_SKIP ? 0 : act.entries ? act.entries : 1;
 	return 0;
 }
 
 /*
- * Move past the @done entries a visitor finished from the one at ctx->addr,
- * @left entries of the table after it.  A count beyond the table or the
- * range would skip entries the walk never reached: a visitor's bug.
+ * Move past the run of @done entries (more than one) a visitor finished
+ * from the one at ctx->ptep: ctx->ptep moves to the run's last, data->addr
+ * to its end.  A count beyond the table or the range would skip entries
+ * the walk never reached: a visitor's bug, and the walk stops with
+ * -EINVAL.  Out of line, and finding its table's size itself: the
+ * ordinary walk's every entry passes the test that calls it.
  */
-static int skip_entries(struct walk_data *data, const struct pgt_visit_ctx *ctx, u32 shift,
-			u32 done, u32 left)
+static noinline int skip_run(struct walk_data *data, struct pgt_visit_ctx *ctx, u32 shift,
+			     u32 done)
 {
+	u32 entries = table_entries(data, ctx->level);
+	u32 left = entries - 1 - ((ctx->addr >> shift) & (entries - 1));
 	u64 last = PGT_ALIGN_DOWN(ctx->addr, 1ULL << shift) + ((u64)(done - 1) << shift);
 
-	if (PGT_WARN_ON(done - 1 > left || (done > 1 && last >= data->end))) {
+	if (PGT_WARN_ON(done - 1 > left || last >= data->end)) {
 		data->stopped = true;
 		return -EINVAL;
 	}
+	ctx->ptep += done - 1;
 	data->addr = last + (1ULL << shift);
-	data->skipped = done - 1;
 	return 0;
 }
 
 /*
- * Visit the entry at ctx->ptep, @left entries of its table after it; on
- * return data->addr is the end of the entry or of the run a visitor
- * finished (or of the walk).
+ * Visit the entry at ctx->ptep; on return data->addr is the end of the
+ * entry or of the run a visitor finished (ctx->ptep then its last entry),
+ * or of the walk.
  */
-static int visit_entry(struct walk_data *data, struct pgt_visit_ctx *ctx, u32 shift, u32 left)
+static int visit_entry(struct walk_data *data, struct pgt_visit_ctx *ctx, u32 shift)
 {
-	u32 done = 0;
+	struct pgt_action act;
 	pgt_pte_t now;
 	int ret;
 
 	ctx->old = pgt_load_acquire(ctx->ptep);
-	ret = settled_result(data, pgt_visit_settled(data->walker, ctx, false), &done);
+	act = pgt_visit_settled(data->walker, ctx, false);
+	ret = settled_result(data, act);
 	if (data->stopped)
 		return ret;
-	if (done)
-		return skip_entries(data, ctx, shift, done, left);
+	if (act.kind == PGT_ACT_SKIP && act.entries > 1)
+		return skip_run(data, ctx, shift, act.entries);
 
-	/* Re-read: descend into whatever the visitor left behind. */
-	now = pgt_load_acquire(ctx->ptep);
+	/* Re-read: descend into whatever the visitor left behind, unless it said so. */
+	now = act.kind == PGT_ACT_SKIP ? 0 : pgt_load_acquire(ctx->ptep);
 	if (!pgt_pte_is_table(now, ctx->level)) {
 		data->addr = (PGT_ALIGN_DOWN(ctx->addr, 1ULL << shift)) + (1ULL << shift);
 		return 0;
@@ -119,13 +120,13 @@ static int visit_entry(struct walk_data *data, struct pgt_visit_ctx *ctx, u32 sh
 	if (data->stopped || !(data->walker->flags & PGT_WALK_TABLE_POST))
 		return ret;
 	ctx->old = pgt_load_acquire(ctx->ptep);
-	return settled_result(data, pgt_visit_settled(data->walker, ctx, true), &done);
+	return settled_result(data, pgt_visit_settled(data->walker, ctx, true));
 }
 
 /*
  * One context serves every entry of a table: only the entry and the address
- * change.  Each visit moves data->addr to the end of its entry, so index and
- * address advance together.
+ * change.  Each visit moves data->addr to the end of its entry (or run) and
+ * leaves ctx.ptep at its (last) entry, so entry and address advance together.
  */
 static int walk_table(struct walk_data *data, pgt_pte_t *table, pgt_s8 level)
 {
@@ -145,14 +146,12 @@ static int walk_table(struct walk_data *data, pgt_pte_t *table, pgt_s8 level)
 		return -EINVAL;
 
 	idx = (data->addr >> shift) & (entries - 1);
-	for (; idx < entries && data->addr < data->end; idx++) {
-		ctx.ptep = &table[idx];
+	for (ctx.ptep = &table[idx]; ctx.ptep < &table[entries] && data->addr < data->end;
+	     ctx.ptep++) {
 		ctx.addr = data->addr;
-		ret = visit_entry(data, &ctx, shift, entries - 1 - idx);
+		ret = visit_entry(data, &ctx, shift);
 		if (data->stopped)
 			return ret;
-		idx += data->skipped;
-		data->skipped = 0;
 	}
 	return 0;
 }
